@@ -1,0 +1,70 @@
+/**
+ * Everything the CLI prints goes through here: human output (coloured only on a TTY, never when
+ * NO_COLOR is set) or one JSON object on stdout with --json, the stable contract for CI.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { EXIT_CODES, MtlsError } from '../errors.js';
+
+function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+  const enabled = !noColor && (forced || stream.isTTY === true);
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+export const out = colourFor(process.stdout);
+export const err = colourFor(process.stderr);
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export class Output {
+  readonly json: boolean;
+  private readonly warnings: string[] = [];
+
+  constructor(opts: OutputOptions) {
+    this.json = opts.json === true;
+  }
+
+  /** A warning goes to stderr in human mode, and into the JSON result's `warnings` array. */
+  warn(message: string): void {
+    this.warnings.push(message);
+    if (!this.json) process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+  }
+
+  /** Progress or detail lines for humans; silent under --json. */
+  info(message: string): void {
+    if (!this.json) process.stderr.write(`${message}\n`);
+  }
+
+  /** The command's result: human lines, or the JSON object (with ok: true and any warnings). */
+  result(jsonResult: Record<string, unknown>, humanLines: string[]): void {
+    if (this.json) {
+      process.stdout.write(JSON.stringify({ ok: true, ...jsonResult, warnings: this.warnings }, null, 2) + '\n');
+    } else {
+      for (const line of humanLines) process.stdout.write(line + '\n');
+    }
+  }
+}
+
+/** Renders an error once, at the edge, and returns the exit status. */
+export function renderError(error: unknown, json: boolean): number {
+  const e =
+    error instanceof MtlsError
+      ? error
+      : new MtlsError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in mtlskit; run again with DEBUG=mtlskit and report the output.`);
+  if (json) {
+    process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n');
+  } else {
+    process.stderr.write(`${err.red('error:')} ${e.message}\n`);
+  }
+  if (process.env.DEBUG?.split(',').includes('mtlskit') && error instanceof Error) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  return e.exitCode ?? EXIT_CODES.INTERNAL;
+}
+
+export function bold(text: string): string {
+  return out.bold(text);
+}

@@ -1,0 +1,97 @@
+/**
+ * Signing certificates: builds the TBSCertificate from a subject, a public key, a validity window and
+ * extensions, and signs it with the issuer's key (or the subject's own key for a self-signed root).
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { x509 } from './x509-runtime.js';
+import { publicKeySpkiDer, toCryptoKeyPair } from './keys.js';
+import { PROFILE_OIDS } from './profiles.js';
+
+type Extension = InstanceType<typeof x509.Extension>;
+type Name = InstanceType<typeof x509.Name>;
+type Certificate = InstanceType<typeof x509.X509Certificate>;
+
+/** How far notBefore is set into the past, so peers whose clocks run a little slow accept new certificates. */
+export const CLOCK_SKEW_BACKDATE_MS = 5 * 60_000;
+
+export interface Issuer {
+  /** Undefined for a self-signed certificate. */
+  certificate?: Certificate;
+  key: KeyObject;
+}
+
+export interface CertificateRequest {
+  subject: Name;
+  subjectKey: KeyObject;
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: Extension[];
+}
+
+/** SHA-1 of the subjectPublicKey BIT STRING contents: RFC 5280 4.2.1.2 method 1, what OpenSSL's `hash` does. */
+export function keyIdentifierFor(spkiDer: Uint8Array): Buffer {
+  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest();
+}
+
+function readLength(der: Uint8Array, offset: number): [length: number, next: number] {
+  const first = der[offset]!;
+  if (first < 0x80) return [first, offset + 1];
+  const count = first & 0x7f;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + der[offset + 1 + i]!;
+  return [length, offset + 1 + count];
+}
+
+/** SPKI = SEQUENCE { algorithm SEQUENCE, subjectPublicKey BIT STRING }. */
+export function subjectPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
+  let [, p] = readLength(spkiDer, 1); // outer SEQUENCE
+  const [algLen, algBody] = readLength(spkiDer, p + 1);
+  p = algBody + algLen; // skip AlgorithmIdentifier
+  const [bitsLen, bitsBody] = readLength(spkiDer, p + 1);
+  return spkiDer.subarray(bitsBody + 1, bitsBody + bitsLen);
+}
+
+export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension {
+  const id = keyIdentifierFor(publicKeySpkiDer(subjectKey));
+  return new x509.SubjectKeyIdentifierExtension(id.toString('hex'));
+}
+
+/** AKI keyIdentifier: the issuer's SKI when it has one, else the hash of its key (as OpenSSL does). */
+export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyObject): Extension {
+  let keyId: string;
+  const ski = issuer.certificate?.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (ski) keyId = ski.keyId;
+  else keyId = keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey)).toString('hex');
+  return new x509.AuthorityKeyIdentifierExtension(keyId);
+}
+
+export async function signCertificate(req: CertificateRequest, issuer: Issuer): Promise<Certificate> {
+  const signer = await toCryptoKeyPair(issuer.key);
+  const subjectKeys = await toCryptoKeyPair(req.subjectKey);
+  return x509.X509CertificateGenerator.create({
+    serialNumber: req.serialHex,
+    subject: req.subject,
+    issuer: issuer.certificate ? issuer.certificate.subjectName : req.subject,
+    notBefore: req.notBefore,
+    notAfter: req.notAfter,
+    publicKey: subjectKeys.publicKey,
+    signingKey: signer.privateKey,
+    signingAlgorithm: signer.signingAlgorithm,
+    extensions: req.extensions,
+  });
+}
+
+/** Replaces or adds extensions by OID, keeping the first list's order. */
+export function mergeExtensions(base: Extension[], overrides: Extension[]): Extension[] {
+  const byOid = new Map(overrides.map((e) => [e.type, e]));
+  const merged = base.map((e) => byOid.get(e.type) ?? e);
+  for (const e of overrides) if (!base.some((b) => b.type === e.type)) merged.push(e);
+  return merged;
+}
+
+export function hasExtension(list: Extension[], oid: string): boolean {
+  return list.some((e) => e.type === oid);
+}
+
+export { PROFILE_OIDS };

@@ -1,0 +1,65 @@
+/**
+ * What each kind of certificate is allowed to do. The profile, not the request, decides
+ * basicConstraints, keyUsage and extendedKeyUsage, so a CSR or conf cannot widen a certificate's power.
+ */
+import type { KeyObject } from 'node:crypto';
+import { x509 } from './x509-runtime.js';
+
+export type Profile = 'ca' | 'server' | 'client';
+
+export const PROFILE_OIDS = {
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  subjectAltName: '2.5.29.17',
+  crlDistributionPoints: '2.5.29.31',
+  nameConstraints: '2.5.29.30',
+} as const;
+
+/** Extensions that only a profile may set on a leaf. */
+export const PROFILE_OWNED = new Set<string>([PROFILE_OIDS.basicConstraints, PROFILE_OIDS.keyUsage, PROFILE_OIDS.extKeyUsage]);
+
+export interface ProfileOptions {
+  subjectKey: KeyObject;
+  /** For CAs: how many intermediate CAs may follow below this one. */
+  pathLength?: number;
+}
+
+export function profileExtensions(profile: Profile, opts: ProfileOptions): InstanceType<typeof x509.Extension>[] {
+  const isRsa = opts.subjectKey.asymmetricKeyType === 'rsa';
+  const KU = x509.KeyUsageFlags;
+  switch (profile) {
+    case 'ca':
+      return [
+        new x509.BasicConstraintsExtension(true, opts.pathLength, true),
+        new x509.KeyUsagesExtension(KU.keyCertSign | KU.cRLSign, true),
+      ];
+    case 'server':
+      return [
+        new x509.BasicConstraintsExtension(false, undefined, false),
+        // keyEncipherment lets TLS 1.2 RSA key exchange work; ECDSA keys only sign.
+        new x509.KeyUsagesExtension(isRsa ? KU.digitalSignature | KU.keyEncipherment : KU.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      ];
+    case 'client':
+      return [
+        new x509.BasicConstraintsExtension(false, undefined, false),
+        new x509.KeyUsagesExtension(KU.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
+      ];
+  }
+}
+
+export function describeProfile(profile: Profile, subjectKey: KeyObject): string {
+  const isRsa = subjectKey.asymmetricKeyType === 'rsa';
+  switch (profile) {
+    case 'ca':
+      return 'basicConstraints=critical,CA:TRUE; keyUsage=critical,keyCertSign,cRLSign';
+    case 'server':
+      return `basicConstraints=CA:FALSE; keyUsage=critical,digitalSignature${isRsa ? ',keyEncipherment' : ''}; extendedKeyUsage=serverAuth`;
+    case 'client':
+      return 'basicConstraints=CA:FALSE; keyUsage=critical,digitalSignature; extendedKeyUsage=clientAuth';
+  }
+}

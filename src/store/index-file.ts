@@ -1,0 +1,73 @@
+/**
+ * The CA's certificate database, in OpenSSL's `index.txt` format so that `openssl ca` can read it:
+ * one line per certificate, tab separated: status (V valid, R revoked, E expired), expiry,
+ * revocation date[,reason], serial (upper-case hex), file name (mtlskit keeps the NAME here), subject.
+ */
+import { badInput } from '../errors.js';
+
+export type IndexStatus = 'V' | 'R' | 'E';
+
+export interface IndexEntry {
+  status: IndexStatus;
+  notAfter: Date;
+  revokedAt?: Date;
+  reason?: string;
+  /** Upper-case hex, even length, as OpenSSL writes it. */
+  serialHex: string;
+  name: string;
+  /** OpenSSL one-line form: /O=Acme/CN=client */
+  subject: string;
+}
+
+/** YYMMDDHHMMSSZ before 2050, YYYYMMDDHHMMSSZ from 2050 (RFC 5280 time rules, as OpenSSL writes). */
+export function formatIndexTime(date: Date): string {
+  const iso = date.toISOString(); // 2026-11-24T15:08:26.000Z
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
+  const year = date.getUTCFullYear();
+  return (year < 2050 ? digits.slice(2) : digits) + 'Z';
+}
+
+export function parseIndexTime(text: string): Date {
+  const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) throw new Error(`bad time '${text}'`);
+  let year = Number(m[1]);
+  if (m[1]!.length === 2) year += year < 50 ? 2000 : 1900;
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+export function formatIndexLine(e: IndexEntry): string {
+  let revoked = '';
+  if (e.status === 'R' && e.revokedAt) {
+    revoked = formatIndexTime(e.revokedAt) + (e.reason ? `,${e.reason}` : '');
+  }
+  return [e.status, formatIndexTime(e.notAfter), revoked, e.serialHex, e.name || 'unknown', e.subject].join('\t');
+}
+
+export function parseIndexText(text: string, describe: string): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0) continue;
+    const f = line.split('\t');
+    try {
+      if (f.length < 6 || !['V', 'R', 'E'].includes(f[0]!)) throw new Error('expected 6 tab-separated fields');
+      const entry: IndexEntry = {
+        status: f[0] as IndexStatus,
+        notAfter: parseIndexTime(f[1]!),
+        serialHex: f[3]!.toUpperCase(),
+        name: f[4] === 'unknown' ? '' : f[4]!,
+        subject: f.slice(5).join('\t'),
+      };
+      if (f[2]) {
+        const [when, reason] = f[2].split(',');
+        entry.revokedAt = parseIndexTime(when!);
+        if (reason) entry.reason = reason;
+      }
+      entries.push(entry);
+    } catch (err) {
+      throw badInput(`${describe}:${i + 1}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`);
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,98 @@
+/**
+ * An exclusive lock on a CA directory, shared by every mtlskit process on the machine (parallel CI
+ * jobs). The lock is a file created with O_EXCL holding the owner's pid; a lock whose owner is gone,
+ * or that is older than STALE_AFTER_MS, is recovered.
+ */
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { MtlsError } from '../errors.js';
+import { ioError } from './atomic-write.js';
+
+const STALE_AFTER_MS = 10 * 60_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tryCreate(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o644);
+    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    writeSync(fd, JSON.stringify(owner));
+    closeSync(fd);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(err, 'create the lock');
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the lock if its owner is provably gone; returns true when it did. */
+function recoverStaleLock(path: string): boolean {
+  let text: string;
+  let ageMs: number;
+  try {
+    text = readFileSync(path, 'utf8');
+    ageMs = Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return true; // released meanwhile
+  }
+  let owner: LockOwner | undefined;
+  try {
+    owner = JSON.parse(text) as LockOwner;
+  } catch {
+    owner = undefined; // torn write by a crashed owner: only age can tell
+  }
+  const deadOwner = owner !== undefined && owner.host === hostname() && !processIsAlive(owner.pid);
+  if (!deadOwner && ageMs < STALE_AFTER_MS) return false;
+  try {
+    // Only remove the lock we judged stale: another process may have recovered and re-taken it.
+    if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+  } catch {
+    // gone already
+  }
+  return true;
+}
+
+export async function withDirectoryLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = lockTimeoutMs()): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  while (!tryCreate(lockPath)) {
+    if (recoverStaleLock(lockPath)) continue;
+    if (Date.now() > deadline) {
+      throw new MtlsError('STORE_BUSY', `The CA store is locked by another mtlskit process (${lockPath}); wait for it to finish, or remove the lock file if no mtlskit is running.`);
+    }
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 100);
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already removed
+    }
+  }
+}
+
+function lockTimeoutMs(): number {
+  const env = Number(process.env.MTLSKIT_LOCK_TIMEOUT_MS);
+  return Number.isFinite(env) && env > 0 ? env : DEFAULT_TIMEOUT_MS;
+}
