@@ -38,6 +38,13 @@ export class Output {
     if (!this.json) process.stderr.write(`${message}\n`);
   }
 
+  /** A progress line for long work, only on a terminal (stderr) and never under --json. */
+  progress(done: number, total: number, what = 'done'): void {
+    if (this.json || !process.stderr.isTTY || total < 20) return;
+    if (done !== total && done % Math.max(1, Math.floor(total / 100)) !== 0) return;
+    process.stderr.write(`\r${done}/${total} ${what}${done === total ? '\n' : ''}`);
+  }
+
   /** The command's result: human lines, or the JSON object (with ok: true and any warnings). */
   result(jsonResult: Record<string, unknown>, humanLines: string[]): void {
     if (this.json) {

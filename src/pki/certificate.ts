@@ -4,7 +4,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { x509 } from './x509-runtime.js';
-import { publicKeySpkiDer, toCryptoKeyPair } from './keys.js';
+import { publicKeySpkiDer, toCryptoKeyPair, toCryptoPublicKey } from './keys.js';
 import { PROFILE_OIDS } from './profiles.js';
 
 type Extension = InstanceType<typeof x509.Extension>;
@@ -22,6 +22,7 @@ export interface Issuer {
 
 export interface CertificateRequest {
   subject: Name;
+  /** The subject's key: private (we made it) or public (from a CSR). */
   subjectKey: KeyObject;
   serialHex: string;
   notBefore: Date;
@@ -68,14 +69,14 @@ export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyO
 
 export async function signCertificate(req: CertificateRequest, issuer: Issuer): Promise<Certificate> {
   const signer = await toCryptoKeyPair(issuer.key);
-  const subjectKeys = await toCryptoKeyPair(req.subjectKey);
+  const subjectPublicKey = await toCryptoPublicKey(req.subjectKey);
   return x509.X509CertificateGenerator.create({
     serialNumber: req.serialHex,
     subject: req.subject,
     issuer: issuer.certificate ? issuer.certificate.subjectName : req.subject,
     notBefore: req.notBefore,
     notAfter: req.notAfter,
-    publicKey: subjectKeys.publicKey,
+    publicKey: subjectPublicKey,
     signingKey: signer.privateKey,
     signingAlgorithm: signer.signingAlgorithm,
     extensions: req.extensions,

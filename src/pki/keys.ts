@@ -152,6 +152,14 @@ export function keyMatchesPublicKey(privateKey: KeyObject, spkiDer: Uint8Array):
   return publicKeySpkiDer(privateKey).equals(Buffer.from(spkiDer));
 }
 
+/** A WebCrypto public key for a certificate's subject (the private key may be elsewhere, as with a CSR). */
+export async function toCryptoPublicKey(key: KeyObject): Promise<CryptoKey> {
+  const d = describeKey(key);
+  const algorithm = d.algorithm === 'ec' ? { name: 'ECDSA', namedCurve: d.curve! } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  if (d.algorithm !== 'ec' && d.algorithm !== 'rsa') throw badInput(`${d.label} keys are not supported in certificates here; use an RSA or ECDSA key.`);
+  return globalThis.crypto.subtle.importKey('spki', new Uint8Array(publicKeySpkiDer(key)), algorithm, true, ['verify']);
+}
+
 /** WebCrypto CryptoKeys for @peculiar/x509 signing (Node 20 has no KeyObject.toCryptoKey). */
 export async function toCryptoKeyPair(key: KeyObject, hash?: 'SHA-256' | 'SHA-384' | 'SHA-512'): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; algorithm: RsaHashedImportParams | EcKeyImportParams; signingAlgorithm: Algorithm }> {
   const d = describeKey(key);

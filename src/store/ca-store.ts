@@ -79,9 +79,18 @@ export class CaStore {
     }
   }
 
-  ensureLayout(): void {
+  /** Creates DIR and DIR/certs. */
+  ensureDir(): void {
     try {
       mkdirSync(this.paths.certsDir, { recursive: true });
+    } catch (err) {
+      throw ioError(err, 'create');
+    }
+  }
+
+  ensureLayout(): void {
+    this.ensureDir();
+    try {
       if (!existsSync(this.paths.index)) writeFileAtomically({ path: this.paths.index, data: '' }, { overwrite: false });
     } catch (err) {
       if (err instanceof MtlsError && err.code === 'FILE_EXISTS') return;

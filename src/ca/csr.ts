@@ -1,0 +1,138 @@
+/**
+ * CSRs both ways: `csr create` makes a key and a request for another party's CA (no CA needed);
+ * `csr sign` has this CA sign a request made anywhere, trusting only its subject, key and SAN.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { MtlsError, badInput } from '../errors.js';
+import { x509 } from '../pki/x509-runtime.js';
+import { generatePrivateKey, privateKeyToPem, describeKey } from '../pki/keys.js';
+import { buildName, nameToText } from '../pki/name.js';
+import { readDerObjects } from '../pki/pem.js';
+import { assertWritable, writeFilesAtomically } from '../store/atomic-write.js';
+import type { LoadedCa } from './load-ca.js';
+import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
+import { checkName, createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
+import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
+
+export interface CsrCreateRequest extends RequestSource {
+  dir: string;
+  name: string;
+  /** Picks the template (and its extendedKeyUsage) when no --config is given. */
+  profile: LeafProfile;
+  san: SanRequest;
+  keyTypeFlag?: string;
+  existingKey?: KeyObject;
+  keyPassword?: string;
+  force: boolean;
+}
+
+export interface CsrCreateResult {
+  name: string;
+  subject: string;
+  subjectAltNames: string[];
+  keyType: string;
+  files: { key?: string; csr: string };
+  warnings: string[];
+}
+
+export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateResult> {
+  checkName(req.name);
+  const keyPath = join(req.dir, `${req.name}.key`);
+  const csrPath = join(req.dir, `${req.name}.csr`);
+  const writesKey = req.existingKey === undefined;
+  const details = resolveRequest(req.profile, req, req.keyTypeFlag);
+  const warnings = [...details.warnings];
+  const entries = details.usesTemplate && !req.subject ? [...details.subject.filter((e) => e.type !== 'CN'), { type: 'CN', value: req.profile === 'server' ? (req.san.dns[0] ?? req.san.ip[0] ?? 'localhost') : req.name }] : details.subject;
+  const subject = buildName(entries);
+  assertWritable(writesKey ? [keyPath, csrPath] : [csrPath], { overwrite: req.force });
+  const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
+  const hasSanFlags = Object.values(req.san).some((v) => v.length > 0);
+  const requested = withoutTemplateSan(details, confExtensions(details, key, undefined, warnings), hasSanFlags);
+  const notes: string[] = [];
+  const sanOid = '2.5.29.17';
+  const san = mergeSubjectAltName(req.profile, requested.find((e) => e.type === sanOid), req.san, commonNameOf(entries), notes);
+  const extensions = requested.filter((e) => e.type !== sanOid);
+  if (san) extensions.push(san);
+  const csr = await createCsr(subject, key, extensions);
+  mkdirSync(req.dir, { recursive: true });
+  writeFilesAtomically(
+    [...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []), { path: csrPath, data: csr.toString('pem') + '\n' }],
+    { overwrite: req.force },
+  );
+  return {
+    name: req.name,
+    subject: nameToText(subject),
+    subjectAltNames: sanNames(san),
+    keyType: describeKey(key).label,
+    files: { ...(writesKey ? { key: keyPath } : {}), csr: csrPath },
+    warnings: [...warnings, ...notes.map((n) => `note: ${n}`)],
+  };
+}
+
+function sanNames(ext: InstanceType<typeof x509.Extension> | undefined): string[] {
+  if (!ext) return [];
+  return new x509.SubjectAlternativeNameExtension(ext.rawData).names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`);
+}
+
+export function readCsr(path: string): InstanceType<typeof x509.Pkcs10CertificateRequest> {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch {
+    throw new MtlsError('NOT_FOUND', `${path} cannot be read; check the path of the CSR.`);
+  }
+  const [der] = readDerObjects(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], path, 'CSR');
+  try {
+    return new x509.Pkcs10CertificateRequest(new Uint8Array(der!));
+  } catch {
+    throw badInput(`${path} is not a PKCS#10 certificate signing request; give the .csr file made by openssl req or mtlskit csr create.`);
+  }
+}
+
+export interface CsrSignRequest {
+  csrPath: string;
+  profile: LeafProfile;
+  name?: string;
+  days: number;
+  force: boolean;
+}
+
+export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<IssuedCertificate> {
+  const csr = readCsr(req.csrPath);
+  if (!(await csr.verify().catch(() => false))) {
+    throw badInput(`The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`);
+  }
+  const name = checkName(req.name ?? basename(req.csrPath, extname(req.csrPath)));
+  let subjectKey: KeyObject;
+  try {
+    subjectKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+    describeKey(subjectKey);
+  } catch (err) {
+    if (err instanceof MtlsError) throw err;
+    throw badInput(`${req.csrPath} holds a public key mtlskit cannot use; ask for an RSA or ECDSA key.`);
+  }
+  const subject = csr.subjectName;
+  if (subject.toJSON().length === 0 && !csr.extensions.some((e) => e.type === '2.5.29.17')) {
+    throw badInput(`${req.csrPath} has neither a subject nor a subjectAltName; ask for a CSR that names its owner.`);
+  }
+  const issuer = { certificate: ca.certificate, key: ca.key };
+  const plan = planExtensions({
+    profile: req.profile,
+    subjectKey,
+    issuer,
+    requested: csr.extensions,
+    source: 'csr',
+    sourceName: basename(req.csrPath),
+    san: NO_SAN,
+    commonName: commonNameOf(subject.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))))),
+    crlUrl: ca.store.readSettings().crlUrl,
+  });
+  const [issued] = await signAndRecord(
+    ca,
+    [{ name, profile: req.profile, subject, subjectKey, extensions: plan.extensions, days: req.days, extraFiles: [], notes: plan.notes, warnings: plan.warnings }],
+    { force: req.force },
+  );
+  return issued!;
+}

@@ -1,0 +1,234 @@
+/**
+ * Issuing leaf certificates from the CA store: keys and CSRs are made outside the lock (RSA key
+ * generation is slow); serials, signing, files and index records happen under it, all or nothing,
+ * so parallel CI jobs never share a serial, lose a record or leave a torn file.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { badInput } from '../errors.js';
+import { x509 } from '../pki/x509-runtime.js';
+import { generatePrivateKey, privateKeyToPem, toCryptoKeyPair, type KeyType } from '../pki/keys.js';
+import { buildName, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
+import { derToPem } from '../pki/pem.js';
+import { CLOCK_SKEW_BACKDATE_MS, signCertificate } from '../pki/certificate.js';
+import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
+import type { IndexEntry } from '../store/index-file.js';
+import type { LoadedCa } from './load-ca.js';
+import { planExtensions, type SanRequest } from './extension-plan.js';
+import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
+
+type Extension = InstanceType<typeof x509.Extension>;
+type Certificate = InstanceType<typeof x509.X509Certificate>;
+type Name = InstanceType<typeof x509.Name>;
+
+export type LeafProfile = 'server' | 'client';
+
+export interface LeafRequest extends RequestSource {
+  profile: LeafProfile;
+  name: string;
+  san: SanRequest;
+  days: number;
+  keyTypeFlag?: string;
+  /** --key: reuse this key instead of generating one. */
+  existingKey?: KeyObject;
+  /** Where --key came from: when it is DIR/NAME.key itself, the key file is left as it is. */
+  existingKeyPath?: string;
+  /** Encrypt the written key with this password (--passout). */
+  keyPassword?: string;
+}
+
+/** A leaf about to be signed: subject, key, and extensions are settled. */
+export interface PreparedLeaf {
+  name: string;
+  profile: LeafProfile;
+  subject: Name;
+  subjectKey: KeyObject;
+  extensions: Extension[];
+  days: number;
+  /** Files besides the certificate: key and CSR (absent for `csr sign`). */
+  extraFiles: PlannedFile[];
+  notes: string[];
+  warnings: string[];
+}
+
+export interface IssuedCertificate {
+  name: string;
+  profile: LeafProfile;
+  serial: string;
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  subjectAltNames: string[];
+  fingerprintSha256: string;
+  files: { key?: string; csr?: string; certificate: string; chain: string };
+  notes: string[];
+  warnings: string[];
+}
+
+export function leafPaths(dir: string, name: string) {
+  return { key: join(dir, `${name}.key`), csr: join(dir, `${name}.csr`), cert: join(dir, `${name}.crt`), chain: join(dir, `${name}-chain.crt`) };
+}
+
+export function checkName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) || name === 'ca' || name === 'crl') {
+    throw badInput(`'${name}' cannot be used as a name; use letters, digits, '.', '_' or '-' (and not 'ca' or 'crl'), e.g. partner-erp.`);
+  }
+  return name;
+}
+
+/** Settles everything about a leaf that does not need the lock: key, subject, extensions, CSR. */
+export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<PreparedLeaf> {
+  checkName(req.name);
+  const details = resolveRequest(req.profile, req, req.keyTypeFlag);
+  const warnings = [...details.warnings];
+  const hasSanFlags = req.san.dns.length + req.san.ip.length + req.san.email.length + req.san.uri.length > 0;
+  const subjectEntries = defaultSubject(details.subject, details.usesTemplate && !req.subject, req);
+  const subject = buildName(subjectEntries);
+  const subjectKey = req.existingKey ?? (await generatePrivateKey(details.keyType as KeyType));
+  const issuer = { certificate: ca.certificate, key: ca.key };
+  const requested = withoutTemplateSan(details, confExtensions(details, subjectKey, issuer, warnings), hasSanFlags);
+  const plan = planExtensions({
+    profile: req.profile,
+    subjectKey,
+    issuer,
+    requested,
+    source: details.extensionSection ? 'conf' : 'none',
+    sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
+    san: req.san,
+    commonName: commonNameOf(subjectEntries),
+    crlUrl: ca.store.readSettings().crlUrl,
+  });
+  warnings.push(...plan.warnings);
+  const paths = leafPaths(ca.store.paths.dir, req.name);
+  const csr = await createCsr(subject, subjectKey, plan.extensions.filter((e) => e.type !== '2.5.29.35'));
+  const keyFile: PlannedFile[] = reusesOwnKeyFile(req, paths.key) ? [] : [{ path: paths.key, data: privateKeyToPem(subjectKey, req.keyPassword), mode: 0o600 }];
+  return {
+    name: req.name,
+    profile: req.profile,
+    subject,
+    subjectKey,
+    extensions: plan.extensions,
+    days: req.days,
+    extraFiles: [...keyFile, { path: paths.csr, data: csr.toString('pem') + '\n' }],
+    notes: plan.notes,
+    warnings,
+  };
+}
+
+function reusesOwnKeyFile(req: LeafRequest, keyPath: string): boolean {
+  return req.existingKeyPath !== undefined && resolve(req.existingKeyPath) === keyPath;
+}
+
+/**
+ * With the built-in template and no --subject, the template's sample CN is replaced by something
+ * that names this certificate: the first host name for a server, the NAME for a client.
+ */
+function defaultSubject(entries: DnEntry[], fromTemplate: boolean, req: LeafRequest): DnEntry[] {
+  if (!fromTemplate) return entries;
+  const cn = req.profile === 'server' ? (req.san.dns[0] ?? req.san.ip[0]) : req.name;
+  if (!cn) return entries;
+  const others = entries.filter((e) => e.type !== 'CN');
+  return [...others, { type: 'CN', value: cn }];
+}
+
+export async function createCsr(subject: Name, key: KeyObject, extensions: Extension[]) {
+  const keys = await toCryptoKeyPair(key);
+  return x509.Pkcs10CertificateRequestGenerator.create({
+    name: subject,
+    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
+    signingAlgorithm: keys.signingAlgorithm,
+    extensions,
+  });
+}
+
+/** Validity from now (backdated for clock skew), never past the issuer's own notAfter. */
+export function validityWindow(issuer: Certificate, days: number, now = new Date()): { notBefore: Date; notAfter: Date; clamped: boolean } {
+  const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_BACKDATE_MS) / 1000) * 1000);
+  let notAfter = new Date(Math.floor((now.getTime() + days * 86_400_000) / 1000) * 1000);
+  let clamped = false;
+  if (notAfter.getTime() > issuer.notAfter.getTime()) {
+    notAfter = new Date(issuer.notAfter.getTime());
+    clamped = true;
+  }
+  return { notBefore, notAfter, clamped };
+}
+
+/** Signs prepared leaves under the store lock and writes every file and record, or none. */
+export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: { force: boolean }): Promise<IssuedCertificate[]> {
+  const { store } = ca;
+  const dir = store.paths.dir;
+  const names = new Set<string>();
+  for (const leaf of leaves) {
+    if (names.has(leaf.name)) throw badInput(`The name '${leaf.name}' appears twice; give every certificate its own name.`);
+    names.add(leaf.name);
+  }
+  const targetPaths = (leaf: PreparedLeaf) => [...leaf.extraFiles.map((f) => f.path), leafPaths(dir, leaf.name).cert, leafPaths(dir, leaf.name).chain];
+  assertWritable(leaves.flatMap(targetPaths), { overwrite: opts.force });
+  store.ensureLayout();
+  return store.withLock(async () => {
+    const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
+    const files: PlannedFile[] = [];
+    const records: IndexEntry[] = [];
+    const issued: IssuedCertificate[] = [];
+    const intermediatesPem = ca.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(0, -1).join('');
+    for (const leaf of leaves) {
+      const serialHex = store.newSerial(taken);
+      const window = validityWindow(ca.certificate, leaf.days);
+      if (window.clamped) leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
+      const cert = await signCertificate({ subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions }, { certificate: ca.certificate, key: ca.key });
+      const pem = cert.toString('pem') + '\n';
+      const paths = leafPaths(dir, leaf.name);
+      // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
+      const chainPem = pem + intermediatesPem;
+      files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem }, { path: store.certPathForSerial(serialHex), data: pem });
+      records.push({ status: 'V', notAfter: window.notAfter, serialHex, name: leaf.name, subject: nameToSlashForm(leaf.subject) });
+      issued.push(describeIssued(leaf, cert, serialHex, paths));
+    }
+    writeFilesAtomically(files, { overwrite: true });
+    store.appendIndex(records);
+    return issued;
+  });
+}
+
+function describeIssued(leaf: PreparedLeaf, cert: Certificate, serial: string, paths: ReturnType<typeof leafPaths>): IssuedCertificate {
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  const hasKey = leaf.extraFiles.some((f) => f.path === paths.key);
+  const hasCsr = leaf.extraFiles.some((f) => f.path === paths.csr);
+  return {
+    name: leaf.name,
+    profile: leaf.profile,
+    serial,
+    subject: nameToText(cert.subjectName),
+    issuer: nameToText(cert.issuerName),
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    subjectAltNames: san ? san.names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`) : [],
+    fingerprintSha256: createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    files: { ...(hasKey ? { key: paths.key } : {}), ...(hasCsr ? { csr: paths.csr } : {}), certificate: paths.cert, chain: paths.chain },
+    notes: leaf.notes,
+    warnings: leaf.warnings,
+  };
+}
+
+export interface IssueOptions {
+  force: boolean;
+  /** Called as certificates are prepared, for a progress line on a terminal. */
+  progress?: (done: number, total: number) => void;
+}
+
+export async function issueLeaves(ca: LoadedCa, requests: LeafRequest[], opts: IssueOptions): Promise<IssuedCertificate[]> {
+  const dir = ca.store.paths.dir;
+  // Fail before any slow key generation when a target exists.
+  const targets = requests.flatMap((r) => {
+    const paths = leafPaths(dir, checkName(r.name));
+    return Object.values(paths).filter((p) => !(p === paths.key && reusesOwnKeyFile(r, p)));
+  });
+  assertWritable(targets, { overwrite: opts.force });
+  const prepared: PreparedLeaf[] = [];
+  for (const req of requests) {
+    prepared.push(await prepareLeaf(ca, req));
+    opts.progress?.(prepared.length, requests.length);
+  }
+  return signAndRecord(ca, prepared, opts);
+}

@@ -1,0 +1,80 @@
+/**
+ * What a new certificate or CSR asks for, read from a conf (the user's, or the built-in template)
+ * and overridden by flags: the subject, the conf's extension section, and the key type.
+ */
+import type { KeyObject } from 'node:crypto';
+import { MtlsError } from '../errors.js';
+import { loadOpensslConf, type OpensslConf } from '../conf/parse.js';
+import { resolveReqConfig, sectionExists } from '../conf/req.js';
+import { buildExtensions } from '../conf/extensions.js';
+import { templatePath } from '../conf/templates.js';
+import { parseKeyType, DEFAULT_KEY_TYPE, type KeyType } from '../pki/keys.js';
+import type { DnEntry } from '../pki/name.js';
+import type { Issuer } from '../pki/certificate.js';
+import type { Profile } from '../pki/profiles.js';
+import { x509 } from '../pki/x509-runtime.js';
+
+type Extension = InstanceType<typeof x509.Extension>;
+
+export interface RequestSource {
+  /** The user's conf; undefined = templates/<profile>.conf. */
+  configPath?: string;
+  /** --subject, replacing the conf's DN. */
+  subject?: DnEntry[];
+}
+
+export interface RequestDetails {
+  conf: OpensslConf;
+  usesTemplate: boolean;
+  subject: DnEntry[];
+  /** The extension section the conf names (req_extensions, else x509_extensions), if any. */
+  extensionSection?: string;
+  /** --key-type, else the conf's default_bits as RSA, else rsa:2048. */
+  keyType: KeyType;
+  warnings: string[];
+}
+
+const confCache = new Map<string, OpensslConf>();
+
+function loadConfCached(path: string): OpensslConf {
+  let conf = confCache.get(path);
+  if (!conf) {
+    conf = loadOpensslConf(path);
+    confCache.set(path, conf);
+  }
+  return conf;
+}
+
+export function resolveRequest(profile: Profile, source: RequestSource, keyTypeFlag?: string, preferX509Section = false): RequestDetails {
+  const usesTemplate = source.configPath === undefined;
+  const conf = loadConfCached(source.configPath ?? templatePath(profile));
+  const req = resolveReqConfig(conf);
+  const subject = source.subject ?? req.subject;
+  const section = preferX509Section ? (req.x509Extensions ?? req.reqExtensions) : (req.reqExtensions ?? req.x509Extensions);
+  if (section !== undefined && !sectionExists(conf, section)) {
+    throw new MtlsError('CONF_ERROR', `${conf.fileName}: the extension section [ ${section} ] named in [ req ] does not exist; add it or remove the reference.`);
+  }
+  let keyType: KeyType = DEFAULT_KEY_TYPE;
+  if (keyTypeFlag) keyType = parseKeyType(keyTypeFlag);
+  else if (req.defaultBits) keyType = parseKeyType(`rsa:${req.defaultBits}`);
+  return { conf, usesTemplate, subject, extensionSection: section, keyType, warnings: [...req.warnings] };
+}
+
+/** The conf's extensions for this subject key and issuer (empty when the conf has no extension section). */
+export function confExtensions(details: RequestDetails, subjectKey: KeyObject, issuer: Issuer | undefined, warnings: string[]): Extension[] {
+  if (!details.extensionSection) return [];
+  const built = buildExtensions(details.conf, details.extensionSection, { subjectKey, issuer });
+  warnings.push(...built.warnings);
+  return built.extensions;
+}
+
+export function commonNameOf(subject: DnEntry[]): string | undefined {
+  const cn = [...subject].reverse().find((e) => e.type === 'CN' || e.type === 'commonName' || e.type === '2.5.4.3');
+  return cn?.value;
+}
+
+/** With the built-in template, --dns/--ip/--email/--uri replace its sample names instead of adding to them. */
+export function withoutTemplateSan(details: RequestDetails, extensions: Extension[], hasSanFlags: boolean): Extension[] {
+  if (!details.usesTemplate || !hasSanFlags) return extensions;
+  return extensions.filter((e) => e.type !== '2.5.29.17');
+}

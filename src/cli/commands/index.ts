@@ -1,0 +1,19 @@
+/** The command tree; each file below registers one command and imports its heavy modules lazily. */
+import type { Command } from 'commander';
+import { registerCaInit } from './ca/init.js';
+import { registerServerIssue } from './server/issue.js';
+import { registerClientIssue } from './client/issue.js';
+import { registerCsrCreate } from './csr/create.js';
+import { registerCsrSign } from './csr/sign.js';
+
+export function registerCommands(program: Command): void {
+  const ca = program.command('ca').description('create and manage the certificate authority');
+  registerCaInit(ca);
+  const server = program.command('server').description('server certificates (what the API gateway presents)');
+  registerServerIssue(server);
+  const client = program.command('client').description('client certificates (what the integration presents)');
+  registerClientIssue(client);
+  const csr = program.command('csr').description('certificate signing requests, for another party\'s CA or from elsewhere');
+  registerCsrCreate(csr);
+  registerCsrSign(csr);
+}
