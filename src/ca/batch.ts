@@ -9,6 +9,7 @@ import { MtlsError } from '../errors.js';
 import { parseSubjectString } from '../conf/subject.js';
 import type { DnEntry } from '../pki/name.js';
 import { checkName } from './issue.js';
+import { validateSanRequest } from './extension-plan.js';
 
 export interface BatchRow {
   name: string;
@@ -52,7 +53,9 @@ function toRow(record: Record<string, string | undefined>, where: string): Locat
   try {
     checkName(name);
     const subject = record.subject?.trim() ? parseSubjectString(record.subject.trim()) : undefined;
-    return { row: { name, dns: list(record.dns), ip: list(record.ip), email: list(record.email), uri: list(record.uri), subject }, where };
+    const row = { name, dns: list(record.dns), ip: list(record.ip), email: list(record.email), uri: list(record.uri), subject };
+    validateSanRequest(row);
+    return { row, where };
   } catch (err) {
     if (err instanceof MtlsError) throw new MtlsError(err.code, `${where}: ${err.message}`);
     throw err;

@@ -173,6 +173,14 @@ export function mergeSubjectAltName(profile: 'server' | 'client', requested: Ext
   return new x509.SubjectAlternativeNameExtension(names as never, critical);
 }
 
+/** Checks every flag-given name up front (batch rows are checked before anything is issued). */
+export function validateSanRequest(san: SanRequest): void {
+  san.dns.forEach(checkDnsName);
+  san.ip.forEach(checkIp);
+  san.email.forEach(checkEmail);
+  san.uri.forEach(checkUri);
+}
+
 function isDnsName(name: string): boolean {
   return /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$/i.test(name) && name.length <= 253;
 }

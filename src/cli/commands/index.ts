@@ -5,6 +5,11 @@ import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
 import { registerCsrSign } from './csr/sign.js';
+import { registerExportPfx } from './export/pfx.js';
+import { registerImportPfx } from './import/pfx.js';
+import { registerRevoke } from './revoke.js';
+import { registerCrlGen } from './crl/gen.js';
+import { registerVerify } from './verify.js';
 
 export function registerCommands(program: Command): void {
   const ca = program.command('ca').description('create and manage the certificate authority');
@@ -16,4 +21,9 @@ export function registerCommands(program: Command): void {
   const csr = program.command('csr').description('certificate signing requests, for another party\'s CA or from elsewhere');
   registerCsrCreate(csr);
   registerCsrSign(csr);
+  registerExportPfx(program.command('export').description('bundle keys and certificates for other tools'));
+  registerImportPfx(program.command('import').description('unpack bundles made by other tools'));
+  registerRevoke(program);
+  registerCrlGen(program.command('crl').description('certificate revocation lists'));
+  registerVerify(program);
 }

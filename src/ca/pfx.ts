@@ -1,0 +1,146 @@
+/**
+ * PKCS#12 bundles from and to the PKI folder: `export pfx` packs NAME.key, NAME.crt and the chain up
+ * to the root; `import pfx` unpacks a bundle made by openssl, Windows or Java into NAME.* files.
+ */
+import { createHash, createPrivateKey } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { MtlsError } from '../errors.js';
+import { x509 } from '../pki/x509-runtime.js';
+import { keyMatchesPublicKey, privateKeyToPem, privateKeyToPkcs8Der } from '../pki/keys.js';
+import { derToPem } from '../pki/pem.js';
+import { nameToText } from '../pki/name.js';
+import { decodePfx, encodePfx, PFX_ITERATIONS } from '../pki/pkcs12.js';
+import { writeFilesAtomically } from '../store/atomic-write.js';
+import { caPaths } from '../store/ca-store.js';
+import { readCertificateFile, readKeyFile, type PasswordProvider } from './load-ca.js';
+import { checkName, leafPaths } from './issue.js';
+
+export interface ExportPfxRequest {
+  dir: string;
+  name: string;
+  out?: string;
+  password: string;
+  legacy: boolean;
+  includeChain: boolean;
+  friendlyName?: string;
+  force: boolean;
+  keyPassword: PasswordProvider;
+}
+
+export interface ExportPfxResult {
+  file: string;
+  name: string;
+  subject: string;
+  certificates: number;
+  format: string;
+  iterations: number;
+  friendlyName: string;
+}
+
+function derOf(cert: InstanceType<typeof x509.X509Certificate>): Buffer {
+  return Buffer.from(cert.rawData);
+}
+
+/** The leaf's issuers up to the root: NAME-chain.crt's intermediates, then the CA folder's chain. */
+function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
+  const paths = leafPaths(dir, name);
+  const ca = caPaths(dir);
+  const sources = [paths.chain, existsSync(ca.chain) ? ca.chain : ca.cert].filter((p) => existsSync(p));
+  const seen = new Set<string>([leafDer.toString('base64')]);
+  const chain: Buffer[] = [];
+  for (const source of sources) {
+    for (const cert of readCertificateFile(source)) {
+      const der = derOf(cert);
+      const id = der.toString('base64');
+      if (!seen.has(id)) {
+        seen.add(id);
+        chain.push(der);
+      }
+    }
+  }
+  return chain;
+}
+
+export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult> {
+  checkName(req.name);
+  const paths = leafPaths(req.dir, req.name);
+  if (!existsSync(paths.cert)) {
+    throw new MtlsError('NOT_FOUND', `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`);
+  }
+  const out = req.out ?? join(req.dir, `${req.name}.pfx`);
+  const [leaf] = readCertificateFile(paths.cert);
+  const key = await readKeyFile(paths.key, paths.key, req.keyPassword);
+  if (!keyMatchesPublicKey(key, new Uint8Array(leaf!.publicKey.rawData))) {
+    throw new MtlsError('KEY_MISMATCH', `${paths.key} does not belong to ${paths.cert}; re-issue the certificate or restore the matching key.`);
+  }
+  const leafDer = derOf(leaf!);
+  const chainDer = req.includeChain ? chainFor(req.dir, req.name, leafDer) : [];
+  const friendlyName = req.friendlyName ?? req.name;
+  const pfx = await encodePfx({ keyPkcs8Der: privateKeyToPkcs8Der(key), certificateDer: leafDer, chainDer, password: req.password, friendlyName, legacy: req.legacy });
+  writeFilesAtomically([{ path: out, data: pfx, mode: 0o600 }], { overwrite: req.force });
+  return {
+    file: out,
+    name: req.name,
+    subject: nameToText(leaf!.subjectName),
+    certificates: 1 + chainDer.length,
+    format: req.legacy ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC' : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
+    iterations: PFX_ITERATIONS,
+    friendlyName,
+  };
+}
+
+export interface ImportPfxRequest {
+  file: string;
+  dir: string;
+  name?: string;
+  password: string;
+  keyPassword?: string;
+  force: boolean;
+}
+
+export interface ImportPfxResult {
+  name: string;
+  subject: string;
+  issuer: string;
+  fingerprintSha256: string;
+  chainCertificates: number;
+  files: { key: string; certificate: string; chain: string };
+  encryption: { key: string; certificates: string; mac: string };
+}
+
+export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult> {
+  let data: Buffer;
+  try {
+    data = readFileSync(req.file);
+  } catch {
+    throw new MtlsError('NOT_FOUND', `${req.file} cannot be read; check the path of the .pfx/.p12 file.`);
+  }
+  const name = checkName(req.name ?? basename(req.file, extname(req.file)));
+  const contents = await decodePfx(data, req.password, req.file);
+  const key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
+  const leaf = new x509.X509Certificate(new Uint8Array(contents.certificateDer));
+  if (!keyMatchesPublicKey(key, new Uint8Array(leaf.publicKey.rawData))) {
+    throw new MtlsError('KEY_MISMATCH', `The key in ${req.file} does not belong to its certificate; ask for a new bundle.`);
+  }
+  const paths = leafPaths(req.dir, name);
+  const certPem = derToPem(contents.certificateDer, 'CERTIFICATE');
+  mkdirSync(req.dir, { recursive: true });
+  writeFilesAtomically(
+    [
+      { path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 },
+      { path: paths.cert, data: certPem },
+      { path: paths.chain, data: certPem + contents.chainDer.map((d) => derToPem(d, 'CERTIFICATE')).join('') },
+    ],
+    { overwrite: req.force },
+  );
+  return {
+    name,
+    subject: nameToText(leaf.subjectName),
+    issuer: nameToText(leaf.issuerName),
+    fingerprintSha256: createHash('sha256').update(contents.certificateDer).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    chainCertificates: contents.chainDer.length,
+    files: { key: paths.key, certificate: paths.cert, chain: paths.chain },
+    encryption: { key: contents.keyEncryption, certificates: contents.certEncryption, mac: contents.macAlgorithm },
+  };
+}

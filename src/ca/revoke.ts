@@ -1,0 +1,131 @@
+/**
+ * Revocation and CRLs: marking a certificate revoked in the store's index and publishing a fresh,
+ * signed CRL (DIR/crl.pem and DIR/crl.der) with a CRL number that grows with every issue.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MtlsError, badInput } from '../errors.js';
+import { x509 } from '../pki/x509-runtime.js';
+import { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry } from '../pki/crl.js';
+import { derToPem, readDerObjects } from '../pki/pem.js';
+import { nameToSlashForm, nameToText } from '../pki/name.js';
+import { writeFilesAtomically } from '../store/atomic-write.js';
+import type { IndexEntry } from '../store/index-file.js';
+import type { LoadedCa } from './load-ca.js';
+
+export const DEFAULT_CRL_DAYS = 30;
+
+export interface CrlResult {
+  crlNumber: string;
+  thisUpdate: string;
+  nextUpdate: string;
+  revokedCount: number;
+  files: { pem: string; der: string };
+}
+
+export interface RevokeTarget {
+  /** NAME in the store, or a certificate file path. */
+  nameOrFile?: string;
+  serialHex?: string;
+}
+
+export interface RevokeRequest extends RevokeTarget {
+  reason: RevocationReason;
+  revokedAt: Date;
+  crlDays: number;
+}
+
+export interface RevokeResult {
+  serial: string;
+  name: string;
+  subject: string;
+  reason: RevocationReason;
+  revokedAt: string;
+  crl: CrlResult;
+  warnings: string[];
+}
+
+export function parseReason(text: string): RevocationReason {
+  const match = REVOCATION_REASONS.find((r) => r && r.toLowerCase() === text.toLowerCase());
+  if (!match || match === 'removeFromCRL') {
+    throw badInput(`'${text}' is not a revocation reason; use one of ${REVOCATION_REASONS.filter((r) => r && r !== 'removeFromCRL').join(', ')}.`);
+  }
+  return match;
+}
+
+export function normalizeSerial(text: string): string {
+  const hex = text.replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
+  if (!/^[0-9A-F]+$/.test(hex)) throw badInput(`--serial '${text}' is not a hexadecimal serial number; copy it from 'mtlskit list' or 'openssl x509 -serial'.`);
+  const trimmed = hex.replace(/^(00)+(?=[0-9A-F]{2})/, '');
+  return trimmed.length % 2 ? `0${trimmed}` : trimmed;
+}
+
+/** The certificate to revoke, proven to come from this CA when it is given by name or file. */
+async function resolveTarget(ca: LoadedCa, target: RevokeTarget): Promise<{ serialHex: string; subject?: string; name?: string }> {
+  if (target.serialHex) return { serialHex: normalizeSerial(target.serialHex) };
+  const spec = target.nameOrFile!;
+  const path = existsSync(spec) ? spec : join(ca.store.paths.dir, `${spec}.crt`);
+  if (!existsSync(path)) {
+    throw new MtlsError('NOT_FOUND', `There is no certificate named '${spec}' in ${ca.store.paths.dir} (no ${path}); give a NAME from 'mtlskit list', a .crt file, or --serial HEX.`);
+  }
+  const [der] = readDerObjects(readFileSync(path), ['CERTIFICATE'], path, 'certificate');
+  const cert = new x509.X509Certificate(new Uint8Array(der!));
+  const caSubject = Buffer.from(ca.certificate.subjectName.toArrayBuffer());
+  const issuedByUs = Buffer.from(cert.issuerName.toArrayBuffer()).equals(caSubject) && (await cert.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true }).catch(() => false));
+  if (!issuedByUs) {
+    throw new MtlsError('CA_REFUSED', `${path} was issued by '${nameToText(cert.issuerName)}', not by this CA ('${nameToText(ca.certificate.subjectName)}'); revoke it with the CA that signed it.`);
+  }
+  return { serialHex: normalizeSerial(cert.serialNumber), subject: nameToSlashForm(cert.subjectName), name: existsSync(spec) ? undefined : spec };
+}
+
+export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promise<RevokeResult> {
+  const target = await resolveTarget(ca, req);
+  const { store } = ca;
+  const warnings: string[] = [];
+  store.ensureLayout();
+  return store.withLock(async () => {
+    const index = store.readIndex();
+    let entry = index.find((e) => normalizeSerial(e.serialHex) === target.serialHex);
+    if (entry?.status === 'R') {
+      throw new MtlsError('ALREADY_REVOKED', `Serial ${target.serialHex} (${entry.name}) was already revoked on ${entry.revokedAt?.toISOString() ?? 'an earlier date'}; nothing changed.`);
+    }
+    if (!entry) {
+      warnings.push(`Serial ${target.serialHex} is not in ${store.paths.index}; it was recorded as revoked by serial (as for a certificate signed elsewhere with this CA's key).`);
+      entry = { status: 'V', notAfter: ca.certificate.notAfter, serialHex: target.serialHex, name: target.name ?? 'unknown', subject: target.subject ?? '/' };
+      index.push(entry);
+    }
+    entry.status = 'R';
+    entry.revokedAt = req.revokedAt;
+    entry.reason = req.reason;
+    store.writeIndex(index);
+    const crl = writeCrl(ca, index, req.crlDays);
+    return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason, revokedAt: req.revokedAt.toISOString(), crl, warnings };
+  });
+}
+
+/** Re-issues the CRL from the index (call it under the store lock, or through generateCrl). */
+function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): CrlResult {
+  const { store } = ca;
+  const crlNumber = store.takeCrlNumber();
+  const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
+  const entries: RevokedEntry[] = [];
+  for (const e of index) {
+    if (e.status !== 'R') continue;
+    entries.push({ serialHex: e.serialHex, revokedAt: e.revokedAt ?? thisUpdate, reason: (e.reason as RevocationReason | undefined) ?? undefined });
+  }
+  const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
+  writeFilesAtomically(
+    [
+      { path: store.paths.crlPem, data: derToPem(der, 'X509 CRL') },
+      { path: store.paths.crlDer, data: der },
+    ],
+    { overwrite: true },
+  );
+  return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: entries.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
+}
+
+export async function generateCrl(ca: LoadedCa, days: number): Promise<CrlResult> {
+  ca.store.ensureLayout();
+  return ca.store.withLock(async () => writeCrl(ca, ca.store.readIndex(), days));
+}

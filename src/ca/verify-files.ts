@@ -1,0 +1,55 @@
+/** `verify` from files: reads the certificate, trust anchors, intermediates, CRLs and key, then validates the path. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { MtlsError } from '../errors.js';
+import { readDerObjects } from '../pki/pem.js';
+import { verifyCertificate, type Purpose, type VerifyResult } from '../pki/verify.js';
+import { caPaths } from '../store/ca-store.js';
+import { readKeyFile, type PasswordProvider } from './load-ca.js';
+
+export interface VerifyFilesRequest {
+  certFile: string;
+  caFile?: string;
+  dir: string;
+  untrustedFile?: string;
+  crlFiles: string[];
+  host?: string;
+  purpose?: Purpose;
+  at: Date;
+  keyFile?: string;
+  keyPassword: PasswordProvider;
+}
+
+function readFile(path: string, role: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new MtlsError('NOT_FOUND', `${path} (${role}) cannot be read; check the path.`);
+  }
+}
+
+function certificates(path: string, role: string): { der: Buffer; source: string }[] {
+  const source = basename(path);
+  return readDerObjects(readFile(path, role), ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], path, 'certificate').map((der) => ({ der, source }));
+}
+
+export async function verifyFiles(req: VerifyFilesRequest): Promise<VerifyResult> {
+  const caFile = req.caFile ?? caPaths(req.dir).cert;
+  if (!req.caFile && !existsSync(caFile)) {
+    throw new MtlsError('NOT_FOUND', `No trusted CA given and ${caFile} does not exist; pass --ca FILE with the root certificate(s) or the right --dir.`);
+  }
+  const crls = req.crlFiles.flatMap((path) =>
+    readDerObjects(readFile(path, 'CRL'), ['X509 CRL'], path, 'CRL').map((der) => ({ der, source: basename(path) })),
+  );
+  const privateKey = req.keyFile ? await readKeyFile(req.keyFile, req.keyFile, req.keyPassword) : undefined;
+  return verifyCertificate({
+    chain: certificates(req.certFile, 'certificate'),
+    trusted: certificates(caFile, 'trusted CA'),
+    untrusted: req.untrustedFile ? certificates(req.untrustedFile, 'intermediates') : [],
+    crls,
+    at: req.at,
+    host: req.host,
+    purpose: req.purpose,
+    privateKey,
+  });
+}

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { collect, describeCommand, runAction, type CommonOptions } from '../command-kit.js';
+import { passwordFrom } from '../inputs.js';
+import { out } from '../output.js';
+import { usageError } from '../../errors.js';
+import { parseDate } from './revoke.js';
+
+interface Options extends CommonOptions {
+  ca?: string;
+  untrusted?: string;
+  host?: string;
+  purpose?: string;
+  at?: string;
+  crl: string[];
+  key?: string;
+  passin?: string;
+}
+
+export function registerVerify(program: Command): void {
+  const cmd = describeCommand(program.command('verify').argument('<cert>', 'certificate or chain file (leaf first), PEM or DER'), {
+    summary: 'check a certificate chain the way a TLS peer will, and say in plain words why it would be rejected',
+    description:
+      'Builds the path from the leaf to a trusted root (--ca, default DIR/ca.crt) through --untrusted intermediates and checks it\n' +
+      'following RFC 5280 section 6: signatures, validity at --at, basicConstraints and pathlen, keyUsage, name constraints,\n' +
+      'unknown critical extensions; --purpose checks extendedKeyUsage, --host the subjectAltName (RFC 6125 wildcards),\n' +
+      '--crl revocation of the leaf and intermediates, --key that the private key belongs to the certificate.',
+    examples: [
+      ['mtlskit verify pki/client.crt --purpose client', 'will the gateway accept this client certificate?'],
+      ['mtlskit verify pki/server.crt --purpose server --host api-mtls.example.com', 'does the server certificate fit the host name clients use?'],
+      ['mtlskit verify partner.crt --ca partner-root.crt --untrusted partner-int.crt --crl pki/crl.pem', 'a partner\'s chain, with revocation'],
+      ['mtlskit verify pki/client.crt --key pki/client.key --at 2027-06-01T00:00:00Z --json', 'key match and validity on a future date, for CI'],
+    ],
+    exitCodes: [
+      [1, 'the certificate would be rejected (every problem is listed)'],
+      [2, 'unreadable or malformed input, bad flags'],
+      [4, 'the --key password is missing or wrong'],
+    ],
+  });
+  cmd
+    .option('--ca <file>', 'trusted root(s) (default DIR/ca.crt)')
+    .option('--untrusted <file>', 'intermediate CA certificates to build the path with')
+    .option('--host <name>', 'the host name or IP address a client connects to')
+    .option('--purpose <purpose>', 'server or client')
+    .option('--at <time>', 'check validity at this time (ISO 8601 or @epoch; default now)')
+    .option('--crl <file>', 'a CRL to check revocation against (repeatable)', collect, [])
+    .option('--key <file>', 'check that this private key belongs to the certificate')
+    .option('--passin <source>', 'password of --key, if encrypted')
+    .action(
+      runAction<Options>(async ([certFile], opts, output) => {
+        if (opts.purpose && opts.purpose !== 'server' && opts.purpose !== 'client') throw usageError(`--purpose must be server or client, not '${opts.purpose}'.`);
+        const [{ verifyFiles }] = await Promise.all([import('../../ca/verify-files.js')]);
+        const r = await verifyFiles({
+          certFile: certFile!,
+          caFile: opts.ca,
+          dir: opts.dir,
+          untrustedFile: opts.untrusted,
+          crlFiles: opts.crl,
+          host: opts.host,
+          purpose: opts.purpose as 'server' | 'client' | undefined,
+          at: opts.at ? parseDate(opts.at) : new Date(),
+          keyFile: opts.key,
+          keyPassword: passwordFrom(opts.passin),
+        });
+        const pathText = r.path.map((p) => p.subject).join(' → ');
+        if (r.valid) {
+          output.result({ valid: true, path: r.path, problems: [] }, [`${out.green('OK')} ${certFile}: ${pathText}`]);
+          return 0;
+        }
+        if (output.json) {
+          process.stdout.write(JSON.stringify({ ok: false, valid: false, path: r.path, problems: r.problems }, null, 2) + '\n');
+        } else {
+          process.stdout.write(`${out.red('REJECTED')} ${certFile}${pathText ? `: ${pathText}` : ''}\n`);
+          for (const p of r.problems) process.stdout.write(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
+        }
+        return 1;
+      }),
+    );
+}

@@ -1,0 +1,109 @@
+/** TLS test servers on loopback that stop by themselves: openssl s_server and Node https. */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer, connect } from 'node:net';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`server exited early with ${child.exitCode}`));
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface RunningServer {
+  port: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `openssl s_server -www` with the given extra arguments (e.g. -Verify 1 -verify_return_error -CAfile ca.crt). */
+export async function startOpensslServer(args: string[], cwd?: string): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', '-naccept', '50', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+  await waitForPort(port, child);
+  return {
+    port,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        clearTimeout(killer);
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A Node https server that answers 200 "hello <client CN>" to authorised clients. */
+export async function startNodeServer(options: ServerOptions): Promise<RunningServer> {
+  let log = '';
+  const server = createHttpsServer(options, (req, res) => {
+    const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+    res.end(`hello ${peer?.subject?.CN ?? peer?.subject?.O ?? 'anonymous'}\n`);
+  });
+  server.on('tlsClientError', (err) => (log += `${err.message}\n`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const killer = setTimeout(() => server.close(), 110_000);
+  return {
+    port,
+    output: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        clearTimeout(killer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface AsyncResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the event loop (an in-process server must keep answering). */
+export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<AsyncResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: opts.cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** curl over mTLS to https://127.0.0.1:PORT/ with the given extra args. */
+export function curl(port: number, args: string[], host = '127.0.0.1'): Promise<AsyncResult> {
+  const resolve = host === '127.0.0.1' ? [] : ['--resolve', `${host}:${port}:127.0.0.1`];
+  return runAsync('curl', ['-sS', '--max-time', '10', ...resolve, ...args, `https://${host}:${port}/`]);
+}
