@@ -10,6 +10,7 @@ import { registerImportPfx } from './import/pfx.js';
 import { registerRevoke } from './revoke.js';
 import { registerCrlGen } from './crl/gen.js';
 import { registerVerify } from './verify.js';
+import { registerWizard } from './wizard.js';
 
 export function registerCommands(program: Command): void {
   const ca = program.command('ca').description('create and manage the certificate authority');
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerRevoke(program);
   registerCrlGen(program.command('crl').description('certificate revocation lists'));
   registerVerify(program);
+  registerWizard(program);
 }

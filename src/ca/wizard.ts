@@ -1,0 +1,139 @@
+/**
+ * The wizard's work once the answers are known: a complete mTLS set (CA, server and/or client
+ * certificates, client.pfx, CRL, NEXT-STEPS.md), built in a staging folder beside DIR and moved into
+ * place only when everything is made and verified — so an interruption never leaves DIR half-written.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MtlsError } from '../errors.js';
+import { initCa } from './init-ca.js';
+import { loadCa } from './load-ca.js';
+import { issueLeaves } from './issue.js';
+import { exportPfx } from './pfx.js';
+import { generateCrl } from './revoke.js';
+import { verifyFiles } from './verify-files.js';
+import { CaStore } from '../store/ca-store.js';
+import { nextStepsMarkdown, type NextStepsInput } from './next-steps.js';
+
+export type Direction = 'inbound' | 'outbound' | 'both';
+
+export const DIRECTIONS: Record<Direction, string> = {
+  inbound: 'the partner calls us (we run the server and issue the partner a client certificate)',
+  outbound: 'we call the partner (we present a client certificate from our own CA)',
+  both: 'both directions (server and client certificates from one CA)',
+};
+
+export interface WizardAnswers {
+  name: string;
+  direction: Direction;
+  caOrg: string;
+  dns: string[];
+  ip: string[];
+  clientOrg: string;
+  keyType: string;
+  days: number;
+  pfxPassword: string;
+  dir: string;
+}
+
+export const WIZARD_DEFAULTS: Omit<WizardAnswers, 'pfxPassword'> = {
+  name: 'partner',
+  direction: 'both',
+  caOrg: 'Example Org',
+  dns: ['localhost'],
+  ip: ['127.0.0.1'],
+  clientOrg: 'Example Partner',
+  keyType: 'rsa:2048',
+  days: 365,
+  dir: './pki',
+};
+
+export interface WizardResult {
+  dir: string;
+  files: Record<string, string>;
+  verified: { certificate: string; valid: boolean; problems: string[] }[];
+  nextSteps: string;
+  nextStepsFile: string;
+}
+
+export function generatePassword(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+/** True when DIR exists and holds anything. */
+export function dirHasContent(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
+export interface WizardRun {
+  /** The staging folder, so an interrupt handler can remove it. */
+  staging: string;
+  done: Promise<WizardResult>;
+}
+
+export function startWizard(answers: WizardAnswers, opts: { force: boolean }): WizardRun {
+  const finalDir = resolve(answers.dir);
+  const staging = join(dirname(finalDir), `.${basename(finalDir)}.mtlskit-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const done = (async () => {
+    if (dirHasContent(finalDir) && !opts.force) {
+      throw new MtlsError('FILE_EXISTS', `${finalDir} already holds files; nothing was written. Choose another --dir, or pass --force to replace it.`);
+    }
+    mkdirSync(dirname(finalDir), { recursive: true });
+    try {
+      const result = await buildSet(answers, staging, finalDir);
+      moveIntoPlace(staging, finalDir);
+      return result;
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  })();
+  return { staging, done };
+}
+
+async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Promise<WizardResult> {
+  const wantsServer = a.direction !== 'outbound';
+  await initCa({ dir: staging, subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: `${a.caOrg} mTLS CA` }], keyTypeFlag: a.keyType, days: Math.max(3650, a.days), force: false });
+  const ca = await loadCa(new CaStore(staging), async () => '');
+  const requests = [];
+  if (wantsServer) {
+    requests.push({ profile: 'server' as const, name: 'server', subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: a.dns[0] ?? a.ip[0] ?? 'localhost' }], san: { dns: a.dns, ip: a.ip, email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType });
+  }
+  requests.push({ profile: 'client' as const, name: 'client', subject: [{ type: 'O', value: a.clientOrg }, { type: 'CN', value: a.name }], san: { dns: [], ip: [], email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType });
+  await issueLeaves(ca, requests, { force: false });
+  await exportPfx({ dir: staging, name: 'client', password: a.pfxPassword, legacy: false, includeChain: true, friendlyName: `${a.name} (${a.clientOrg})`, force: false, keyPassword: async () => '' });
+  await generateCrl(ca, 30);
+
+  const crl = join(staging, 'crl.pem');
+  const checks = [
+    ...(wantsServer ? [{ file: 'server.crt', purpose: 'server' as const, host: a.dns[0] ?? a.ip[0] }] : []),
+    { file: 'client.crt', purpose: 'client' as const, host: undefined },
+  ];
+  const verified = [];
+  for (const c of checks) {
+    const r = await verifyFiles({ certFile: join(staging, c.file), dir: staging, crlFiles: [crl], purpose: c.purpose, host: c.host, at: new Date(), keyFile: join(staging, c.file.replace('.crt', '.key')), keyPassword: async () => '', untrustedFile: undefined });
+    verified.push({ certificate: c.file, valid: r.valid, problems: r.problems.map((p) => p.message) });
+    if (!r.valid) throw new MtlsError('INTERNAL', `The new ${c.file} failed its own check (${r.problems[0]?.message}); this is a bug in mtlskit — please report it.`);
+  }
+
+  const f = (name: string) => join(finalDir, name);
+  const files: Record<string, string> = { caKey: f('ca.key'), caCert: f('ca.crt'), clientKey: f('client.key'), clientCert: f('client.crt'), clientPfx: f('client.pfx'), crl: f('crl.pem'), nextSteps: f('NEXT-STEPS.md') };
+  if (wantsServer) Object.assign(files, { serverKey: f('server.key'), serverCert: f('server.crt'), serverChain: f('server-chain.crt') });
+  const input: NextStepsInput = { dir: finalDir, name: a.name, direction: a.direction, host: a.dns[0] ?? a.ip[0] ?? 'localhost', wantsServer, port: 8443 };
+  const nextSteps = nextStepsMarkdown(input);
+  writeFileSync(join(staging, 'NEXT-STEPS.md'), nextSteps);
+  return { dir: finalDir, files, verified, nextSteps, nextStepsFile: files.nextSteps! };
+}
+
+/** Swaps the staging folder in; with --force an existing DIR is moved aside first and removed after. */
+function moveIntoPlace(staging: string, finalDir: string): void {
+  if (existsSync(finalDir)) {
+    const old = `${staging}.old`;
+    renameSync(finalDir, old);
+    renameSync(staging, finalDir);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(staging, finalDir);
+  }
+}
