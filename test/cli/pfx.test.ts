@@ -1,0 +1,123 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { startNodeServer } from '../helpers/tls.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let dir: string;
+beforeAll(() => {
+  tmp = tempDir();
+  dir = join(tmp.dir, 'pki');
+  mtlskitOk(['ca', 'init', '--dir', dir]);
+  mtlskitOk(['ca', 'init', '--dir', join(dir, 'sub'), '--issuer', dir, '--key-type', 'ec:P-256']);
+  mtlskitOk(['server', 'issue', '--dir', dir, '--dns', 'localhost']);
+  mtlskitOk(['client', 'issue', '--dir', dir]);
+  mtlskitOk(['client', 'issue', 'leaf', '--dir', join(dir, 'sub'), '--key-type', 'ec:P-256']);
+});
+afterAll(() => tmp.cleanup());
+
+describe('mtlskit export pfx', () => {
+  it('writes the OpenSSL 3 format by default: AES-256-CBC, PBKDF2, SHA-256 MAC, mode 0600', () => {
+    mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:pw1']);
+    const pfx = join(dir, 'client.pfx');
+    expect(statSync(pfx).mode & 0o777).toBe(0o600);
+    const info = openssl(['pkcs12', '-info', '-in', pfx, '-passin', 'pass:pw1', '-noout']);
+    expect(info.status).toBe(0);
+    expect(info.stderr).toMatch(/MAC: sha256/);
+    expect(info.stderr).toMatch(/Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/);
+    expect(info.stderr).toMatch(/PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC/);
+    const certs = openssl(['pkcs12', '-in', pfx, '-passin', 'pass:pw1', '-nokeys']).stdout;
+    expect(certs.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(certs).toContain('friendlyName: client');
+    expect(certs).toMatch(/localKeyID: [0-9A-F ]+/);
+  });
+
+  it('--legacy writes 3DES and a SHA-1 MAC that openssl -legacy and keytool read', () => {
+    mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:pw2', '--legacy', '--out', join(tmp.dir, 'legacy.pfx')]);
+    const info = openssl(['pkcs12', '-legacy', '-info', '-in', join(tmp.dir, 'legacy.pfx'), '-passin', 'pass:pw2', '-noout']);
+    expect(info.status).toBe(0);
+    expect(info.stderr).toMatch(/MAC: sha1/);
+    expect(info.stderr).toMatch(/pbeWithSHA1And3-KeyTripleDES-CBC/);
+    const keytool = tool('keytool', ['-list', '-storetype', 'PKCS12', '-keystore', join(tmp.dir, 'legacy.pfx'), '-storepass', 'pw2']);
+    expect(keytool.stdout).toContain('PrivateKeyEntry');
+  });
+
+  it('bundles the whole chain for a leaf from an intermediate, and Node https completes mTLS with it', async () => {
+    mtlskitOk(['export', 'pfx', 'leaf', '--dir', join(dir, 'sub'), '--passout', 'env:PFX_PASS'], { env: { PFX_PASS: 'pw3' } });
+    const pfx = readFileSync(join(dir, 'sub', 'leaf.pfx'));
+    const certs = openssl(['pkcs12', '-in', join(dir, 'sub', 'leaf.pfx'), '-passin', 'pass:pw3', '-nokeys']).stdout;
+    expect(certs.match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
+    const keytool = tool('keytool', ['-list', '-v', '-storetype', 'PKCS12', '-keystore', join(dir, 'sub', 'leaf.pfx'), '-storepass', 'pw3']);
+    expect(keytool.stdout).toContain('PrivateKeyEntry');
+    expect(keytool.stdout).toContain('Certificate chain length: 3');
+    const srv = await startNodeServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')), ca: readFileSync(join(dir, 'ca.crt')), requestCert: true, rejectUnauthorized: true });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', servername: 'localhost', port: srv.port, path: '/', pfx, passphrase: 'pw3', ca: readFileSync(join(dir, 'ca.crt')) }, (res) => {
+          let data = '';
+          res.on('data', (d) => (data += d));
+          res.on('end', () => resolve(data));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(body).toBe('hello leaf\n');
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('refuses an empty password unless --empty-password, and a key that does not belong to the certificate', () => {
+    const empty = mtlskit(['export', 'pfx', '--dir', dir, '--passout', 'pass:', '--out', join(tmp.dir, 'e.pfx')]);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('--empty-password');
+    expect(existsSync(join(tmp.dir, 'e.pfx'))).toBe(false);
+    const r = mtlskit(['export', 'pfx', '--dir', dir, '--passout', 'pass:', '--empty-password', '--out', join(tmp.dir, 'e.pfx')]);
+    expect(r.status).toBe(0);
+    expect(openssl(['pkcs12', '-info', '-in', join(tmp.dir, 'e.pfx'), '-passin', 'pass:', '-noout']).status).toBe(0);
+    const noTty = mtlskit(['export', 'pfx', '--dir', dir, '--out', join(tmp.dir, 'n.pfx')]);
+    expect(noTty.status).toBe(4);
+  });
+
+  it('does not overwrite an existing bundle without --force', () => {
+    const before = readFileSync(join(dir, 'client.pfx'));
+    expect(mtlskit(['export', 'pfx', '--dir', dir, '--passout', 'pass:other']).status).toBe(3);
+    expect(readFileSync(join(dir, 'client.pfx')).equals(before)).toBe(true);
+  });
+});
+
+describe('mtlskit import pfx', () => {
+  for (const legacy of [false, true]) {
+    it(`round-trips an openssl-made ${legacy ? '-legacy ' : ''}bundle byte for byte on the certificate`, () => {
+      const src = join(tmp.dir, `openssl-${legacy}.p12`);
+      const args = ['pkcs12', '-export', '-inkey', join(dir, 'server.key'), '-in', join(dir, 'server.crt'), '-certfile', join(dir, 'ca.crt'), '-out', src, '-passout', 'pass:imp'];
+      if (legacy) args.splice(1, 0, '-legacy');
+      expect(openssl(args).status).toBe(0);
+      const out = join(tmp.dir, `imported-${legacy}`);
+      const r = mtlskitOk(['import', 'pfx', src, '--dir', out, '--name', 'gw', '--passin', 'pass:imp', '--json']);
+      const json = JSON.parse(r.stdout);
+      expect(json.chainCertificates).toBe(1);
+      if (legacy) expect(json.encryption.certificates).toMatch(/RC2/);
+      expect(readFileSync(join(out, 'gw.crt'), 'utf8')).toBe(readFileSync(join(dir, 'server.crt'), 'utf8'));
+      expect(statSync(join(out, 'gw.key')).mode & 0o777).toBe(0o600);
+      expect(openssl(['pkey', '-in', join(out, 'gw.key'), '-pubout']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'server.key'), '-pubout']).stdout);
+      expect(readFileSync(join(out, 'gw-chain.crt'), 'utf8')).toContain(readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    });
+  }
+
+  it('a wrong password is one sentence, exit 4, nothing written', () => {
+    const out = join(tmp.dir, 'wrongpw');
+    const r = mtlskit(['import', 'pfx', join(dir, 'client.pfx'), '--dir', out, '--passin', 'pass:nope']);
+    expect(r.status).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/password .* wrong/);
+    expect(existsSync(join(out, 'client.key'))).toBe(false);
+  });
+
+  it('a file that is not PKCS#12 is exit 2', () => {
+    const r = mtlskit(['import', 'pfx', join(dir, 'ca.crt'), '--dir', join(tmp.dir, 'np'), '--passin', 'pass:x']);
+    expect(r.status).toBe(2);
+  });
+});
