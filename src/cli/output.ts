@@ -2,18 +2,35 @@
  * Everything the CLI prints goes through here: human output (coloured only on a TTY, never when
  * NO_COLOR is set) or one JSON object on stdout with --json, the stable contract for CI.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
 import { EXIT_CODES, MtlsError } from '../errors.js';
 
-function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
-  const enabled = !noColor && (forced || stream.isTTY === true);
-  return new Chalk({ level: enabled ? 1 : 0 });
+/** The few styles mtlskit uses; identity functions when colour is off. */
+export interface Palette {
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  bold(text: string): string;
+  dim(text: string): string;
 }
 
-export const out = colourFor(process.stdout);
-export const err = colourFor(process.stderr);
+function colourEnabled(stream: NodeJS.WriteStream): boolean {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+  return !noColor && (forced || stream.isTTY === true);
+}
+
+const plain: Palette = { green: (t) => t, red: (t) => t, yellow: (t) => t, bold: (t) => t, dim: (t) => t };
+
+// chalk is loaded only when some output is coloured: scripts and CI (no TTY) skip its start-up cost.
+const wantColour = colourEnabled(process.stdout) || colourEnabled(process.stderr);
+const { Chalk } = wantColour ? await import('chalk') : { Chalk: undefined };
+
+function paletteFor(stream: NodeJS.WriteStream): Palette {
+  return Chalk && colourEnabled(stream) ? new Chalk({ level: 1 }) : plain;
+}
+
+export const out = paletteFor(process.stdout);
+export const err = paletteFor(process.stderr);
 
 export interface OutputOptions {
   json?: boolean;
