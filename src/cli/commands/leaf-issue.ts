@@ -31,7 +31,7 @@ export const LEAF_EXIT_CODES: CommandHelp['exitCodes'] = [
 ];
 
 export function registerLeafIssue(parent: Command, profile: 'server' | 'client', help: CommandHelp): void {
-  const cmd = describeCommand(parent.command('issue').argument('[name]', 'file name stem in --dir', profile), help, { force: true });
+  const cmd = describeCommand(parent.command('issue').argument('[name]', `file name stem in --dir (default: ${profile})`), help, { force: true });
   cmd
     .option('--dns <host>', 'subjectAltName DNS name (repeat or comma-separate)', collect, [])
     .option('--ip <addr>', 'subjectAltName IP address (repeat or comma-separate)', collect, [])
