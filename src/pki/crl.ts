@@ -1,0 +1,207 @@
+/**
+ * Certificate revocation lists (RFC 5280 section 5): created with hand-written DER so that 100,000
+ * entries take well under a second, parsed with the same reader, signatures checked with node:crypto.
+ */
+import type { KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { badInput } from '../errors.js';
+import {
+  children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
+  derSmallInteger, derTime, derTlv, integerHex, derIntegerFromHex, readTlv, slice, DerError, type Tlv,
+} from './der.js';
+import { readDerObjects } from './pem.js';
+import { signatureSchemeFor, verifySignature } from './signature.js';
+import { subjectPublicKeyBits } from './certificate.js';
+
+export type RevocationReason =
+  | 'unspecified' | 'keyCompromise' | 'cACompromise' | 'affiliationChanged' | 'superseded'
+  | 'cessationOfOperation' | 'certificateHold' | 'removeFromCRL' | 'privilegeWithdrawn' | 'aACompromise';
+
+/** Index = the CRLReason code of RFC 5280 5.3.1; code 7 is not used. */
+export const REVOCATION_REASONS: readonly (RevocationReason | undefined)[] = [
+  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
+  'cessationOfOperation', 'certificateHold', undefined, 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
+];
+
+export interface RevokedEntry {
+  serialHex: string;
+  revokedAt: Date;
+  reason?: RevocationReason;
+}
+
+export interface CrlInput {
+  issuerCertificateDer: Buffer;
+  issuerKey: KeyObject;
+  entries: Iterable<RevokedEntry>;
+  crlNumber: bigint;
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+interface IssuerInfo {
+  nameDer: Buffer;
+  keyId: Buffer;
+}
+
+/** The issuer's subject Name (byte for byte) and key identifier (its SKI, else the SHA-1 of its key). */
+function issuerInfo(certDer: Buffer): IssuerInfo {
+  const cert = readTlv(certDer, 0);
+  const tbs = children(certDer, cert)[0]!;
+  const fields = children(certDer, tbs);
+  const i = fields[0]!.tag === 0xa0 ? 1 : 0;
+  const nameDer = slice(certDer, fields[i + 4]!); // serial, sigAlg, issuer, validity, subject
+  const spki = slice(certDer, fields[i + 5]!);
+  let keyId: Buffer | undefined;
+  const extWrapper = fields.find((f) => f.tag === 0xa3);
+  if (extWrapper) {
+    const list = children(certDer, extWrapper)[0]!;
+    for (const ext of children(certDer, list)) {
+      const parts = children(certDer, ext);
+      if (decodeOid(content(certDer, parts[0]!)) === '2.5.29.14') {
+        const octet = parts[parts.length - 1]!;
+        const inner = readTlv(certDer, octet.start);
+        keyId = Buffer.from(content(certDer, inner));
+      }
+    }
+  }
+  keyId ??= createHash('sha1').update(subjectPublicKeyBits(spki)).digest();
+  return { nameDer: Buffer.from(nameDer), keyId };
+}
+
+const REASON_OID = derOid('2.5.29.21');
+
+function encodeEntry(e: RevokedEntry): Buffer {
+  const parts = [derIntegerFromHex(e.serialHex), derTime(e.revokedAt)];
+  // RFC 5280 5.3.1: the reason code "unspecified" SHOULD be absent.
+  if (e.reason && e.reason !== 'unspecified') {
+    const code = REVOCATION_REASONS.indexOf(e.reason);
+    parts.push(derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(code)))));
+  }
+  return derSequence(...parts);
+}
+
+export function createCrl(input: CrlInput): Buffer {
+  const issuer = issuerInfo(input.issuerCertificateDer);
+  const scheme = signatureSchemeFor(input.issuerKey);
+  const entries: Buffer[] = [];
+  for (const e of input.entries) entries.push(encodeEntry(e));
+  const extensions = derExplicit(
+    0,
+    derSequence(
+      derSequence(derOid('2.5.29.35'), derOctetString(derSequence(derTlv(0x80, issuer.keyId)))),
+      derSequence(derOid('2.5.29.20'), derOctetString(derSmallInteger(input.crlNumber))),
+    ),
+  );
+  const tbs = derSequence(
+    derSmallInteger(1), // v2
+    scheme.algorithmIdentifier,
+    issuer.nameDer,
+    derTime(input.thisUpdate),
+    derTime(input.nextUpdate),
+    ...(entries.length > 0 ? [derTlv(0x30, entries)] : []),
+    extensions,
+  );
+  return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
+}
+
+export interface ParsedCrl {
+  der: Buffer;
+  tbsDer: Buffer;
+  issuerNameDer: Buffer;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  crlNumber?: bigint;
+  authorityKeyIdHex?: string;
+  signatureAlgorithmOid: string;
+  signatureAlgorithmDer: Buffer;
+  signatureValue: Buffer;
+  /** Serial (upper-case hex, no leading zero octets) → revocation. */
+  entries: Map<string, { revokedAt: Date; reason?: RevocationReason }>;
+  unknownCriticalExtensions: string[];
+}
+
+export function parseCrl(data: Buffer, describe: string): ParsedCrl {
+  const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL');
+  try {
+    return parseCrlDer(der!);
+  } catch (err) {
+    if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError) {
+      throw badInput(`${describe} is not a readable CRL (${err.message}); give a PEM or DER X.509 CRL.`);
+    }
+    throw err;
+  }
+}
+
+function parseCrlDer(der: Buffer): ParsedCrl {
+  const top = readTlv(der, 0);
+  if (top.tag !== 0x30 || top.end !== der.length) throw new DerError('not a single DER SEQUENCE');
+  const [tbs, sigAlg, sigValue] = children(der, top);
+  if (!tbs || !sigAlg || !sigValue || sigValue.tag !== 0x03) throw new DerError('missing fields');
+  const fields = children(der, tbs);
+  let i = 0;
+  if (fields[0]!.tag === 0x02) i++; // version
+  i++; // signature AlgorithmIdentifier
+  const issuerNameDer = Buffer.from(slice(der, fields[i++]!));
+  const thisUpdate = decodeTime(der, fields[i++]!);
+  let nextUpdate: Date | undefined;
+  if (fields[i] && (fields[i]!.tag === 0x17 || fields[i]!.tag === 0x18)) nextUpdate = decodeTime(der, fields[i++]!);
+  const entries = new Map<string, { revokedAt: Date; reason?: RevocationReason }>();
+  if (fields[i] && fields[i]!.tag === 0x30) {
+    for (const entry of children(der, fields[i++]!)) readEntry(der, entry, entries);
+  }
+  const result: ParsedCrl = {
+    der,
+    tbsDer: Buffer.from(slice(der, tbs)),
+    issuerNameDer,
+    thisUpdate,
+    nextUpdate,
+    signatureAlgorithmOid: decodeOid(content(der, children(der, sigAlg)[0]!)),
+    signatureAlgorithmDer: Buffer.from(slice(der, sigAlg)),
+    signatureValue: Buffer.from(content(der, sigValue).subarray(1)),
+    entries,
+    unknownCriticalExtensions: [],
+  };
+  if (fields[i] && fields[i]!.tag === 0xa0) readCrlExtensions(der, children(der, fields[i]!)[0]!, result);
+  return result;
+}
+
+function readEntry(der: Buffer, entry: Tlv, into: ParsedCrl['entries']): void {
+  const parts = children(der, entry);
+  const serial = integerHex(content(der, parts[0]!));
+  const revokedAt = decodeTime(der, parts[1]!);
+  let reason: RevocationReason | undefined;
+  if (parts[2]) {
+    for (const ext of children(der, parts[2])) {
+      const e = children(der, ext);
+      if (decodeOid(content(der, e[0]!)) === '2.5.29.21') {
+        const value = readTlv(der, e[e.length - 1]!.start);
+        reason = REVOCATION_REASONS[content(der, value)[0]!];
+      }
+    }
+  }
+  into.set(serial, { revokedAt, reason });
+}
+
+const UNDERSTOOD_CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20']);
+
+function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
+  for (const ext of children(der, list)) {
+    const parts = children(der, ext);
+    const oid = decodeOid(content(der, parts[0]!));
+    const critical = parts.length === 3 && content(der, parts[1]!)[0] === 0xff;
+    const valueDer = content(der, parts[parts.length - 1]!);
+    if (oid === '2.5.29.20') {
+      result.crlNumber = BigInt('0x' + (integerHex(content(valueDer, readTlv(valueDer, 0))) || '0'));
+    } else if (oid === '2.5.29.35') {
+      const seq = readTlv(valueDer, 0);
+      const keyId = children(valueDer, seq).find((t) => t.tag === 0x80);
+      if (keyId) result.authorityKeyIdHex = content(valueDer, keyId).toString('hex');
+    } else if (critical && !UNDERSTOOD_CRL_EXTENSIONS.has(oid)) {
+      result.unknownCriticalExtensions.push(oid);
+    }
+  }
+}
+
+export function verifyCrlSignature(crl: ParsedCrl, issuerPublicKeySpkiDer: Buffer): boolean {
+  return verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer);
+}

@@ -1,0 +1,72 @@
+/**
+ * Signing and verifying TBS structures with node:crypto (the fastest path): the AlgorithmIdentifier
+ * mtlskit writes for a key, and the algorithms it accepts when checking others' signatures.
+ */
+import { constants, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { derNull, derOid, derSequence } from './der.js';
+import { defaultHashFor, describeKey } from './keys.js';
+
+const RSA_SIGNATURES: Record<string, string> = {
+  'SHA-256': '1.2.840.113549.1.1.11',
+  'SHA-384': '1.2.840.113549.1.1.12',
+  'SHA-512': '1.2.840.113549.1.1.13',
+};
+const ECDSA_SIGNATURES: Record<string, string> = {
+  'SHA-256': '1.2.840.10045.4.3.2',
+  'SHA-384': '1.2.840.10045.4.3.3',
+  'SHA-512': '1.2.840.10045.4.3.4',
+};
+
+/** What verification knows: signature OID → hash and key family. */
+export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss'; name: string }> = {
+  '1.2.840.113549.1.1.4': { hash: 'md5', family: 'rsa', name: 'md5WithRSAEncryption' },
+  '1.2.840.113549.1.1.5': { hash: 'sha1', family: 'rsa', name: 'sha1WithRSAEncryption' },
+  '1.2.840.113549.1.1.14': { hash: 'sha224', family: 'rsa', name: 'sha224WithRSAEncryption' },
+  '1.2.840.113549.1.1.11': { hash: 'sha256', family: 'rsa', name: 'sha256WithRSAEncryption' },
+  '1.2.840.113549.1.1.12': { hash: 'sha384', family: 'rsa', name: 'sha384WithRSAEncryption' },
+  '1.2.840.113549.1.1.13': { hash: 'sha512', family: 'rsa', name: 'sha512WithRSAEncryption' },
+  '1.2.840.113549.1.1.10': { hash: 'sha256', family: 'rsa-pss', name: 'RSASSA-PSS' },
+  '1.2.840.10045.4.1': { hash: 'sha1', family: 'ec', name: 'ecdsa-with-SHA1' },
+  '1.2.840.10045.4.3.1': { hash: 'sha224', family: 'ec', name: 'ecdsa-with-SHA224' },
+  '1.2.840.10045.4.3.2': { hash: 'sha256', family: 'ec', name: 'ecdsa-with-SHA256' },
+  '1.2.840.10045.4.3.3': { hash: 'sha384', family: 'ec', name: 'ecdsa-with-SHA384' },
+  '1.2.840.10045.4.3.4': { hash: 'sha512', family: 'ec', name: 'ecdsa-with-SHA512' },
+};
+
+export interface SignatureScheme {
+  algorithmIdentifier: Buffer;
+  sign(tbs: Buffer): Buffer;
+}
+
+export function signatureSchemeFor(key: KeyObject): SignatureScheme {
+  const d = describeKey(key);
+  const hash = defaultHashFor(key);
+  const nodeHash = hash.replace('-', '').toLowerCase();
+  if (d.algorithm === 'rsa') {
+    return { algorithmIdentifier: derSequence(derOid(RSA_SIGNATURES[hash]!), derNull()), sign: (tbs) => sign(nodeHash, tbs, key) };
+  }
+  if (d.algorithm === 'ec') {
+    return { algorithmIdentifier: derSequence(derOid(ECDSA_SIGNATURES[hash]!)), sign: (tbs) => sign(nodeHash, tbs, { key, dsaEncoding: 'der' }) };
+  }
+  throw new Error(`${d.label} keys cannot sign here`);
+}
+
+/**
+ * Checks `signature` over `tbs` with the SPKI. For RSA-PSS the hash and salt come from `pss`
+ * (parsed from the AlgorithmIdentifier parameters by the caller; SHA-256/32 when absent).
+ */
+export function verifySignature(oid: string, tbs: Buffer, signature: Buffer, spkiDer: Buffer, pss?: { hash: string; saltLength: number }): boolean {
+  const alg = SIGNATURE_ALGORITHMS[oid];
+  if (!alg) return false;
+  try {
+    const key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+    if (alg.family === 'rsa-pss') {
+      const p = pss ?? { hash: 'sha256', saltLength: 32 };
+      return verify(p.hash, tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, signature);
+    }
+    if (alg.family === 'ec') return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
+    return verify(alg.hash, tbs, key, signature);
+  } catch {
+    return false;
+  }
+}
