@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
@@ -79,6 +79,12 @@ describe('mtlskit export pfx', () => {
     expect(openssl(['pkcs12', '-info', '-in', join(tmp.dir, 'e.pfx'), '-passin', 'pass:', '-noout']).status).toBe(0);
     const noTty = mtlskit(['export', 'pfx', '--dir', dir, '--out', join(tmp.dir, 'n.pfx')]);
     expect(noTty.status).toBe(4);
+    copyFileSync(join(dir, 'client.crt'), join(dir, 'mixed.crt'));
+    copyFileSync(join(dir, 'server.key'), join(dir, 'mixed.key'));
+    const mixed = mtlskit(['export', 'pfx', 'mixed', '--dir', dir, '--passout', 'pass:x']);
+    expect(mixed.status).toBe(4);
+    expect(mixed.stderr).toContain('does not belong to');
+    expect(existsSync(join(dir, 'mixed.pfx'))).toBe(false);
   });
 
   it('does not overwrite an existing bundle without --force', () => {

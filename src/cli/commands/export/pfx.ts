@@ -47,7 +47,7 @@ export function registerExportPfx(parent: Command): void {
     .action(
       runAction<Options>(async ([name], opts, output) => {
         const { exportPfx } = await import('../../../ca/pfx.js');
-        const password = await newPassword(opts.passout, `${name}.pfx`, { required: true, allowEmpty: opts.emptyPassword });
+        const password = await newPassword(opts.passout, `${name}.pfx`, { required: true, allowEmpty: true });
         if (password === '' && !opts.emptyPassword) throw usageError('The PFX password is empty; give one, or pass --empty-password if you really want an unprotected bundle.');
         const r = await exportPfx({
           dir: opts.dir,

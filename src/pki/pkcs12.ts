@@ -1,0 +1,233 @@
+/**
+ * PKCS#12 (RFC 7292) bundles: a private key, its certificate and the CA chain in one password-protected
+ * file. The default is what OpenSSL 3 writes; `legacy` is what old macOS, Windows Server 2016 and Java 8
+ * import. Reading accepts both plus RC2-40 certificates and unencrypted bags.
+ */
+import { createHash, createPrivateKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MtlsError, badInput } from '../errors.js';
+import {
+  children, content, decodeOid, derBmpString, derExplicit, derImplicit, derNull, derOctetString, derOid, derSequence, derSet,
+  derSmallInteger, readTlv, slice, DerError, type Tlv,
+} from './der.js';
+import { DIGESTS, OID, UnsupportedAlgorithmError, WrongPasswordError, decryptWith, encryptLegacy3Des, encryptPbes2, hmac, macKey, type Encryption } from './pkcs12-crypto.js';
+import { keyMatchesPublicKey } from './keys.js';
+
+/** PBKDF2 and MAC iterations: OpenSSL 3's default for `pkcs12 -export`. */
+export const PFX_ITERATIONS = 2048;
+
+const P = {
+  data: '1.2.840.113549.1.7.1',
+  encryptedData: '1.2.840.113549.1.7.6',
+  keyBag: '1.2.840.113549.1.12.10.1.1',
+  shroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  certBag: '1.2.840.113549.1.12.10.1.3',
+  x509Certificate: '1.2.840.113549.1.9.22.1',
+  friendlyName: '1.2.840.113549.1.9.20',
+  localKeyId: '1.2.840.113549.1.9.21',
+};
+
+export interface PfxInput {
+  keyPkcs8Der: Buffer;
+  certificateDer: Buffer;
+  chainDer: Buffer[];
+  password: string;
+  friendlyName?: string;
+  legacy?: boolean;
+  iterations?: number;
+}
+
+function attributes(localKeyId: Buffer | undefined, friendlyName: string | undefined): Buffer[] {
+  const attrs: Buffer[] = [];
+  if (friendlyName) attrs.push(derSequence(derOid(P.friendlyName), derSet(derBmpString(friendlyName))));
+  if (localKeyId) attrs.push(derSequence(derOid(P.localKeyId), derSet(derOctetString(localKeyId))));
+  return attrs.length ? [derSet(...attrs)] : [];
+}
+
+function certBag(certDer: Buffer, localKeyId?: Buffer, friendlyName?: string): Buffer {
+  const value = derSequence(derOid(P.x509Certificate), derExplicit(0, derOctetString(certDer)));
+  return derSequence(derOid(P.certBag), derExplicit(0, value), ...attributes(localKeyId, friendlyName));
+}
+
+const dataContentInfo = (der: Buffer) => derSequence(derOid(P.data), derExplicit(0, derOctetString(der)));
+
+function encryptedContentInfo(enc: Encryption): Buffer {
+  const encryptedContent = derImplicit(0, derOctetString(enc.ciphertext));
+  return derSequence(derOid(P.encryptedData), derExplicit(0, derSequence(derSmallInteger(0), derSequence(derOid(P.data), enc.algorithmIdentifier, encryptedContent))));
+}
+
+export async function encodePfx(input: PfxInput): Promise<Buffer> {
+  const iterations = input.iterations ?? PFX_ITERATIONS;
+  const encrypt = (plain: Buffer) => (input.legacy ? encryptLegacy3Des(plain, input.password, iterations) : encryptPbes2(plain, input.password, iterations));
+  // localKeyId links the key to its certificate; OpenSSL uses the SHA-1 of the certificate.
+  const localKeyId = createHash('sha1').update(input.certificateDer).digest();
+  const certs = derSequence(certBag(input.certificateDer, localKeyId, input.friendlyName), ...input.chainDer.map((c) => certBag(c)));
+  const shrouded = encrypt(input.keyPkcs8Der);
+  const keyBag = derSequence(derOid(P.shroudedKeyBag), derExplicit(0, derSequence(shrouded.algorithmIdentifier, derOctetString(shrouded.ciphertext))), ...attributes(localKeyId, input.friendlyName));
+  const authSafe = derSequence(encryptedContentInfo(encrypt(certs)), dataContentInfo(derSequence(keyBag)));
+  const digest = input.legacy ? { oid: OID.sha1, hash: 'sha1' } : { oid: OID.sha256, hash: 'sha256' };
+  const salt = randomBytes(8);
+  const mac = hmac(digest.hash, macKey(digest.hash, input.password, salt, iterations), authSafe);
+  const macData = derSequence(derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)), derOctetString(salt), derSmallInteger(iterations));
+  return derSequence(derSmallInteger(3), dataContentInfo(authSafe), macData);
+}
+
+export interface PfxContents {
+  keyPkcs8Der: Buffer;
+  certificateDer: Buffer;
+  chainDer: Buffer[];
+  friendlyName?: string;
+  macAlgorithm: string;
+  keyEncryption: string;
+  certEncryption: string;
+}
+
+interface Bag {
+  kind: 'key' | 'cert';
+  der: Buffer;
+  localKeyId?: string;
+  friendlyName?: string;
+}
+
+export async function decodePfx(data: Buffer, password: string, describe: string): Promise<PfxContents> {
+  try {
+    return await decodeOrThrow(data, password, describe);
+  } catch (err) {
+    if (err instanceof MtlsError) throw err;
+    if (err instanceof WrongPasswordError) throw wrongPassword(describe);
+    if (err instanceof UnsupportedAlgorithmError) throw badInput(`${describe} uses ${err.message}, which mtlskit cannot read; re-export it with AES or 3DES.`);
+    throw badInput(`${describe} is not a readable PKCS#12 (.pfx/.p12) file; check that it is complete and really a PFX.`);
+  }
+}
+
+function wrongPassword(describe: string): MtlsError {
+  return new MtlsError('BAD_PASSWORD', `The password for ${describe} is wrong; check it and try again.`);
+}
+
+async function decodeOrThrow(data: Buffer, password: string, describe: string): Promise<PfxContents> {
+  const top = readTlv(data, 0);
+  if (top.tag !== 0x30) throw new DerError('not a SEQUENCE');
+  const [version, authSafeInfo, macData] = children(data, top);
+  if (!version || version.tag !== 0x02 || !authSafeInfo) throw new DerError('not a PFX');
+  const [ctOid, ctContent] = children(data, authSafeInfo);
+  if (decodeOid(content(data, ctOid!)) !== P.data) throw new UnsupportedAlgorithmError('public-key integrity mode');
+  const authSafeOctets = readTlv(data, ctContent!.start);
+  const authSafe = Buffer.from(content(data, authSafeOctets));
+  let macAlgorithm = 'none';
+  if (macData) macAlgorithm = checkMac(data, macData, authSafe, password, describe);
+  const bags: Bag[] = [];
+  let keyEncryption = 'none';
+  let certEncryption = 'none';
+  for (const info of children(authSafe, readTlv(authSafe, 0))) {
+    const [oidTlv, wrapped] = children(authSafe, info);
+    const oid = decodeOid(content(authSafe, oidTlv!));
+    if (oid === P.data) {
+      const octets = readTlv(authSafe, wrapped!.start);
+      keyEncryption = await readSafeContents(Buffer.from(content(authSafe, octets)), password, bags, keyEncryption);
+    } else if (oid === P.encryptedData) {
+      const encData = readTlv(authSafe, wrapped!.start);
+      const [, eci] = children(authSafe, encData);
+      const [, alg, encrypted] = children(authSafe, eci!);
+      const ciphertext = encrypted!.tag === 0x80 ? Buffer.from(content(authSafe, encrypted!)) : concatConstructed(authSafe, encrypted!);
+      const { plaintext, name } = await decryptWith(Buffer.from(slice(authSafe, alg!)), ciphertext, password);
+      certEncryption = name;
+      keyEncryption = await readSafeContents(plaintext, password, bags, keyEncryption);
+    } else throw new UnsupportedAlgorithmError(`content type ${oid}`);
+  }
+  return assemble(bags, describe, { macAlgorithm, keyEncryption, certEncryption });
+}
+
+/** BER bundles from some tools split the encrypted content into constructed OCTET STRING chunks. */
+function concatConstructed(buf: Buffer, t: Tlv): Buffer {
+  return Buffer.concat(children(buf, t).map((c) => Buffer.from(content(buf, c))));
+}
+
+function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, password: string, describe: string): string {
+  const [digestInfo, saltTlv, iterTlv] = children(buf, macData);
+  const [algId, digestTlv] = children(buf, digestInfo!);
+  const digestOid = decodeOid(content(buf, children(buf, algId!)[0]!));
+  const digest = DIGESTS[digestOid];
+  if (!digest) throw new UnsupportedAlgorithmError(`MAC digest ${digestOid}`);
+  const salt = Buffer.from(content(buf, saltTlv!));
+  const iterations = iterTlv ? Number(BigInt('0x' + content(buf, iterTlv).toString('hex'))) : 1;
+  const expected = Buffer.from(content(buf, digestTlv!));
+  const actual = hmac(digest.hash, macKey(digest.hash, password, salt, iterations), authSafe);
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw wrongPassword(describe);
+  return `HMAC-${digest.name}`;
+}
+
+async function readSafeContents(der: Buffer, password: string, bags: Bag[], keyEncryption: string): Promise<string> {
+  for (const bag of children(der, readTlv(der, 0))) {
+    const [oidTlv, valueWrap, attrs] = children(der, bag);
+    const oid = decodeOid(content(der, oidTlv!));
+    const value = readTlv(der, valueWrap!.start);
+    const meta = readAttributes(der, attrs);
+    if (oid === P.certBag) {
+      const [certType, certWrap] = children(der, value);
+      if (decodeOid(content(der, certType!)) !== P.x509Certificate) continue;
+      const octets = readTlv(der, certWrap!.start);
+      bags.push({ kind: 'cert', der: Buffer.from(content(der, octets)), ...meta });
+    } else if (oid === P.keyBag) {
+      bags.push({ kind: 'key', der: Buffer.from(slice(der, value)), ...meta });
+    } else if (oid === P.shroudedKeyBag) {
+      const [alg, encrypted] = children(der, value);
+      const { plaintext, name } = await decryptWith(Buffer.from(slice(der, alg!)), Buffer.from(content(der, encrypted!)), password);
+      bags.push({ kind: 'key', der: plaintext, ...meta });
+      keyEncryption = name;
+    }
+  }
+  return keyEncryption;
+}
+
+function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: string; friendlyName?: string } {
+  const out: { localKeyId?: string; friendlyName?: string } = {};
+  if (!attrs) return out;
+  for (const attr of children(der, attrs)) {
+    const [oidTlv, values] = children(der, attr);
+    const oid = decodeOid(content(der, oidTlv!));
+    const first = children(der, values!)[0];
+    if (!first) continue;
+    if (oid === P.localKeyId) out.localKeyId = content(der, first).toString('hex');
+    if (oid === P.friendlyName) out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
+  }
+  return out;
+}
+
+function assemble(bags: Bag[], describe: string, algs: Pick<PfxContents, 'macAlgorithm' | 'keyEncryption' | 'certEncryption'>): PfxContents {
+  const key = bags.find((b) => b.kind === 'key');
+  if (!key) throw badInput(`${describe} holds no private key; a client bundle needs the key and its certificate.`);
+  const certs = bags.filter((b) => b.kind === 'cert');
+  const keyObject = createPrivateKey({ key: key.der, format: 'der', type: 'pkcs8' });
+  const leaf =
+    certs.find((c) => key.localKeyId !== undefined && c.localKeyId === key.localKeyId) ??
+    certs.find((c) => keyMatchesPublicKey(keyObject, spkiOf(c.der)));
+  if (!leaf) throw badInput(`${describe} has no certificate for its private key; ask for a bundle with both.`);
+  const others = certs.filter((c) => c !== leaf).map((c) => c.der);
+  return { keyPkcs8Der: key.der, certificateDer: leaf.der, chainDer: orderChain(leaf.der, others), friendlyName: key.friendlyName ?? leaf.friendlyName, ...algs };
+}
+
+function tbsFields(certDer: Buffer): Tlv[] {
+  const cert = readTlv(certDer, 0);
+  const fields = children(certDer, children(certDer, cert)[0]!);
+  return fields[0]!.tag === 0xa0 ? fields.slice(1) : fields;
+}
+
+function spkiOf(certDer: Buffer): Buffer {
+  return Buffer.from(slice(certDer, tbsFields(certDer)[5]!));
+}
+
+/** Issuer first: follow issuer → subject names from the leaf; whatever is left goes last. */
+function orderChain(leafDer: Buffer, others: Buffer[]): Buffer[] {
+  const name = (der: Buffer, index: number) => slice(der, tbsFields(der)[index]!).toString('hex');
+  const ordered: Buffer[] = [];
+  const rest = [...others];
+  let current = leafDer;
+  for (;;) {
+    const issuer = name(current, 2);
+    if (issuer === name(current, 4)) break;
+    const i = rest.findIndex((c) => name(c, 4) === issuer);
+    if (i < 0) break;
+    current = rest.splice(i, 1)[0]!;
+    ordered.push(current);
+  }
+  return [...ordered, ...rest];
+}
