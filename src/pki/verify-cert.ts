@@ -1,0 +1,150 @@
+/** A certificate read once for path validation: the raw pieces signatures need, and its extensions. */
+import { badInput } from '../errors.js';
+import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
+import { canonicalName } from './verify-names.js';
+import { x509 } from './x509-runtime.js';
+import { nameToText } from './name.js';
+
+export interface GeneralNames {
+  dns: string[];
+  ip: Buffer[];
+  email: string[];
+  uri: string[];
+  dirNames: string[];
+}
+
+export interface NameConstraintSet {
+  permitted: GeneralNames;
+  excluded: GeneralNames;
+}
+
+export interface CertInfo {
+  der: Buffer;
+  source: string;
+  tbs: Buffer;
+  signatureOid: string;
+  signatureParams?: Buffer;
+  signature: Buffer;
+  spki: Buffer;
+  serialHex: string;
+  subjectDer: Buffer;
+  issuerDer: Buffer;
+  subject: string;
+  issuer: string;
+  subjectKey: string;
+  issuerKey: string;
+  notBefore: Date;
+  notAfter: Date;
+  version: number;
+  ski?: string;
+  aki?: string;
+  isCa: boolean;
+  hasBasicConstraints: boolean;
+  pathLength?: number;
+  keyUsage?: number;
+  extKeyUsage?: string[];
+  san?: GeneralNames;
+  emailInSubject: string[];
+  commonNames: string[];
+  nameConstraints?: NameConstraintSet;
+  criticalExtensions: string[];
+}
+
+const emptyNames = (): GeneralNames => ({ dns: [], ip: [], email: [], uri: [], dirNames: [] });
+
+export function readGeneralNames(buf: Buffer, list: Tlv[], into = emptyNames()): GeneralNames {
+  for (const gn of list) {
+    const value = content(buf, gn);
+    switch (gn.tag) {
+      case 0x81: into.email.push(value.toString('latin1')); break;
+      case 0x82: into.dns.push(value.toString('latin1')); break;
+      case 0x86: into.uri.push(value.toString('latin1')); break;
+      case 0x87: into.ip.push(Buffer.from(value)); break;
+      case 0xa4: into.dirNames.push(canonicalName(slice(buf, readTlv(buf, gn.start)))); break;
+      default: break;
+    }
+  }
+  return into;
+}
+
+function parseNameConstraints(value: Buffer): NameConstraintSet {
+  const seq = readTlv(value, 0);
+  const result: NameConstraintSet = { permitted: emptyNames(), excluded: emptyNames() };
+  for (const part of children(value, seq)) {
+    const target = part.tag === 0xa0 ? result.permitted : result.excluded;
+    readGeneralNames(value, children(value, part).map((subtree) => children(value, subtree)[0]!), target);
+  }
+  return result;
+}
+
+export function readCertificate(der: Buffer, source: string): CertInfo {
+  let cert: InstanceType<typeof x509.X509Certificate>;
+  try {
+    cert = new x509.X509Certificate(new Uint8Array(der));
+  } catch {
+    throw badInput(`${source} holds something that is not an X.509 certificate; give a PEM or DER certificate.`);
+  }
+  const top = readTlv(der, 0);
+  const [tbsTlv, algTlv, sigTlv] = children(der, top);
+  const fields = children(der, tbsTlv!);
+  const offset = fields[0]!.tag === 0xa0 ? 1 : 0;
+  const version = offset ? content(der, readTlv(der, fields[0]!.start))[0]! + 1 : 1;
+  const algParts = children(der, algTlv!);
+  const info: CertInfo = {
+    der,
+    source,
+    tbs: Buffer.from(slice(der, tbsTlv!)),
+    signatureOid: decodeOid(content(der, algParts[0]!)),
+    signatureParams: algParts[1] ? Buffer.from(slice(der, algParts[1])) : undefined,
+    signature: Buffer.from(content(der, sigTlv!).subarray(1)),
+    spki: Buffer.from(slice(der, fields[offset + 5]!)),
+    serialHex: integerHex(content(der, fields[offset]!)),
+    issuerDer: Buffer.from(slice(der, fields[offset + 2]!)),
+    subjectDer: Buffer.from(slice(der, fields[offset + 4]!)),
+    subject: nameToText(cert.subjectName) || '(empty subject)',
+    issuer: nameToText(cert.issuerName),
+    subjectKey: '',
+    issuerKey: '',
+    notBefore: decodeTime(der, children(der, fields[offset + 3]!)[0]!),
+    notAfter: decodeTime(der, children(der, fields[offset + 3]!)[1]!),
+    version,
+    isCa: false,
+    hasBasicConstraints: false,
+    emailInSubject: [],
+    commonNames: [],
+    criticalExtensions: [],
+  };
+  info.subjectKey = canonicalName(info.subjectDer);
+  info.issuerKey = canonicalName(info.issuerDer);
+  for (const rdn of cert.subjectName.toJSON()) {
+    for (const [type, values] of Object.entries(rdn)) {
+      if (type === 'E' || type === 'emailAddress' || type === '1.2.840.113549.1.9.1') info.emailInSubject.push(...values);
+      if (type === 'CN') info.commonNames.push(...values);
+    }
+  }
+  for (const ext of cert.extensions) {
+    if (ext.critical) info.criticalExtensions.push(ext.type);
+    const value = Buffer.from(ext.value);
+    switch (ext.type) {
+      case '2.5.29.19': {
+        const bc = new x509.BasicConstraintsExtension(ext.rawData);
+        info.hasBasicConstraints = true;
+        info.isCa = bc.ca;
+        info.pathLength = bc.pathLength;
+        break;
+      }
+      case '2.5.29.15': info.keyUsage = new x509.KeyUsagesExtension(ext.rawData).usages; break;
+      case '2.5.29.37': info.extKeyUsage = new x509.ExtendedKeyUsageExtension(ext.rawData).usages.map(String); break;
+      case '2.5.29.17': info.san = readGeneralNames(value, children(value, readTlv(value, 0))); break;
+      case '2.5.29.14': info.ski = content(value, readTlv(value, 0)).toString('hex'); break;
+      case '2.5.29.35': {
+        const keyId = children(value, readTlv(value, 0)).find((t) => t.tag === 0x80);
+        if (keyId) info.aki = content(value, keyId).toString('hex');
+        break;
+      }
+      case '2.5.29.30': info.nameConstraints = parseNameConstraints(value); break;
+      default: break;
+    }
+  }
+  return info;
+}

@@ -1,0 +1,100 @@
+/**
+ * Name matching for path validation: RFC 5280 7.1 distinguished-name comparison, RFC 6125 host
+ * names (wildcards in the left-most label only), and the name-constraint subtree rules of 4.2.1.10.
+ */
+import { isIP } from 'node:net';
+import { x509 } from './x509-runtime.js';
+
+type Name = InstanceType<typeof x509.Name>;
+
+/** Case-insensitive, whitespace-folded form of a DN, for comparing issuer and subject names. */
+export function canonicalName(der: ArrayBuffer | Uint8Array): string {
+  const name = new x509.Name(der instanceof Uint8Array ? new Uint8Array(der) : der);
+  return canonicalJson(name);
+}
+
+export function canonicalJson(name: Name): string {
+  return name
+    .toJSON()
+    .map((rdn) =>
+      Object.entries(rdn)
+        .map(([type, values]) => values.map((v) => `${type.toLowerCase()}=${v.trim().replace(/\s+/g, ' ').toLowerCase()}`).join('+'))
+        .sort()
+        .join('+'),
+    )
+    .join('/');
+}
+
+/** RFC 6125 6.4: exact match, or `*` as the whole left-most label matching exactly one label. */
+export function hostMatchesDnsName(host: string, pattern: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  if (!p.startsWith('*.')) return h === p;
+  const suffix = p.slice(2);
+  // A wildcard needs at least two labels after it (no *.com) and never covers more than one label.
+  if (suffix.split('.').length < 2 || suffix.includes('*')) return false;
+  const dot = h.indexOf('.');
+  return dot > 0 && h.slice(dot + 1) === suffix;
+}
+
+export function ipBytes(text: string): Buffer | undefined {
+  const v = isIP(text);
+  if (v === 4) return Buffer.from(text.split('.').map(Number));
+  if (v === 6) {
+    const [l, r] = text.includes('::') ? text.split('::') : [text, undefined];
+    const parse = (s?: string) => (s ? s.split(':').filter((x) => x).map((x) => parseInt(x, 16)) : []);
+    const left = parse(l);
+    const right = parse(r);
+    const groups = r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+    const out = Buffer.alloc(16);
+    groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+    return out;
+  }
+  return undefined;
+}
+
+/** DNS name constraint: the name equals the constraint or ends with "." + constraint (RFC 5280 4.2.1.10). */
+export function dnsWithin(name: string, constraint: string): boolean {
+  const n = name.toLowerCase().replace(/^\*\./, '');
+  const c = constraint.toLowerCase().replace(/^\./, '');
+  if (c === '') return true;
+  return n === c || n.endsWith(`.${c}`);
+}
+
+/** rfc822Name constraint: a full address, a host (all mailboxes there), or .domain (any host below). */
+export function emailWithin(email: string, constraint: string): boolean {
+  const e = email.toLowerCase();
+  const c = constraint.toLowerCase();
+  if (c.includes('@')) return e === c;
+  const host = e.slice(e.lastIndexOf('@') + 1);
+  if (c.startsWith('.')) return host.endsWith(c);
+  return host === c;
+}
+
+/** iPAddress constraint: address/mask bytes. */
+export function ipWithin(address: Buffer, constraint: Buffer): boolean {
+  const half = constraint.length / 2;
+  if (address.length !== half) return false;
+  for (let i = 0; i < half; i++) if ((address[i]! & constraint[half + i]!) !== (constraint[i]! & constraint[half + i]!)) return false;
+  return true;
+}
+
+/** directoryName constraint: the constraint's RDNs are a prefix of the name's. */
+export function dnWithin(nameCanonical: string, constraintCanonical: string): boolean {
+  if (constraintCanonical === '') return true;
+  const n = nameCanonical.split('/');
+  const c = constraintCanonical.split('/');
+  return c.length <= n.length && c.every((rdn, i) => rdn === n[i]);
+}
+
+/** URI constraint: applies to the URI's host, as a DNS constraint with a leading-dot rule. */
+export function uriWithin(uri: string, constraint: string): boolean {
+  let host: string;
+  try {
+    host = new URL(uri).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const c = constraint.toLowerCase();
+  return c.startsWith('.') ? host.endsWith(c) : host === c;
+}

@@ -1,0 +1,305 @@
+/**
+ * Certificate path validation following RFC 5280 section 6, with every problem said in one sentence
+ * that names the certificate and what to do. Collects all problems instead of stopping at the first.
+ *
+ * Choices (documented in the README): trust anchors' own validity and pathLenConstraint are checked
+ * (as OpenSSL and TLS stacks do); the subject CN is matched against --host only when the certificate
+ * has no DNS/IP subjectAltName; SHA-1 and MD5 signatures below the anchor are rejected; policy
+ * extensions are recognised as understood but policy trees are not evaluated.
+ */
+import type { KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import { keyMatchesPublicKey } from './keys.js';
+import { parseCrl, verifyCrlSignature, type ParsedCrl } from './crl.js';
+import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
+import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
+import { canonicalName, dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipBytes, ipWithin, uriWithin } from './verify-names.js';
+import { children, content, decodeOid, readTlv } from './der.js';
+
+export type Purpose = 'server' | 'client';
+
+export interface VerifyInput {
+  chain: { der: Buffer; source: string }[];
+  trusted: { der: Buffer; source: string }[];
+  untrusted: { der: Buffer; source: string }[];
+  crls: { der: Buffer; source: string }[];
+  at: Date;
+  host?: string;
+  purpose?: Purpose;
+  privateKey?: KeyObject;
+}
+
+export interface VerifyProblem {
+  code: string;
+  certificate: string;
+  message: string;
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  path: { subject: string; issuer: string; serialHex: string; source: string; notAfter: string }[];
+  problems: VerifyProblem[];
+}
+
+const UNDERSTOOD_EXTENSIONS = new Set([
+  '2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.17', '2.5.29.14', '2.5.29.35', '2.5.29.30', '2.5.29.31',
+  '2.5.29.32', '2.5.29.36', '2.5.29.54', '2.5.29.33', '2.5.29.18', '1.3.6.1.5.5.7.1.1',
+]);
+const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' };
+const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32, cRLSign: 64 };
+const WEAK_HASHES = new Set(['md5', 'sha1']);
+const MAX_DEPTH = 10;
+
+const label = (c: CertInfo) => `${c.source} ('${c.subject}')`;
+const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+
+export async function verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
+  const chain = input.chain.map((c) => readCertificate(c.der, c.source));
+  const trusted = input.trusted.map((c) => readCertificate(c.der, c.source));
+  const pool = [...chain.slice(1), ...input.untrusted.map((c) => readCertificate(c.der, c.source))];
+  const crls = input.crls.map((c) => ({ crl: parseCrl(c.der, c.source), source: c.source }));
+  const leaf = chain[0];
+  if (!leaf) throw new Error('no certificate given');
+
+  const candidates = buildPaths(leaf, pool, trusted);
+  let best: { path: CertInfo[]; anchor?: CertInfo; problems: VerifyProblem[] } | undefined;
+  for (const candidate of candidates) {
+    const problems = checkPath(candidate.path, candidate.anchor, input, crls);
+    if (!best || problems.length < best.problems.length || (best.anchor === undefined && candidate.anchor !== undefined)) {
+      best = { ...candidate, problems };
+    }
+    if (problems.length === 0) break;
+  }
+  const chosen = best!;
+  const linked = chosen.anchor ? [...chosen.path, chosen.anchor] : chosen.path;
+  return {
+    valid: chosen.problems.length === 0,
+    path: dedupe(linked).map((c) => ({ subject: c.subject, issuer: c.issuer, serialHex: c.serialHex, source: c.source, notAfter: c.notAfter.toISOString() })),
+    problems: chosen.problems,
+  };
+}
+
+function dedupe(list: CertInfo[]): CertInfo[] {
+  return list.filter((c, i) => list.findIndex((o) => o.der.equals(c.der)) === i);
+}
+
+const selfIssued = (c: CertInfo) => c.subjectKey === c.issuerKey;
+
+/** Issuer candidates by name, those whose key identifier matches first. */
+function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
+  const named = among.filter((c) => c.subjectKey === cert.issuerKey && !c.der.equals(cert.der));
+  return named.sort((a, b) => Number(b.ski !== undefined && b.ski === cert.aki) - Number(a.ski !== undefined && a.ski === cert.aki));
+}
+
+/** Every path from the leaf upward (depth-limited, loop-free); complete ones (ending at an anchor) first. */
+function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): { path: CertInfo[]; anchor?: CertInfo }[] {
+  const complete: { path: CertInfo[]; anchor?: CertInfo }[] = [];
+  const partial: { path: CertInfo[]; anchor?: CertInfo }[] = [];
+  const walk = (path: CertInfo[]) => {
+    const top = path[path.length - 1]!;
+    // The leaf itself may be a trust anchor (verifying ca.crt against ca.crt).
+    if (path.length === 1 && trusted.some((t) => t.der.equals(top.der))) {
+      complete.push({ path: [], anchor: top });
+      return;
+    }
+    for (const anchor of issuersOf(top, trusted)) complete.push({ path, anchor });
+    if (path.length >= MAX_DEPTH || selfIssued(top)) {
+      partial.push({ path });
+      return;
+    }
+    const next = issuersOf(top, pool).filter((c) => !path.some((p) => p.der.equals(c.der)));
+    if (next.length === 0) partial.push({ path });
+    for (const c of next) walk([...path, c]);
+  };
+  walk([leaf]);
+  return [...complete, ...partial.sort((a, b) => b.path.length - a.path.length)];
+}
+
+function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: VerifyInput, crls: { crl: ParsedCrl; source: string }[]): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  const add = (code: string, cert: CertInfo, message: string) => problems.push({ code, certificate: cert.source, message });
+  const all = anchor ? [...path, anchor] : path;
+  const leaf = path[0] ?? anchor!;
+
+  if (!anchor) {
+    const top = path[path.length - 1]!;
+    const anchors = input.trusted.map((t) => readCertificate(t.der, t.source));
+    const given = anchors.map((a) => `'${a.subject}'`).join(', ');
+    if (selfIssued(top)) {
+      add('UNKNOWN_ISSUER', top, `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`);
+    } else {
+      add('UNKNOWN_ISSUER', top, `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`);
+    }
+  }
+
+  for (let i = 0; i < path.length; i++) {
+    const cert = path[i]!;
+    const issuer = all[i + 1];
+    if (issuer && !signatureValid(cert, issuer)) {
+      add('BAD_SIGNATURE', cert, `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`);
+    }
+    const alg = SIGNATURE_ALGORITHMS[cert.signatureOid];
+    if (!alg) add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
+    else if (WEAK_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which TLS libraries reject as too weak; re-issue it with SHA-256.`);
+  }
+
+  for (const cert of all) {
+    if (input.at < cert.notBefore) add('NOT_YET_VALID', cert, `${label(cert)} is not valid until ${day(cert.notBefore)}; check the clocks, or wait.`);
+    if (input.at > cert.notAfter) add('EXPIRED', cert, `${label(cert)} expired on ${day(cert.notAfter)}; ${cert === leaf ? 'issue a new certificate' : 'renew this CA and re-issue what it signed'}.`);
+    for (const oid of cert.criticalExtensions) {
+      if (!UNDERSTOOD_EXTENSIONS.has(oid)) add('UNKNOWN_CRITICAL_EXTENSION', cert, `${label(cert)} has a critical extension (${oid}) that verifiers do not understand, so they must reject it; re-issue it without that extension or mark it non-critical.`);
+    }
+  }
+
+  checkIssuers(path, anchor, add);
+  checkNameConstraints(all, add);
+  if (input.purpose) checkPurpose(leaf, input.purpose, add);
+  if (input.host) checkHost(leaf, input.host, add);
+  if (input.privateKey && !keyMatchesPublicKey(input.privateKey, leaf.spki)) {
+    add('KEY_MISMATCH', leaf, `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`);
+  }
+  if (input.crls.length > 0) checkRevocation(path, all, input.at, crls, add);
+  return problems;
+}
+
+function signatureValid(cert: CertInfo, issuer: CertInfo): boolean {
+  let pss: { hash: string; saltLength: number } | undefined;
+  if (cert.signatureOid === '1.2.840.113549.1.1.10' && cert.signatureParams) pss = pssParams(cert.signatureParams);
+  return verifySignature(cert.signatureOid, cert.tbs, cert.signature, issuer.spki, pss);
+}
+
+/** RSASSA-PSS-params: [0] hashAlgorithm, [2] saltLength (defaults SHA-1 and 20). */
+function pssParams(params: Buffer): { hash: string; saltLength: number } {
+  const hashes: Record<string, string> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
+  let hash = 'sha1';
+  let saltLength = 20;
+  for (const part of children(params, readTlv(params, 0))) {
+    const inner = readTlv(params, part.start);
+    if (part.tag === 0xa0) hash = hashes[decodeOid(content(params, children(params, inner)[0]!))] ?? hash;
+    if (part.tag === 0xa2) saltLength = Number(BigInt('0x' + content(params, inner).toString('hex')));
+  }
+  return { hash, saltLength };
+}
+
+type Add = (code: string, cert: CertInfo, message: string) => void;
+
+/** Every certificate that signs another must be a CA allowed to sign, within its pathLenConstraint. */
+function checkIssuers(path: CertInfo[], anchor: CertInfo | undefined, add: Add): void {
+  const issuers = anchor ? [...path.slice(1), anchor] : path.slice(1);
+  issuers.forEach((ca, k) => {
+    const isAnchor = ca === anchor;
+    if (!ca.isCa && !(isAnchor && ca.version < 3)) {
+      add('NOT_A_CA', ca, `${label(ca)} signed another certificate but is not a CA (no basicConstraints CA:TRUE); re-issue it as a CA (mtlskit ca init --issuer) or use the real CA.`);
+    }
+    if (ca.keyUsage !== undefined && (ca.keyUsage & KU.keyCertSign) === 0) {
+      add('KEY_USAGE_NO_CERTSIGN', ca, `${label(ca)} signed a certificate but its keyUsage lacks keyCertSign; re-issue the CA with keyCertSign.`);
+    }
+    if (ca.pathLength !== undefined) {
+      // CAs between this one and the leaf that are not self-issued count against pathLenConstraint.
+      const below = path.slice(1, k + 1).filter((c) => !selfIssued(c)).length;
+      if (below > ca.pathLength) {
+        add('PATH_LENGTH_EXCEEDED', ca, `${label(ca)} allows ${ca.pathLength} CA level(s) below it (pathlen:${ca.pathLength}) but ${below} follow; issue the leaf from a CA higher up or re-issue with a larger pathlen.`);
+      }
+    }
+  });
+}
+
+function namesOf(cert: CertInfo): GeneralNames {
+  const san = cert.san ?? { dns: [], ip: [], email: [], uri: [], dirNames: [] };
+  return { ...san, email: [...san.email, ...cert.emailInSubject], dirNames: [cert.subjectKey] };
+}
+
+/** Name constraints of each CA apply to every certificate below it (RFC 5280 6.1.3 b, c). */
+function checkNameConstraints(all: CertInfo[], add: Add): void {
+  for (let i = 1; i < all.length; i++) {
+    const nc = all[i]!.nameConstraints;
+    if (!nc) continue;
+    for (let j = 0; j < i; j++) {
+      const cert = all[j]!;
+      const names = namesOf(cert);
+      if (j > 0 && selfIssued(cert)) names.dirNames = [];
+      const violation = firstViolation(names, nc, cert);
+      if (violation) add('NAME_CONSTRAINTS', cert, `${label(cert)} has the name ${violation}, which ${all[i]!.source} ('${all[i]!.subject}') does not allow; issue it with a name inside the CA's permitted names.`);
+    }
+  }
+}
+
+function firstViolation(names: GeneralNames, nc: NonNullable<CertInfo['nameConstraints']>, cert: CertInfo): string | undefined {
+  const dnsNames = names.dns.length > 0 ? names.dns : names.ip.length === 0 && !cert.san ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn)) : [];
+  const checks: [string[] | Buffer[], string[] | Buffer[], string[] | Buffer[], (n: never, c: never) => boolean, (n: string | Buffer) => string][] = [
+    [dnsNames, nc.permitted.dns, nc.excluded.dns, dnsWithin as never, (n) => `DNS:${n}`],
+    [names.email, nc.permitted.email, nc.excluded.email, emailWithin as never, (n) => `email:${n}`],
+    [names.ip, nc.permitted.ip, nc.excluded.ip, ipWithin as never, (n) => `IP:${ipText(n as Buffer)}`],
+    [names.uri, nc.permitted.uri, nc.excluded.uri, uriWithin as never, (n) => `URI:${n}`],
+    [names.dirNames.filter((d) => d !== ''), nc.permitted.dirNames, nc.excluded.dirNames, dnWithin as never, () => `'${cert.subject}'`],
+  ];
+  for (const [values, permitted, excluded, within, show] of checks) {
+    for (const v of values) {
+      if ((excluded as unknown[]).some((c) => within(v as never, c as never))) return show(v);
+      if (permitted.length > 0 && !(permitted as unknown[]).some((c) => within(v as never, c as never))) return show(v);
+    }
+  }
+  return undefined;
+}
+
+function ipText(b: Buffer): string {
+  return b.length === 4 ? [...b].join('.') : b.toString('hex').replace(/(.{4})(?!$)/g, '$1:');
+}
+
+function checkPurpose(leaf: CertInfo, purpose: Purpose, add: Add): void {
+  const wanted = EKU[purpose];
+  const other = purpose === 'server' ? 'client' : 'server';
+  if (leaf.extKeyUsage && !leaf.extKeyUsage.includes(wanted) && !leaf.extKeyUsage.includes(EKU.any)) {
+    const isOther = leaf.extKeyUsage.includes(EKU[other]);
+    add('WRONG_PURPOSE', leaf, `${label(leaf)} is ${isOther ? `a ${other} certificate` : 'not made for TLS'} (extendedKeyUsage lacks ${purpose}Auth), so it will be refused as a ${purpose} certificate; issue one with 'mtlskit ${purpose} issue'.`);
+    return;
+  }
+  if (leaf.keyUsage !== undefined) {
+    const needed = purpose === 'server' ? KU.digitalSignature | KU.keyEncipherment | KU.keyAgreement : KU.digitalSignature | KU.keyAgreement;
+    if ((leaf.keyUsage & needed) === 0) add('WRONG_PURPOSE', leaf, `${label(leaf)} has a keyUsage that does not allow TLS ${purpose} authentication (it needs digitalSignature); issue one with 'mtlskit ${purpose} issue'.`);
+  }
+  if (leaf.isCa && purpose === 'client') {
+    // OpenSSL refuses CA certificates as SSL clients unless they are also proper leaves; say so plainly.
+    add('WRONG_PURPOSE', leaf, `${label(leaf)} is a CA certificate, not a client certificate; issue one with 'mtlskit client issue'.`);
+  }
+}
+
+function checkHost(leaf: CertInfo, host: string, add: Add): void {
+  const ip = isIP(host) ? ipBytes(host) : undefined;
+  const san = leaf.san;
+  let ok: boolean;
+  if (ip) ok = (san?.ip ?? []).some((b) => b.equals(ip));
+  else if (san && san.dns.length > 0) ok = san.dns.some((d) => hostMatchesDnsName(host, d));
+  else ok = !san?.ip.length && leaf.commonNames.some((cn) => hostMatchesDnsName(host, cn));
+  if (!ok) {
+    const names = [...(san?.dns ?? []).map((d) => `DNS:${d}`), ...(san?.ip ?? []).map((b) => `IP:${ipText(b)}`)];
+    add('HOSTNAME_MISMATCH', leaf, `${label(leaf)} is not valid for ${ip ? 'the IP address' : 'the host name'} ${host} (its names: ${names.join(', ') || 'none'}); issue it with --${ip ? 'ip' : 'dns'} ${host}, or connect with one of its names.`);
+  }
+}
+
+function checkRevocation(path: CertInfo[], all: CertInfo[], at: Date, crls: { crl: ParsedCrl; source: string }[], add: Add): void {
+  path.forEach((cert, i) => {
+    const issuer = all[i + 1];
+    const matching = crls.filter((c) => canonicalName(c.crl.issuerNameDer) === cert.issuerKey);
+    if (matching.length === 0) {
+      if (i === 0) {
+        const others = crls.map((c) => c.source).join(', ');
+        add('CRL_MISSING', cert, `None of the CRLs given (${others}) comes from '${cert.issuer}', the issuer of ${label(cert)}, so its revocation cannot be checked; pass that CA's crl.pem with --crl.`);
+      }
+      return;
+    }
+    for (const { crl, source } of matching) {
+      if (issuer && !verifyCrlSignature(crl, issuer.spki)) {
+        add('CRL_BAD_SIGNATURE', cert, `${source} claims to come from '${cert.issuer}' but is not signed by ${issuer.source}'s key; get the CRL from the CA that issued ${cert.source}.`);
+        continue;
+      }
+      if (crl.thisUpdate > at) add('CRL_NOT_YET_VALID', cert, `${source} is not valid until ${day(crl.thisUpdate)}; check the clocks.`);
+      if (crl.nextUpdate && crl.nextUpdate < at) add('CRL_EXPIRED', cert, `${source} expired on ${day(crl.nextUpdate)} (its nextUpdate); run 'mtlskit crl gen' and publish the new CRL.`);
+      for (const oid of crl.unknownCriticalExtensions) add('CRL_UNKNOWN_CRITICAL_EXTENSION', cert, `${source} has a critical extension (${oid}) verifiers do not understand; re-issue the CRL.`);
+      const entry = crl.entries.get(cert.serialHex);
+      if (entry && entry.revokedAt <= at) {
+        add('REVOKED', cert, `${label(cert)} was revoked on ${day(entry.revokedAt)}${entry.reason ? ` (${entry.reason})` : ''} according to ${source}; issue a new certificate.`);
+      }
+    }
+  });
+}
