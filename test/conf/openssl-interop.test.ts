@@ -1,0 +1,104 @@
+/**
+ * The extensions and subject mtlskit builds from a conf equal, byte for byte, what `openssl req`
+ * puts into a CSR (or a self-signed certificate with -x509) from the same file.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, ROOT, openssl, tempDir } from '../helpers/run.js';
+import { loadOpensslConf } from '../../src/conf/parse.js';
+import { resolveReqConfig } from '../../src/conf/req.js';
+import { buildExtensions } from '../../src/conf/extensions.js';
+import { buildName } from '../../src/pki/name.js';
+import { x509 } from '../../src/pki/x509-runtime.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let key: KeyObject;
+let keyPath: string;
+beforeAll(() => {
+  tmp = tempDir();
+  key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  keyPath = join(tmp.dir, 'key.pem');
+  writeFileSync(keyPath, key.export({ type: 'pkcs8', format: 'pem' }));
+});
+afterAll(() => tmp.cleanup());
+
+const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
+const extList = (exts: readonly InstanceType<typeof x509.Extension>[]) => exts.map((e) => ({ oid: e.type, critical: e.critical, value: hex(e.value) }));
+
+function readPemDer(path: string): Uint8Array {
+  const pem = readFileSync(path, 'utf8');
+  return new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64'));
+}
+
+const CSR_CONFS = [
+  join(FIXTURES, 'conf', 'seed-ca.conf'),
+  join(FIXTURES, 'conf', 'seed-server.conf'),
+  join(FIXTURES, 'conf', 'seed-client.conf'),
+  join(ROOT, 'templates', 'server.conf'),
+  join(ROOT, 'templates', 'client.conf'),
+  join(FIXTURES, 'conf', 'all-extensions.conf'),
+];
+
+describe('conf → CSR extensions and subject equal openssl req -new', () => {
+  for (const confPath of CSR_CONFS) {
+    it(confPath.replace(ROOT + '/', ''), () => {
+      const out = join(tmp.dir, 'req.csr');
+      const r = openssl(['req', '-new', '-config', confPath, '-key', keyPath, '-out', out]);
+      expect(r.stderr).toBe('');
+      const csr = new x509.Pkcs10CertificateRequest(readPemDer(out));
+      const conf = loadOpensslConf(confPath);
+      const req = resolveReqConfig(conf);
+      expect(hex(buildName(req.subject).toArrayBuffer())).toBe(hex(csr.subjectName.toArrayBuffer()));
+      const ours = req.reqExtensions ? buildExtensions(conf, req.reqExtensions, { subjectKey: key }).extensions : [];
+      expect(extList(ours)).toEqual(extList(csr.extensions));
+      // Only the walkthrough's ca.conf and client.conf have no extension section.
+      expect(ours.length > 0).toBe(!/seed-(ca|client)/.test(confPath));
+      if (confPath.endsWith('all-extensions.conf')) expect(ours).toHaveLength(9);
+    });
+  }
+});
+
+describe('conf → self-signed certificate extensions equal openssl req -x509', () => {
+  for (const confPath of [join(ROOT, 'templates', 'ca.conf'), join(FIXTURES, 'conf', 'all-extensions.conf')]) {
+    it(confPath.replace(ROOT + '/', ''), () => {
+      const out = join(tmp.dir, 'self.crt');
+      const r = openssl(['req', '-x509', '-new', '-config', confPath, '-key', keyPath, '-out', out, '-days', '30']);
+      expect(r.stderr).toBe('');
+      const cert = new x509.X509Certificate(readPemDer(out));
+      const conf = loadOpensslConf(confPath);
+      const req = resolveReqConfig(conf);
+      const ours = buildExtensions(conf, req.x509Extensions!, { subjectKey: key, issuer: { key } }).extensions;
+      expect(extList(ours)).toEqual(extList(cert.extensions));
+      expect(ours.length).toBeGreaterThanOrEqual(4);
+    });
+  }
+});
+
+describe('bad extension values name file:line', () => {
+  const cases: [string, RegExp][] = [
+    ['basicConstraints = CA:maybe', /^x\.conf:6: basicConstraints CA:maybe must be CA:true or CA:false/],
+    ['keyUsage = digitalSignature, signEverything', /^x\.conf:6: 'signEverything' is not a keyUsage/],
+    ['subjectAltName = IP:300.1.2.3', /^x\.conf:6: IP:300\.1\.2\.3 is not an IPv4 or IPv6 address/],
+    ['subjectAltname = DNS:x', /^x\.conf:6: 'subjectAltname' is not an extension name; did you mean subjectAltName\?/],
+    ['frobnicate = yes', /^x\.conf:6: 'frobnicate' is not an extension mtlskit knows/],
+    ['extendedKeyUsage = serverAuthh', /^x\.conf:6: 'serverAuthh' is not an extendedKeyUsage/],
+  ];
+  for (const [line, message] of cases) {
+    it(line, () => {
+      const path = join(tmp.dir, 'x.conf');
+      writeFileSync(path, `[ req ]\ndistinguished_name = dn\nprompt = no\nreq_extensions = e\n[ e ]\n${line}\n[ dn ]\nO = Acme\n`);
+      const conf = loadOpensslConf(path);
+      expect(() => buildExtensions(conf, 'e', { subjectKey: key })).toThrowError(message);
+    });
+  }
+
+  it('nsCertType is left out with a warning, never silently', () => {
+    const path = join(tmp.dir, 'ns.conf');
+    writeFileSync(path, '[ e ]\nnsCertType = client\nkeyUsage = digitalSignature\n');
+    const built = buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key });
+    expect(built.warnings).toEqual(['ns.conf:2: nsCertType is not supported by mtlskit and was left out.']);
+    expect(built.extensions).toHaveLength(1);
+  });
+});
