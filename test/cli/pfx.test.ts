@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
@@ -91,6 +91,42 @@ describe('mtlskit export pfx', () => {
     const before = readFileSync(join(dir, 'client.pfx'));
     expect(mtlskit(['export', 'pfx', '--dir', dir, '--passout', 'pass:other']).status).toBe(3);
     expect(readFileSync(join(dir, 'client.pfx')).equals(before)).toBe(true);
+  });
+});
+
+describe('other consumers read our bundles', () => {
+  for (const legacy of [false, true]) {
+    const kind = legacy ? 'legacy' : 'default';
+    it(`python cryptography loads key, certificate and CA from the ${kind} bundle`, () => {
+      const out = join(tmp.dir, `py-${kind}.pfx`);
+      mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:py-pw', '--out', out, ...(legacy ? ['--legacy'] : [])]);
+      const script = [
+        'import sys',
+        'from cryptography.hazmat.primitives.serialization import pkcs12',
+        'key, cert, cas = pkcs12.load_key_and_certificates(open(sys.argv[1], "rb").read(), b"py-pw")',
+        'print(type(key).__name__, cert.subject.rfc4514_string(), len(cas), cas[0].subject.rfc4514_string())',
+      ].join('\n');
+      const r = tool('python3', ['-c', script, out]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toMatch(/^_?RSAPrivateKey CN=client,O=Client Company Name 1 CN=Server CA Company Name Root CA,O=Server CA Company Name$/);
+    });
+
+    it(`NSS pk12util imports the ${kind} bundle`, () => {
+      const out = join(tmp.dir, `nss-${kind}.pfx`);
+      mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:nss-pw', '--out', out, ...(legacy ? ['--legacy'] : [])]);
+      const db = join(tmp.dir, `nssdb-${kind}`);
+      mkdirSync(db);
+      expect(tool('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']).status).toBe(0);
+      const r = tool('pk12util', ['-i', out, '-d', `sql:${db}`, '-W', 'nss-pw']);
+      expect(r.stdout + r.stderr).toContain('PKCS12 IMPORT SUCCESSFUL');
+      const keys = tool('certutil', ['-K', '-d', `sql:${db}`]);
+      expect(keys.stdout).toContain('client');
+    });
+  }
+
+  it('keytool lists a PrivateKeyEntry in the default (AES) bundle', () => {
+    const keytool = tool('keytool', ['-list', '-storetype', 'PKCS12', '-keystore', join(dir, 'client.pfx'), '-storepass', 'pw1']);
+    expect(keytool.stdout).toContain('PrivateKeyEntry');
   });
 });
 
