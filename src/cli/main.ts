@@ -33,4 +33,10 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `mtlskit show x | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 await buildProgram().parseAsync(process.argv);

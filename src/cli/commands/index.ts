@@ -11,6 +11,8 @@ import { registerRevoke } from './revoke.js';
 import { registerCrlGen } from './crl/gen.js';
 import { registerVerify } from './verify.js';
 import { registerWizard } from './wizard.js';
+import { registerShow } from './show.js';
+import { registerList } from './list.js';
 
 export function registerCommands(program: Command): void {
   const ca = program.command('ca').description('create and manage the certificate authority');
@@ -28,4 +30,6 @@ export function registerCommands(program: Command): void {
   registerCrlGen(program.command('crl').description('certificate revocation lists'));
   registerVerify(program);
   registerWizard(program);
+  registerShow(program);
+  registerList(program);
 }
