@@ -13,6 +13,8 @@ import { registerVerify } from './verify.js';
 import { registerWizard } from './wizard.js';
 import { registerShow } from './show.js';
 import { registerList } from './list.js';
+import { registerServe } from './serve.js';
+import { registerProbe } from './probe.js';
 
 export function registerCommands(program: Command): void {
   const ca = program.command('ca').description('create and manage the certificate authority');
@@ -32,4 +34,6 @@ export function registerCommands(program: Command): void {
   registerWizard(program);
   registerShow(program);
   registerList(program);
+  registerServe(program);
+  registerProbe(program);
 }

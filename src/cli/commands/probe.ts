@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { describeCommand, runAction, type CommonOptions } from '../command-kit.js';
+import { passwordFrom } from '../inputs.js';
+import { out } from '../output.js';
+import { MtlsError, usageError } from '../../errors.js';
+
+interface Options extends CommonOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  pfx?: string;
+  passin?: string;
+  timeout: string;
+}
+
+export function registerProbe(program: Command): void {
+  const cmd = describeCommand(program.command('probe').argument('<url>', 'https://host[:port]/path'), {
+    summary: 'connect to an mTLS endpoint and say, step by step, whether and why it works',
+    description:
+      'Reports the server certificate chain and host-name check, whether the server asks for a client certificate and which CAs\n' +
+      'it accepts (visible over TLS 1.2), whether our client certificate fits, and the HTTP result. On failure it names the most\n' +
+      'likely cause in one sentence: no client certificate sent, a CA the server does not trust, expired, revoked, wrong purpose,\n' +
+      'server certificate not trusted or not valid for the host.',
+    examples: [
+      ['mtlskit probe https://localhost:8443/ --cert pki/client.crt --key pki/client.key', 'test the integration before calling the partner'],
+      ['mtlskit probe https://api.partner.example/ --pfx pki/client.pfx --passin env:PFX_PASS --ca partner-root.crt', 'with the bundle Postman uses'],
+    ],
+    exitCodes: [
+      [1, 'the mTLS request did not succeed (the cause is printed)'],
+      [2, 'bad URL or unreadable files'],
+      [4, 'the key or PFX password is missing or wrong'],
+    ],
+  });
+  cmd
+    .option('--ca <file>', 'trusted root(s) for the server certificate (default DIR/ca.crt if present, else the system roots)')
+    .option('--cert <file>', 'client certificate (PEM)')
+    .option('--key <file>', 'client private key')
+    .option('--pfx <file>', 'client PKCS#12 bundle instead of --cert/--key')
+    .option('--passin <source>', 'password of --key or --pfx')
+    .option('--timeout <ms>', 'per-step timeout in milliseconds', '10000')
+    .action(
+      runAction<Options>(async ([urlText], opts, output) => {
+        let url: URL;
+        try {
+          url = new URL(urlText!);
+        } catch {
+          throw usageError(`'${urlText}' is not a URL; give one like https://localhost:8443/.`);
+        }
+        if (url.protocol !== 'https:') throw usageError(`probe speaks HTTPS only; use https:// instead of ${url.protocol}//.`);
+        if (opts.pfx && (opts.cert || opts.key)) throw usageError('Give either --pfx or --cert with --key, not both.');
+        if (!!opts.cert !== !!opts.key) throw usageError('--cert and --key go together; give both (or --pfx).');
+        const [{ runProbe }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readDerObjects }] = await Promise.all([
+          import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../ca/load-ca.js'), import('../../pki/keys.js'), import('../../pki/pem.js'),
+        ]);
+        const read = (path: string, what: string) => {
+          try {
+            return readFileSync(path);
+          } catch {
+            throw new MtlsError('NOT_FOUND', `${path} (${what}) cannot be read; check the path.`);
+          }
+        };
+        const defaultCa = join(opts.dir, 'ca.crt');
+        const ca = opts.ca ? read(opts.ca, '--ca') : existsSync(defaultCa) ? readFileSync(defaultCa) : undefined;
+        let cert: Buffer | undefined;
+        let key: Buffer | undefined;
+        let pfx: Buffer | undefined;
+        let passphrase: string | undefined;
+        let clientCertDer: Buffer | undefined;
+        if (opts.cert && opts.key) {
+          cert = read(opts.cert, '--cert');
+          clientCertDer = readDerObjects(cert, ['CERTIFICATE'], opts.cert, 'certificate')[0];
+          key = Buffer.from(privateKeyToPem(await readKeyFile(opts.key, opts.key, passwordFrom(opts.passin))));
+        } else if (opts.pfx) {
+          const { decodePfx } = await import('../../pki/pkcs12.js');
+          pfx = read(opts.pfx, '--pfx');
+          passphrase = await passwordFrom(opts.passin)(opts.pfx);
+          clientCertDer = (await decodePfx(pfx, passphrase, opts.pfx)).certificateDer;
+        }
+        const result = await runProbe({ url, ca, cert, key, pfx, passphrase, clientCertDer, timeoutMs: Number(opts.timeout) || 10_000 });
+        const mark = (ok: boolean | null) => (ok === null ? out.yellow('?') : ok ? out.green('✔') : out.red('✘'));
+        const lines = [
+          ...result.steps.map((s) => `${mark(s.ok)} ${s.step.padEnd(27)} ${s.detail}`),
+          result.ok ? `${out.green('OK')} mTLS request to ${url.href} succeeded (HTTP ${result.status}).` : `${out.red('FAILED')} ${result.cause?.message ?? 'the mTLS request did not succeed.'}`,
+        ];
+        if (output.json) process.stdout.write(JSON.stringify({ url: url.href, ...result }, null, 2) + '\n');
+        else for (const l of lines) process.stdout.write(l + '\n');
+        return result.ok ? 0 : 1;
+      }),
+    );
+}
