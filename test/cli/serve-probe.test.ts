@@ -1,0 +1,168 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let a: string;
+let b: string;
+const p = (dir: string, name: string) => join(dir, name);
+
+/** An already-expired client certificate signed by the CA in `dir` (openssl ca lets us set past dates). */
+function expiredClient(dir: string) {
+  writeFileSync(p(dir, 'old.cnf'), `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${p(dir, 'old-index.txt')}\nnew_certs_dir = ${dir}\nserial = ${p(dir, 'old-serial')}\ndefault_md = sha256\npolicy = any\nx509_extensions = ext\n[ any ]\nO = optional\nCN = supplied\n[ ext ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n`);
+  writeFileSync(p(dir, 'old-index.txt'), '');
+  writeFileSync(p(dir, 'old-serial'), '5001\n');
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p(dir, 'old.key'), '-out', p(dir, 'old.csr'), '-subj', '/O=Client Company Name/CN=old']);
+  const r = openssl(['ca', '-batch', '-config', p(dir, 'old.cnf'), '-cert', p(dir, 'ca.crt'), '-keyfile', p(dir, 'ca.key'), '-in', p(dir, 'old.csr'), '-out', p(dir, 'old.crt'), '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext']);
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+beforeAll(() => {
+  tmp = tempDir();
+  a = join(tmp.dir, 'a');
+  b = join(tmp.dir, 'b');
+  mtlskitOk(['ca', 'init', '--dir', a, '--subject', '/O=Acme/CN=Acme mTLS CA', '--key-type', 'ec:P-256']);
+  mtlskitOk(['ca', 'init', '--dir', b, '--subject', '/O=Other/CN=Other CA', '--key-type', 'ec:P-256']);
+  mtlskitOk(['server', 'issue', '--dir', a, '--dns', 'localhost', '--ip', '127.0.0.1']);
+  mtlskitOk(['server', 'issue', '--dir', b, '--dns', 'localhost']);
+  mtlskitOk(['client', 'issue', '--dir', a]);
+  mtlskitOk(['client', 'issue', 'gone', '--dir', a]);
+  mtlskitOk(['client', 'issue', '--dir', b]);
+  mtlskitOk(['revoke', 'gone', '--dir', a, '--reason', 'keyCompromise']);
+  expiredClient(a);
+});
+afterAll(() => tmp.cleanup());
+
+async function startServe(args: string[]): Promise<{ port: number; child: ChildProcess; log: () => string; done: Promise<number> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  done.finally(() => clearTimeout(killer));
+  const deadline = Date.now() + 10_000;
+  while (!log.includes('listening')) {
+    if (Date.now() > deadline) throw new Error(`serve did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, child, log: () => log, done };
+}
+
+async function probe(url: string, args: string[]) {
+  const r = await runAsync(process.execPath, [BIN, 'probe', url, '--json', ...args]);
+  return { status: r.status, json: JSON.parse(r.stdout) as { ok: boolean; cause?: { code: string; message: string }; body?: string; steps: { step: string; ok: boolean | null; detail: string }[] } };
+}
+
+const client = (dir: string, name = 'client') => ['--cert', p(dir, `${name}.crt`), '--key', p(dir, `${name}.key`)];
+
+describe('mtlskit serve with curl and mtlskit probe', () => {
+  it('accepts a good client, echoes the request, and refuses the rest with the reason in the log', async () => {
+    const srv = await startServe(['--dir', a, '--crl']);
+    try {
+      const url = `https://localhost:${srv.port}/hello?x=1`;
+      const viaCurl = await runAsync('curl', ['-sS', '--max-time', '10', '--cacert', p(a, 'ca.crt'), ...client(a), url]);
+      const echoed = JSON.parse(viaCurl.stdout);
+      expect(echoed).toMatchObject({ host: `localhost:${srv.port}`, method: 'GET', path: '/hello?x=1' });
+      expect(echoed.client.subject).toContain('CN=client');
+      expect(echoed.client.issuer).toContain('CN=Acme mTLS CA');
+
+      const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
+      expect(good.status).toBe(0);
+      expect(good.json.ok).toBe(true);
+      const requestStep = good.json.steps.find((s) => s.step === 'client certificate request')!;
+      expect(requestStep.detail).toContain("'O=Acme, CN=Acme mTLS CA'");
+
+      const cases: [string[], string][] = [
+        [[], 'NO_CLIENT_CERT'],
+        [client(b), 'UNKNOWN_CA'],
+        [client(a, 'gone'), 'CLIENT_CERT_REVOKED'],
+        [client(a, 'old'), 'CLIENT_CERT_EXPIRED'],
+        [client(a, 'server'), 'WRONG_PURPOSE'],
+      ];
+      for (const [args, code] of cases) {
+        const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
+        expect(r.status, code).toBe(1);
+        expect(r.json.cause?.code).toBe(code);
+        expect(r.json.cause?.message.split('\n')).toHaveLength(1);
+      }
+      const log = srv.log();
+      expect(log).toContain('no client certificate was sent');
+      expect(log).toContain('not issued by a CA this server trusts');
+      expect(log).toContain('is revoked');
+      expect(log).toContain('has expired');
+      expect(log).toContain('not a client certificate');
+    } finally {
+      srv.child.kill('SIGTERM');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
+  it('probe says when the server certificate is not trusted or not valid for the host', async () => {
+    const srv = await startServe(['--dir', a]);
+    try {
+      const untrusted = await probe(`https://localhost:${srv.port}/`, ['--ca', p(b, 'ca.crt'), ...client(a)]);
+      expect(untrusted.json.cause?.code).toBe('SERVER_NOT_TRUSTED');
+    } finally {
+      srv.child.kill('SIGTERM');
+      await srv.done;
+    }
+    // b's server certificate names only DNS:localhost, so 127.0.0.1 is not a name it is valid for.
+    const other = await startServe(['--dir', b]);
+    try {
+      const byIp = await probe(`https://127.0.0.1:${other.port}/`, ['--ca', p(b, 'ca.crt'), ...client(b)]);
+      expect(byIp.json.cause?.code).toBe('SERVER_HOSTNAME_MISMATCH');
+      expect(byIp.status).toBe(1);
+    } finally {
+      other.child.kill('SIGTERM');
+      await other.done;
+    }
+  });
+
+  it('stops by itself after --max-requests', async () => {
+    const srv = await startServe(['--dir', a, '--max-requests', '1']);
+    const r = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(a)], 'localhost');
+    expect(r.status).toBe(0);
+    expect(await srv.done).toBe(0);
+  });
+});
+
+describe('mtlskit probe against openssl s_server', () => {
+  it('diagnoses alerts from OpenSSL: success, no certificate, unknown CA, revoked, expired, wrong purpose', async () => {
+    const srv = await startOpensslServer(['-cert', p(a, 'server-chain.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-CRL', p(a, 'crl.pem'), '-crl_check', '-Verify', '1', '-verify_return_error']);
+    try {
+      const url = `https://localhost:${srv.port}/`;
+      const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
+      expect(good.json.ok).toBe(true);
+      const cases: [string[], string][] = [
+        [[], 'NO_CLIENT_CERT'],
+        [client(b), 'UNKNOWN_CA'],
+        [client(a, 'gone'), 'CLIENT_CERT_REVOKED'],
+        [client(a, 'old'), 'CLIENT_CERT_EXPIRED'],
+        [client(a, 'server'), 'WRONG_PURPOSE'],
+      ];
+      for (const [args, code] of cases) {
+        const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
+        expect(r.json.cause?.code, JSON.stringify(r.json.steps)).toBe(code);
+        expect(r.status).toBe(1);
+      }
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('reads a PFX for the client side', async () => {
+    mtlskitOk(['export', 'pfx', '--dir', a, '--passout', 'pass:probe']);
+    const srv = await startOpensslServer(['-cert', p(a, 'server.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-Verify', '1', '-verify_return_error']);
+    try {
+      const r = await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', p(a, 'client.pfx'), '--passin', 'pass:probe']);
+      expect(r.json.ok).toBe(true);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
