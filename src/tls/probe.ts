@@ -144,11 +144,13 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   const socket = outcome.socket!;
   // Server side: is its certificate trusted, and does it carry the host name?
   const identityError = outcome.peer ? checkServerIdentity(host, outcome.peer as never) : new Error('no certificate');
-  const serverOk = outcome.authorized === true && !identityError;
-  steps.push({ step: 'server certificate', ok: serverOk, detail: `${chainText(outcome.peer)}${outcome.authorized ? ', trusted' : `, NOT trusted (${outcome.authorizationError})`}${identityError ? `; ${identityError.message}` : `; valid for ${host}`}` });
+  // Node reports a host-name mismatch as an authorization error too; the chain itself may still be trusted.
+  const chainTrusted = outcome.authorized === true || outcome.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID';
+  const serverOk = chainTrusted && !identityError;
+  steps.push({ step: 'server certificate', ok: serverOk, detail: `${chainText(outcome.peer)}${chainTrusted ? ', trusted' : `, NOT trusted (${outcome.authorizationError})`}${identityError ? `; ${identityError.message}` : `; valid for ${host}`}` });
   steps.push(requestStep(requestInfo));
   if (facts) steps.push(ourCertificateStep(facts, requestInfo));
-  if (!outcome.authorized) {
+  if (!chainTrusted) {
     socket.destroy();
     return fail('SERVER_NOT_TRUSTED', `The server's certificate is not trusted (${outcome.authorizationError}); pass the CA that signed it with --ca.`);
   }
