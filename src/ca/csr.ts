@@ -55,10 +55,10 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   const san = mergeSubjectAltName(req.profile, requested.find((e) => e.type === sanOid), req.san, commonNameOf(entries), notes);
   const extensions = requested.filter((e) => e.type !== sanOid);
   if (san) extensions.push(san);
-  const csr = await createCsr(subject, key, extensions);
+  const csrPem = createCsr(subject, key, extensions);
   mkdirSync(req.dir, { recursive: true });
-  writeFilesAtomically(
-    [...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []), { path: csrPath, data: csr.toString('pem') + '\n' }],
+  await writeFilesAtomically(
+    [...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []), { path: csrPath, data: csrPem }],
     { overwrite: req.force },
   );
   return {

@@ -109,8 +109,28 @@ function caPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes
   return profileExtensions('ca', { subjectKey: input.subjectKey, pathLength });
 }
 
-/** The conf may narrow or name the purpose explicitly, but never make a leaf a CA or drop its purpose. */
+const leafPowerCache = new Map<string, { extensions: Extension[]; notes: string[]; warnings: string[] }>();
+
+/** leafPower depends only on the profile, RSA or not, and the requested power extensions: a batch decides it once. */
 function leafPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes: string[], warnings: string[]): Extension[] {
+  const hex = (oid: string) => {
+    const e = byOid.get(oid);
+    return e ? Buffer.from(e.rawData).toString('hex') : '-';
+  };
+  const key = [input.profile, input.subjectKey.asymmetricKeyType, input.source, input.sourceName, hex(O.basicConstraints), hex(O.keyUsage), hex(O.extKeyUsage)].join('|');
+  let cached = leafPowerCache.get(key);
+  if (!cached) {
+    const n: string[] = [];
+    const w: string[] = [];
+    cached = { extensions: decideLeafPower(input, byOid, n, w), notes: n, warnings: w };
+    leafPowerCache.set(key, cached);
+  }
+  notes.push(...cached.notes);
+  warnings.push(...cached.warnings);
+  return cached.extensions;
+}
+
+function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes: string[], warnings: string[]): Extension[] {
   const profile = input.profile as 'server' | 'client';
   const [bc, profileKu, profileEku] = profileExtensions(profile, { subjectKey: input.subjectKey });
   const result: Extension[] = [bc!];

@@ -91,7 +91,7 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
       const serial = parentStore.newSerial(taken);
       const signed = await sign(serial);
       const pem = signed.toString('pem') + '\n';
-      writeFilesAtomically([{ path: parentStore.certPathForSerial(serial), data: pem }], { overwrite: true });
+      await writeFilesAtomically([{ path: parentStore.certPathForSerial(serial), data: pem }], { overwrite: true });
       parentStore.appendIndex([{ status: 'V', notAfter: signed.notAfter, serialHex: serial, name: basename(paths.dir), subject: nameToSlashForm(subject) }]);
       return [signed, serial] as const;
     });
@@ -112,7 +112,7 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   if (req.crlUrl) files.push({ path: paths.settings, data: JSON.stringify({ crlUrl: req.crlUrl }, null, 2) + '\n' });
   store.ensureDir();
   // A new CA starts a new store: with --force the old index and CRL number go too (they belong to the old key).
-  writeFilesAtomically(files, { overwrite: true });
+  await writeFilesAtomically(files, { overwrite: true });
 
   return {
     dir: paths.dir,

@@ -7,10 +7,12 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
-import { generatePrivateKey, privateKeyToPem, toCryptoKeyPair, type KeyType } from '../pki/keys.js';
+import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
+import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
+import { signatureSchemeFor } from '../pki/signature.js';
 import { buildName, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
 import { derToPem } from '../pki/pem.js';
-import { CLOCK_SKEW_BACKDATE_MS, signCertificate } from '../pki/certificate.js';
+import { CLOCK_SKEW_BACKDATE_MS, signCertificateDer } from '../pki/certificate.js';
 import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
 import type { IndexEntry } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
@@ -101,7 +103,7 @@ export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<Prepa
   });
   warnings.push(...plan.warnings);
   const paths = leafPaths(ca.store.paths.dir, req.name);
-  const csr = await createCsr(subject, subjectKey, plan.extensions.filter((e) => e.type !== '2.5.29.35'));
+  const csrPem = createCsr(subject, subjectKey, plan.extensions.filter((e) => e.type !== '2.5.29.35'));
   const keyFile: PlannedFile[] = reusesOwnKeyFile(req, paths.key) ? [] : [{ path: paths.key, data: privateKeyToPem(subjectKey, req.keyPassword), mode: 0o600 }];
   return {
     name: req.name,
@@ -110,7 +112,7 @@ export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<Prepa
     subjectKey,
     extensions: plan.extensions,
     days: req.days,
-    extraFiles: [...keyFile, { path: paths.csr, data: csr.toString('pem') + '\n' }],
+    extraFiles: [...keyFile, { path: paths.csr, data: csrPem }],
     notes: plan.notes,
     warnings,
   };
@@ -132,14 +134,14 @@ function defaultSubject(entries: DnEntry[], fromTemplate: boolean, req: LeafRequ
   return [...others, { type: 'CN', value: cn }];
 }
 
-export async function createCsr(subject: Name, key: KeyObject, extensions: Extension[]) {
-  const keys = await toCryptoKeyPair(key);
-  return x509.Pkcs10CertificateRequestGenerator.create({
-    name: subject,
-    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
-    signingAlgorithm: keys.signingAlgorithm,
-    extensions,
-  });
+/** A PKCS#10 request in DER, signed with node:crypto, returned as PEM text. */
+export function createCsr(subject: Name, key: KeyObject, extensions: Extension[]): string {
+  const scheme = signatureSchemeFor(key);
+  const attributes = extensions.length
+    ? derExplicit(0, derSequence(derOid('1.2.840.113549.1.9.14'), derSet(derSequence(...extensions.map((e) => Buffer.from(e.rawData))))))
+    : derExplicit(0, Buffer.alloc(0));
+  const info = derSequence(derSmallInteger(0), Buffer.from(subject.toArrayBuffer()), publicKeySpkiDer(key), attributes);
+  return derToPem(derSequence(info, scheme.algorithmIdentifier, derBitString(scheme.sign(info))), 'CERTIFICATE REQUEST');
 }
 
 /** Validity from now (backdated for clock skew), never past the issuer's own notAfter. */
@@ -169,42 +171,49 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
   return store.withLock(async () => {
     const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
     const files: PlannedFile[] = [];
+    const links: [serial: string, certPath: string][] = [];
     const records: IndexEntry[] = [];
     const issued: IssuedCertificate[] = [];
     const intermediatesPem = ca.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(0, -1).join('');
+    const issuerText = nameToText(ca.certificate.subjectName);
     for (const leaf of leaves) {
       const serialHex = store.newSerial(taken);
       const window = validityWindow(ca.certificate, leaf.days);
       if (window.clamped) leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
-      const cert = await signCertificate({ subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions }, { certificate: ca.certificate, key: ca.key });
-      const pem = cert.toString('pem') + '\n';
+      const der = signCertificateDer({ subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions }, { certificate: ca.certificate, key: ca.key });
+      const pem = derToPem(der, 'CERTIFICATE');
       const paths = leafPaths(dir, leaf.name);
       // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
       const chainPem = pem + intermediatesPem;
-      files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem }, { path: store.certPathForSerial(serialHex), data: pem });
+      files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem });
+      links.push([serialHex, paths.cert]);
       records.push({ status: 'V', notAfter: window.notAfter, serialHex, name: leaf.name, subject: nameToSlashForm(leaf.subject) });
-      issued.push(describeIssued(leaf, cert, serialHex, paths));
+      issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
     }
-    writeFilesAtomically(files, { overwrite: true });
+    // Checked again under the lock: another job may have taken NAME since the first check.
+    await writeFilesAtomically(files, { overwrite: opts.force });
+    for (const [serial, certPath] of links) store.linkIssuedCertificate(serial, certPath);
     store.appendIndex(records);
     return issued;
   });
 }
 
-function describeIssued(leaf: PreparedLeaf, cert: Certificate, serial: string, paths: ReturnType<typeof leafPaths>): IssuedCertificate {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+/** The result for people and --json, from what is already known (no re-parse of the new certificate). */
+function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window: { notBefore: Date; notAfter: Date }, issuer: string, paths: ReturnType<typeof leafPaths>): IssuedCertificate {
+  const san = leaf.extensions.find((e) => e.type === '2.5.29.17');
+  const names = san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`) : [];
   const hasKey = leaf.extraFiles.some((f) => f.path === paths.key);
   const hasCsr = leaf.extraFiles.some((f) => f.path === paths.csr);
   return {
     name: leaf.name,
     profile: leaf.profile,
     serial,
-    subject: nameToText(cert.subjectName),
-    issuer: nameToText(cert.issuerName),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    subjectAltNames: san ? san.names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`) : [],
-    fingerprintSha256: createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    subject: nameToText(leaf.subject),
+    issuer,
+    notBefore: window.notBefore.toISOString(),
+    notAfter: window.notAfter.toISOString(),
+    subjectAltNames: names,
+    fingerprintSha256: createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
     files: { ...(hasKey ? { key: paths.key } : {}), ...(hasCsr ? { csr: paths.csr } : {}), certificate: paths.cert, chain: paths.chain },
     notes: leaf.notes,
     warnings: leaf.warnings,

@@ -78,7 +78,7 @@ export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult>
   const chainDer = req.includeChain ? chainFor(req.dir, req.name, leafDer) : [];
   const friendlyName = req.friendlyName ?? req.name;
   const pfx = await encodePfx({ keyPkcs8Der: privateKeyToPkcs8Der(key), certificateDer: leafDer, chainDer, password: req.password, friendlyName, legacy: req.legacy });
-  writeFilesAtomically([{ path: out, data: pfx, mode: 0o600 }], { overwrite: req.force });
+  await writeFilesAtomically([{ path: out, data: pfx, mode: 0o600 }], { overwrite: req.force });
   return {
     file: out,
     name: req.name,
@@ -126,7 +126,7 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   const paths = leafPaths(req.dir, name);
   const certPem = derToPem(contents.certificateDer, 'CERTIFICATE');
   mkdirSync(req.dir, { recursive: true });
-  writeFilesAtomically(
+  await writeFilesAtomically(
     [
       { path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 },
       { path: paths.cert, data: certPem },

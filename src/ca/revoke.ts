@@ -98,13 +98,13 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     entry.revokedAt = req.revokedAt;
     entry.reason = req.reason;
     store.writeIndex(index);
-    const crl = writeCrl(ca, index, req.crlDays);
+    const crl = await writeCrl(ca, index, req.crlDays);
     return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
 }
 
 /** Re-issues the CRL from the index (call it under the store lock, or through generateCrl). */
-function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): CrlResult {
+async function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): Promise<CrlResult> {
   const { store } = ca;
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -115,7 +115,7 @@ function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): CrlResult {
     entries.push({ serialHex: e.serialHex, revokedAt: e.revokedAt ?? thisUpdate, reason: (e.reason as RevocationReason | undefined) ?? undefined });
   }
   const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
-  writeFilesAtomically(
+  await writeFilesAtomically(
     [
       { path: store.paths.crlPem, data: derToPem(der, 'X509 CRL') },
       { path: store.paths.crlDer, data: der },

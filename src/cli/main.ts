@@ -4,6 +4,9 @@
  * so `mtlskit --version` and `--help` cost little more than starting Node.
  */
 import { readFileSync } from 'node:fs';
+
+// Batch writes sync files in parallel on libuv's pool; four threads would serialise them. Must be set before first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { registerCommands } from './commands/index.js';

@@ -35,6 +35,10 @@ export const TRANSLATORS: Record<string, Translator> = {
 /** OpenSSL keywords mtlskit knowingly leaves out (with a warning) rather than refusing the conf. */
 const UNSUPPORTED = new Set(['nsCertType', 'nsBaseUrl', 'nsRevocationUrl', 'nsCaRevocationUrl', 'nsRenewalUrl', 'nsCaPolicyUrl', 'nsSslServerName', 'policyConstraints', 'inhibitAnyPolicy', 'policyMappings', 'tlsfeature', 'subjectInfoAccess', 'noCheck', 'ct_precert_scts', 'ct_precert_poison', 'proxyCertInfo']);
 
+/** Translators whose result depends on the key or issuer; every other result is reused for the same conf line. */
+const CONTEXT_DEPENDENT = new Set(['subjectKeyIdentifier', 'authorityKeyIdentifier', 'issuerAltName']);
+const translated = new WeakMap<ConfEntry, InstanceType<typeof x509.Extension> | null>();
+
 export interface BuiltExtensions {
   extensions: InstanceType<typeof x509.Extension>[];
   warnings: string[];
@@ -67,11 +71,18 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
       }
       throw confError(entry.file, entry.line, `'${entry.key}' is not an extension mtlskit knows; remove it or use one of ${Object.keys(TRANSLATORS).join(', ')}.`);
     }
-    const { critical, rest } = splitCritical(entry.value);
-    const result = translate(rest, contextFor(conf, entry, ctx, warnings));
-    if (!result) continue;
+    const reusable = !CONTEXT_DEPENDENT.has(entry.key);
+    let extension = reusable ? translated.get(entry) : undefined;
+    if (extension === undefined) {
+      const { critical, rest } = splitCritical(entry.value);
+      const result = translate(rest, contextFor(conf, entry, ctx, warnings));
+      extension = result ? new x509.Extension(result.oid, critical, new Uint8Array(result.value)) : null;
+      // Batches issue many certificates from one conf: translate each line once.
+      if (reusable) translated.set(entry, extension);
+    }
+    if (!extension) continue;
     // A repeated keyword replaces the earlier one, as OpenSSL keeps one extension per type.
-    byOid.set(result.oid, new x509.Extension(result.oid, critical, new Uint8Array(result.value)));
+    byOid.set(extension.type, extension);
   }
   return { extensions: [...byOid.values()], warnings };
 }

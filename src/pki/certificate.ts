@@ -4,7 +4,10 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { x509 } from './x509-runtime.js';
-import { publicKeySpkiDer, toCryptoKeyPair, toCryptoPublicKey } from './keys.js';
+import { publicKeySpkiDer } from './keys.js';
+import { derBitString, derExplicit, derIntegerFromHex, derOctetString, derSequence, derSmallInteger, derTime, derTlv } from './der.js';
+import { signatureSchemeFor } from './signature.js';
+import { certificateFields } from './cert-fields.js';
 import { PROFILE_OIDS } from './profiles.js';
 
 type Extension = InstanceType<typeof x509.Extension>;
@@ -55,7 +58,7 @@ export function subjectPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
 
 export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension {
   const id = keyIdentifierFor(publicKeySpkiDer(subjectKey));
-  return new x509.SubjectKeyIdentifierExtension(id.toString('hex'));
+  return new x509.Extension('2.5.29.14', false, new Uint8Array(derOctetString(id)));
 }
 
 /** AKI keyIdentifier: the issuer's SKI when it has one, else the hash of its key (as OpenSSL does). */
@@ -64,23 +67,32 @@ export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyO
   const ski = issuer.certificate?.getExtension(x509.SubjectKeyIdentifierExtension);
   if (ski) keyId = ski.keyId;
   else keyId = keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey)).toString('hex');
-  return new x509.AuthorityKeyIdentifierExtension(keyId);
+  return new x509.Extension('2.5.29.35', false, new Uint8Array(derSequence(derTlv(0x80, Buffer.from(keyId, 'hex')))));
+}
+
+/**
+ * Builds and signs the TBSCertificate directly in DER with node:crypto: no key export/import per
+ * certificate, which keeps batch issuance fast. Extensions are taken as encoded (rawData).
+ */
+export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buffer {
+  const scheme = signatureSchemeFor(issuer.key);
+  const subjectDer = Buffer.from(req.subject.toArrayBuffer());
+  const issuerDer = issuer.certificate ? certificateFields(Buffer.from(issuer.certificate.rawData)).subjectDer : subjectDer;
+  const tbs = derSequence(
+    derExplicit(0, derSmallInteger(2)),
+    derIntegerFromHex(req.serialHex),
+    scheme.algorithmIdentifier,
+    issuerDer,
+    derSequence(derTime(req.notBefore), derTime(req.notAfter)),
+    subjectDer,
+    publicKeySpkiDer(req.subjectKey),
+    ...(req.extensions.length > 0 ? [derExplicit(3, derSequence(...req.extensions.map((e) => Buffer.from(e.rawData))))] : []),
+  );
+  return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
 }
 
 export async function signCertificate(req: CertificateRequest, issuer: Issuer): Promise<Certificate> {
-  const signer = await toCryptoKeyPair(issuer.key);
-  const subjectPublicKey = await toCryptoPublicKey(req.subjectKey);
-  return x509.X509CertificateGenerator.create({
-    serialNumber: req.serialHex,
-    subject: req.subject,
-    issuer: issuer.certificate ? issuer.certificate.subjectName : req.subject,
-    notBefore: req.notBefore,
-    notAfter: req.notAfter,
-    publicKey: subjectPublicKey,
-    signingKey: signer.privateKey,
-    signingAlgorithm: signer.signingAlgorithm,
-    extensions: req.extensions,
-  });
+  return new x509.X509Certificate(new Uint8Array(signCertificateDer(req, issuer)));
 }
 
 /** Replaces or adds extensions by OID, keeping the first list's order. */

@@ -12,6 +12,7 @@ import {
 import { readDerObjects } from './pem.js';
 import { signatureSchemeFor, verifySignature } from './signature.js';
 import { subjectPublicKeyBits } from './certificate.js';
+import { certificateFields } from './cert-fields.js';
 
 export type RevocationReason =
   | 'unspecified' | 'keyCompromise' | 'cACompromise' | 'affiliationChanged' | 'superseded'
@@ -45,27 +46,8 @@ interface IssuerInfo {
 
 /** The issuer's subject Name (byte for byte) and key identifier (its SKI, else the SHA-1 of its key). */
 function issuerInfo(certDer: Buffer): IssuerInfo {
-  const cert = readTlv(certDer, 0);
-  const tbs = children(certDer, cert)[0]!;
-  const fields = children(certDer, tbs);
-  const i = fields[0]!.tag === 0xa0 ? 1 : 0;
-  const nameDer = slice(certDer, fields[i + 4]!); // serial, sigAlg, issuer, validity, subject
-  const spki = slice(certDer, fields[i + 5]!);
-  let keyId: Buffer | undefined;
-  const extWrapper = fields.find((f) => f.tag === 0xa3);
-  if (extWrapper) {
-    const list = children(certDer, extWrapper)[0]!;
-    for (const ext of children(certDer, list)) {
-      const parts = children(certDer, ext);
-      if (decodeOid(content(certDer, parts[0]!)) === '2.5.29.14') {
-        const octet = parts[parts.length - 1]!;
-        const inner = readTlv(certDer, octet.start);
-        keyId = Buffer.from(content(certDer, inner));
-      }
-    }
-  }
-  keyId ??= createHash('sha1').update(subjectPublicKeyBits(spki)).digest();
-  return { nameDer: Buffer.from(nameDer), keyId };
+  const fields = certificateFields(certDer);
+  return { nameDer: fields.subjectDer, keyId: fields.subjectKeyId ?? createHash('sha1').update(subjectPublicKeyBits(fields.spkiDer)).digest() };
 }
 
 const REASON_OID = derOid('2.5.29.21');

@@ -58,9 +58,17 @@ export function privateKeyToPkcs8Der(key: KeyObject): Buffer {
   return key.export({ type: 'pkcs8', format: 'der' }) as Buffer;
 }
 
+const spkiCache = new WeakMap<KeyObject, Buffer>();
+
+/** SPKI DER of a key (cached: issuance needs it for the SKI, the CSR and the certificate). */
 export function publicKeySpkiDer(key: KeyObject): Buffer {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ type: 'spki', format: 'der' }) as Buffer;
+  let spki = spkiCache.get(key);
+  if (!spki) {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    spki = pub.export({ type: 'spki', format: 'der' }) as Buffer;
+    spkiCache.set(key, spki);
+  }
+  return spki;
 }
 
 const PEM_KEY_LABEL = /-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----/;

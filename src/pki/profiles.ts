@@ -27,13 +27,23 @@ export interface ProfileOptions {
   pathLength?: number;
 }
 
+const profileCache = new Map<string, InstanceType<typeof x509.Extension>[]>();
+
+/** The profile's extensions; built once per kind (they depend only on the profile, RSA or not, and pathlen). */
 export function profileExtensions(profile: Profile, opts: ProfileOptions): InstanceType<typeof x509.Extension>[] {
   const isRsa = opts.subjectKey.asymmetricKeyType === 'rsa';
+  const cacheKey = `${profile}:${isRsa}:${opts.pathLength}`;
+  let exts = profileCache.get(cacheKey);
+  if (!exts) profileCache.set(cacheKey, (exts = buildProfileExtensions(profile, isRsa, opts.pathLength)));
+  return exts;
+}
+
+function buildProfileExtensions(profile: Profile, isRsa: boolean, pathLength: number | undefined): InstanceType<typeof x509.Extension>[] {
   const KU = x509.KeyUsageFlags;
   switch (profile) {
     case 'ca':
       return [
-        new x509.BasicConstraintsExtension(true, opts.pathLength, true),
+        new x509.BasicConstraintsExtension(true, pathLength, true),
         new x509.KeyUsagesExtension(KU.keyCertSign | KU.cRLSign, true),
       ];
     case 'server':

@@ -10,7 +10,7 @@
  *   crl.pem, crl.der the latest CRL
  *   .lock            held while a process changes the store
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
@@ -163,6 +163,24 @@ export class CaStore {
     const after = (next + 1n).toString(16).toUpperCase();
     writeFileAtomically({ path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n' }, { overwrite: true });
     return next;
+  }
+
+  /**
+   * Keeps certs/SERIAL.pem for an issued certificate as a hard link to the file just written (no second
+   * copy of the data to write and sync); a later --force re-issue replaces NAME.crt but not this link.
+   */
+  linkIssuedCertificate(serialHex: string, certPath: string): void {
+    const target = this.certPathForSerial(serialHex);
+    try {
+      linkSync(certPath, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+      try {
+        copyFileSync(certPath, target);
+      } catch (copyErr) {
+        throw ioError(copyErr, 'write');
+      }
+    }
   }
 
   certPathForSerial(serialHex: string): string {
