@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm install` through the `prepare` script).
-import '../dist/cli/main.js';
+// The CLI is compiled to dist/ and bundled into dist/bundle/ by `npm run build` (run by `npm install` via `prepare`).
+import '../dist/bundle/main.js';

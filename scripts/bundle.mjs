@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * Bundles the compiled CLI (dist/cli/main.js) and its dependencies into dist/bundle/ with code splitting:
+ * one file per lazily loaded command group instead of hundreds of small modules. Each `mtlskit` run then
+ * resolves a handful of files, which saves about 0.1 s per command (measured by `npm run bench`).
+ * node-forge and @inquirer/prompts stay external: they are loaded only for legacy PFX and prompts.
+ */
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/cli/main.js'],
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: 'dist/bundle',
+  external: ['node-forge', '@inquirer/prompts'],
+  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __mtlskitRequire } from 'node:module'; const require = __mtlskitRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
