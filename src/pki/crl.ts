@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
 import {
-  children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
+  derLength, children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
   derSmallInteger, derTime, derTlv, integerHex, derIntegerFromHex, readTlv, slice, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
@@ -51,22 +51,58 @@ function issuerInfo(certDer: Buffer): IssuerInfo {
 }
 
 const REASON_OID = derOid('2.5.29.21');
+const reasonExtensions = new Map<RevocationReason, Buffer>();
 
-function encodeEntry(e: RevokedEntry): Buffer {
-  const parts = [derIntegerFromHex(e.serialHex), derTime(e.revokedAt)];
-  // RFC 5280 5.3.1: the reason code "unspecified" SHOULD be absent.
-  if (e.reason && e.reason !== 'unspecified') {
-    const code = REVOCATION_REASONS.indexOf(e.reason);
-    parts.push(derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(code)))));
+/** crlEntryExtensions with the reason code, built once per reason. */
+function reasonExtension(reason: RevocationReason): Buffer {
+  let ext = reasonExtensions.get(reason);
+  if (!ext) {
+    ext = derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(REVOCATION_REASONS.indexOf(reason)))));
+    reasonExtensions.set(reason, ext);
   }
-  return derSequence(...parts);
+  return ext;
+}
+
+/**
+ * revokedCertificates, written into one buffer: a CRL of 100,000 entries would otherwise make
+ * several small buffers per entry and spend its time collecting garbage.
+ */
+function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
+  const serials: Buffer[] = [];
+  const times: Buffer[] = [];
+  const exts: (Buffer | undefined)[] = [];
+  const timeCache = new Map<number, Buffer>();
+  let total = 0;
+  for (const e of entries) {
+    const serial = derIntegerFromHex(e.serialHex);
+    let time = timeCache.get(e.revokedAt.getTime());
+    if (!time) timeCache.set(e.revokedAt.getTime(), (time = derTime(e.revokedAt)));
+    // RFC 5280 5.3.1: the reason code "unspecified" SHOULD be absent.
+    const ext = e.reason && e.reason !== 'unspecified' ? reasonExtension(e.reason) : undefined;
+    const body = serial.length + time.length + (ext?.length ?? 0);
+    total += derLength(body).length + 1 + body;
+    serials.push(serial);
+    times.push(time);
+    exts.push(ext);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let p = 0;
+  for (let i = 0; i < serials.length; i++) {
+    const ext = exts[i];
+    const body = serials[i]!.length + times[i]!.length + (ext?.length ?? 0);
+    out[p++] = 0x30;
+    p += derLength(body).copy(out, p);
+    p += serials[i]!.copy(out, p);
+    p += times[i]!.copy(out, p);
+    if (ext) p += ext.copy(out, p);
+  }
+  return out;
 }
 
 export function createCrl(input: CrlInput): Buffer {
   const issuer = issuerInfo(input.issuerCertificateDer);
   const scheme = signatureSchemeFor(input.issuerKey);
-  const entries: Buffer[] = [];
-  for (const e of input.entries) entries.push(encodeEntry(e));
+  const entries = encodeEntries(input.entries);
   const extensions = derExplicit(
     0,
     derSequence(
@@ -86,6 +122,11 @@ export function createCrl(input: CrlInput): Buffer {
   return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
 }
 
+export interface CrlEntry {
+  revokedAt: Date;
+  reason?: RevocationReason;
+}
+
 export interface ParsedCrl {
   der: Buffer;
   tbsDer: Buffer;
@@ -97,8 +138,11 @@ export interface ParsedCrl {
   signatureAlgorithmOid: string;
   signatureAlgorithmDer: Buffer;
   signatureValue: Buffer;
-  /** Serial (upper-case hex, no leading zero octets) → revocation. */
-  entries: Map<string, { revokedAt: Date; reason?: RevocationReason }>;
+  /** Serial (upper-case hex, no leading zero octets) → revocation; decoded on first use. */
+  readonly entries: Map<string, CrlEntry>;
+  /** One serial's revocation, found by comparing bytes (no decoding of the other entries). */
+  lookup(serialHex: string): CrlEntry | undefined;
+  revokedCount: number;
   unknownCriticalExtensions: string[];
 }
 
@@ -127,10 +171,9 @@ function parseCrlDer(der: Buffer): ParsedCrl {
   const thisUpdate = decodeTime(der, fields[i++]!);
   let nextUpdate: Date | undefined;
   if (fields[i] && (fields[i]!.tag === 0x17 || fields[i]!.tag === 0x18)) nextUpdate = decodeTime(der, fields[i++]!);
-  const entries = new Map<string, { revokedAt: Date; reason?: RevocationReason }>();
-  if (fields[i] && fields[i]!.tag === 0x30) {
-    for (const entry of children(der, fields[i++]!)) readEntry(der, entry, entries);
-  }
+  let list: Tlv[] = [];
+  if (fields[i] && fields[i]!.tag === 0x30) list = children(der, fields[i++]!);
+  let decoded: Map<string, CrlEntry> | undefined;
   const result: ParsedCrl = {
     der,
     tbsDer: Buffer.from(slice(der, tbs)),
@@ -140,28 +183,49 @@ function parseCrlDer(der: Buffer): ParsedCrl {
     signatureAlgorithmOid: decodeOid(content(der, children(der, sigAlg)[0]!)),
     signatureAlgorithmDer: Buffer.from(slice(der, sigAlg)),
     signatureValue: Buffer.from(content(der, sigValue).subarray(1)),
-    entries,
+    get entries() {
+      if (!decoded) {
+        decoded = new Map();
+        for (const entry of list) {
+          const serialTlv = readTlv(der, entry.start, entry.end);
+          decoded.set(integerHex(content(der, serialTlv)), readEntry(der, entry, serialTlv));
+        }
+      }
+      return decoded;
+    },
+    lookup(serialHex: string) {
+      const wanted = derIntegerFromHex(serialHex);
+      for (const entry of list) {
+        const serialTlv = readTlv(der, entry.start, entry.end);
+        if (serialTlv.end - serialTlv.offset === wanted.length && der.compare(wanted, 0, wanted.length, serialTlv.offset, serialTlv.end) === 0) {
+          return readEntry(der, entry, serialTlv);
+        }
+      }
+      return undefined;
+    },
+    revokedCount: list.length,
     unknownCriticalExtensions: [],
   };
   if (fields[i] && fields[i]!.tag === 0xa0) readCrlExtensions(der, children(der, fields[i]!)[0]!, result);
   return result;
 }
 
-function readEntry(der: Buffer, entry: Tlv, into: ParsedCrl['entries']): void {
-  const parts = children(der, entry);
-  const serial = integerHex(content(der, parts[0]!));
-  const revokedAt = decodeTime(der, parts[1]!);
+const REASON_OID_CONTENT = Buffer.from([0x55, 0x1d, 0x15]);
+
+function readEntry(der: Buffer, entry: Tlv, serialTlv: Tlv): CrlEntry {
+  const timeTlv = readTlv(der, serialTlv.end, entry.end);
+  const revokedAt = decodeTime(der, timeTlv);
   let reason: RevocationReason | undefined;
-  if (parts[2]) {
-    for (const ext of children(der, parts[2])) {
+  if (timeTlv.end < entry.end) {
+    for (const ext of children(der, readTlv(der, timeTlv.end, entry.end))) {
       const e = children(der, ext);
-      if (decodeOid(content(der, e[0]!)) === '2.5.29.21') {
+      if (content(der, e[0]!).equals(REASON_OID_CONTENT)) {
         const value = readTlv(der, e[e.length - 1]!.start);
-        reason = REVOCATION_REASONS[content(der, value)[0]!];
+        reason = REVOCATION_REASONS[der[value.start]!];
       }
     }
   }
-  into.set(serial, { revokedAt, reason });
+  return { revokedAt, reason };
 }
 
 const UNDERSTOOD_CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20']);

@@ -177,14 +177,28 @@ export function decodeOid(bytes: Uint8Array): string {
 export function integerHex(bytes: Uint8Array): string {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return Buffer.from(bytes.subarray(start)).toString('hex').toUpperCase();
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buf.toString('hex', start).toUpperCase();
 }
 
+/** UTCTime or GeneralizedTime (whole seconds, Z), read digit by digit: CRLs carry one per entry. */
 export function decodeTime(buf: Uint8Array, t: Tlv): Date {
-  const text = Buffer.from(buf.subarray(t.start, t.end)).toString('latin1');
-  const m = t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) throw new DerError(`bad time ${text}`);
-  let year = Number(m[1]);
-  if (t.tag === 0x17) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const len = t.end - t.start;
+  const utc = t.tag === 0x17;
+  if ((utc && len !== 13) || (!utc && len !== 15) || buf[t.end - 1] !== 0x5a) {
+    throw new DerError(`bad time ${Buffer.from(buf.subarray(t.start, t.end)).toString('latin1')}`);
+  }
+  const num = (at: number, n: number) => {
+    let v = 0;
+    for (let i = t.start + at; i < t.start + at + n; i++) {
+      const c = buf[i]! - 48;
+      if (c < 0 || c > 9) throw new DerError('bad time digits');
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  let year = utc ? num(0, 2) : num(0, 4);
+  if (utc) year += year < 50 ? 2000 : 1900;
+  const o = utc ? 2 : 4;
+  return new Date(Date.UTC(year, num(o, 2) - 1, num(o + 2, 2), num(o + 4, 2), num(o + 6, 2), num(o + 8, 2)));
 }

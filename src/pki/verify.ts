@@ -296,7 +296,7 @@ function checkRevocation(path: CertInfo[], all: CertInfo[], at: Date, crls: { cr
       if (crl.thisUpdate > at) add('CRL_NOT_YET_VALID', cert, `${source} is not valid until ${day(crl.thisUpdate)}; check the clocks.`);
       if (crl.nextUpdate && crl.nextUpdate < at) add('CRL_EXPIRED', cert, `${source} expired on ${day(crl.nextUpdate)} (its nextUpdate); run 'mtlskit crl gen' and publish the new CRL.`);
       for (const oid of crl.unknownCriticalExtensions) add('CRL_UNKNOWN_CRITICAL_EXTENSION', cert, `${source} has a critical extension (${oid}) verifiers do not understand; re-issue the CRL.`);
-      const entry = crl.entries.get(cert.serialHex);
+      const entry = crl.lookup(cert.serialHex);
       if (entry && entry.revokedAt <= at) {
         add('REVOKED', cert, `${label(cert)} was revoked on ${day(entry.revokedAt)}${entry.reason ? ` (${entry.reason})` : ''} according to ${source}; issue a new certificate.`);
       }

@@ -27,12 +27,29 @@ export function formatIndexTime(date: Date): string {
   return (year < 2050 ? digits.slice(2) : digits) + 'Z';
 }
 
+const timeCache = new Map<string, Date>();
+
+/** Parses YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ; a 100,000-line index repeats dates, so results are cached. */
 export function parseIndexTime(text: string): Date {
-  const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) throw new Error(`bad time '${text}'`);
-  let year = Number(m[1]);
-  if (m[1]!.length === 2) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const cached = timeCache.get(text);
+  if (cached) return cached;
+  const long = text.length === 15;
+  if ((text.length !== 13 && !long) || text.charCodeAt(text.length - 1) !== 90 /* Z */) throw new Error(`bad time '${text}'`);
+  const num = (at: number, len: number) => {
+    let v = 0;
+    for (let i = at; i < at + len; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) throw new Error(`bad time '${text}'`);
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  let year = long ? num(0, 4) : num(0, 2);
+  if (!long) year += year < 50 ? 2000 : 1900;
+  const o = long ? 4 : 2;
+  const date = new Date(Date.UTC(year, num(o, 2) - 1, num(o + 2, 2), num(o + 4, 2), num(o + 6, 2), num(o + 8, 2)));
+  if (timeCache.size < 10_000) timeCache.set(text, date);
+  return date;
 }
 
 export function formatIndexLine(e: IndexEntry): string {
