@@ -14,6 +14,7 @@ import { exportPfx } from './pfx.js';
 import { generateCrl } from './revoke.js';
 import { verifyFiles } from './verify-files.js';
 import { CaStore } from '../store/ca-store.js';
+import { generatePrivateKey, parseKeyType } from '../pki/keys.js';
 import { nextStepsMarkdown, type NextStepsInput } from './next-steps.js';
 
 export type Direction = 'inbound' | 'outbound' | 'both';
@@ -94,13 +95,16 @@ export function startWizard(answers: WizardAnswers, opts: { force: boolean }): W
 
 async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Promise<WizardResult> {
   const wantsServer = a.direction !== 'outbound';
-  await initCa({ dir: staging, subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: `${a.caOrg} mTLS CA` }], keyTypeFlag: a.keyType, days: Math.max(3650, a.days), force: false });
+  // RSA key generation dominates the run: make all keys at once, on the thread pool.
+  const keyType = parseKeyType(a.keyType);
+  const [caKey, serverKey, clientKey] = await Promise.all([generatePrivateKey(keyType), wantsServer ? generatePrivateKey(keyType) : undefined, generatePrivateKey(keyType)]);
+  await initCa({ dir: staging, subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: `${a.caOrg} mTLS CA` }], keyTypeFlag: a.keyType, days: Math.max(3650, a.days), force: false, existingKey: caKey });
   const ca = await loadCa(new CaStore(staging), async () => '');
   const requests = [];
   if (wantsServer) {
-    requests.push({ profile: 'server' as const, name: 'server', subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: a.dns[0] ?? a.ip[0] ?? 'localhost' }], san: { dns: a.dns, ip: a.ip, email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType });
+    requests.push({ profile: 'server' as const, name: 'server', subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: a.dns[0] ?? a.ip[0] ?? 'localhost' }], san: { dns: a.dns, ip: a.ip, email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType, existingKey: serverKey });
   }
-  requests.push({ profile: 'client' as const, name: 'client', subject: [{ type: 'O', value: a.clientOrg }, { type: 'CN', value: a.name }], san: { dns: [], ip: [], email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType });
+  requests.push({ profile: 'client' as const, name: 'client', subject: [{ type: 'O', value: a.clientOrg }, { type: 'CN', value: a.name }], san: { dns: [], ip: [], email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType, existingKey: clientKey });
   await issueLeaves(ca, requests, { force: false });
   await exportPfx({ dir: staging, name: 'client', password: a.pfxPassword, legacy: false, includeChain: true, friendlyName: `${a.name} (${a.clientOrg})`, force: false, keyPassword: async () => '' });
   await generateCrl(ca, 30);
