@@ -76,7 +76,7 @@ export async function withDirectoryLock<T>(lockPath: string, fn: () => Promise<T
   while (!tryCreate(lockPath)) {
     if (recoverStaleLock(lockPath)) continue;
     if (Date.now() > deadline) {
-      throw new MtlsError('STORE_BUSY', `The CA store is locked by another mtlskit process (${lockPath}); wait for it to finish, or remove the lock file if no mtlskit is running.`);
+      throw new MtlsError('STORE_BUSY', `The CA store is locked by ${describeOwner(lockPath)} (${lockPath}); wait for it to finish, or remove the lock file if no mtlskit is running.`);
     }
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 100);
@@ -89,6 +89,15 @@ export async function withDirectoryLock<T>(lockPath: string, fn: () => Promise<T
     } catch {
       // already removed
     }
+  }
+}
+
+function describeOwner(lockPath: string): string {
+  try {
+    const owner = JSON.parse(readFileSync(lockPath, 'utf8')) as LockOwner;
+    return `mtlskit process ${owner.pid} on ${owner.host} since ${owner.since}`;
+  } catch {
+    return 'another mtlskit process';
   }
 }
 
