@@ -143,4 +143,24 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
       tool('tmux', ['kill-session', '-t', session]);
     }
   });
+
+  it('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    const cwd = join(tmp.dir, 'interrupted');
+    mkdirSync(cwd);
+    const session = `mtlskit-wizard-cc-${process.pid}`;
+    const script = `${process.execPath} ${BIN} wizard; echo "EXIT:$?" > ${cwd}/exit-status; sleep 30`;
+    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', cwd, script]).status).toBe(0);
+    try {
+      await waitFor(session, 'Integration name');
+      tool('tmux', ['send-keys', '-t', session, 'Enter']);
+      await waitFor(session, 'Who calls whom');
+      tool('tmux', ['send-keys', '-t', session, 'C-c']);
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(join(cwd, 'exit-status')) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+      expect(readFileSync(join(cwd, 'exit-status'), 'utf8').trim()).toBe('EXIT:130');
+      expect(readdirSync(cwd).sort()).toEqual(['exit-status']);
+    } finally {
+      tool('tmux', ['kill-session', '-t', session]);
+    }
+  });
 });
