@@ -56,6 +56,7 @@ const fresh = (name) => {
 };
 
 const rows = [];
+/** `ratio` is mtlskit's time over the baseline's; for throughput rows the table shows the speed-up instead. */
 function row(name, ours, theirs, baseline, goal, met, note = '') {
   rows.push({ name, ours, theirs, baseline, ratio: ours !== undefined && theirs ? ours / theirs : undefined, goal, met, note });
   const fmt = (v) => (v === undefined ? 'n/a' : v < 1 ? `${(v * 1000).toFixed(0)} ms` : `${v.toFixed(2)} s`);
@@ -131,7 +132,7 @@ echo $(( $(date +%s%N) - t0 ))`;
     return dir;
   }, (dir) => (Number(run('bash', ['-c', loop], { cwd: dir }).stdout.trim()) / 1e9) * (n / loopN));
   const speedup = theirs / ours;
-  row(`batch: 1,000 P-256 client certs (${label})`, ours, theirs, `openssl loop (${loopN} certs, scaled to 1,000)`, '≥ 20× throughput', speedup >= 20, `${speedup.toFixed(1)}× the loop's throughput`);
+  row(`batch: 1,000 P-256 client certs (${label})`, ours, theirs, `openssl loop (${loopN} certs, scaled to 1,000)`, '≥ 20× throughput', speedup >= 20);
 }
 safely('batch issuance on disk', () => batchRow('disk: bench/out', WORK));
 if (existsSync('/dev/shm')) safely('batch issuance on tmpfs', () => batchRow('tmpfs: /dev/shm', (() => { const d = '/dev/shm/mtlskit-bench'; mkdirSync(d, { recursive: true }); return d; })()));
@@ -171,7 +172,7 @@ const table = [
   '',
   '| benchmark | mtlskit (median) | baseline (median) | ratio | goal | met | note |',
   '| --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} | ${r.baseline ? `${fmt(r.theirs)} (${r.baseline})` : 'n/a'} | ${r.ratio === undefined ? 'n/a' : `${r.ratio.toFixed(2)}×`} | ${r.goal ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} | ${r.note ?? ''} |`),
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} | ${r.baseline ? `${fmt(r.theirs)} (${r.baseline})` : 'n/a'} | ${r.ratio === undefined ? 'n/a' : /throughput/.test(r.goal ?? '') ? `${(1 / r.ratio).toFixed(1)}× faster` : `${r.ratio.toFixed(2)}×`} | ${r.goal ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} | ${r.note ?? ''} |`),
 ];
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'latest.md'), table.join('\n') + '\n');
