@@ -10,6 +10,7 @@ import { x509 } from '../pki/x509-runtime.js';
 import { generatePrivateKey, privateKeyToPem, describeKey } from '../pki/keys.js';
 import { buildName, nameToText } from '../pki/name.js';
 import { readDerObjects } from '../pki/pem.js';
+import { subjectAltNameStrings } from '../pki/summaries.js';
 import { assertWritable, writeFilesAtomically } from '../store/atomic-write.js';
 import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
@@ -64,17 +65,13 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   return {
     name: req.name,
     subject: nameToText(subject),
-    subjectAltNames: sanNames(san),
+    subjectAltNames: subjectAltNameStrings(san),
     keyType: describeKey(key).label,
     files: { ...(writesKey ? { key: keyPath } : {}), csr: csrPath },
     warnings: [...warnings, ...notes.map((n) => `note: ${n}`)],
   };
 }
 
-function sanNames(ext: InstanceType<typeof x509.Extension> | undefined): string[] {
-  if (!ext) return [];
-  return new x509.SubjectAlternativeNameExtension(ext.rawData).names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`);
-}
 
 export function readCsr(path: string): InstanceType<typeof x509.Pkcs10CertificateRequest> {
   let data: Buffer;

@@ -2,7 +2,7 @@
  * Creating a CA: a self-signed root, or an intermediate signed by another mtlskit CA (--issuer),
  * and the store around it (index, CRL number, settings, chain).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
@@ -16,6 +16,7 @@ import { planExtensions, NO_SAN } from './extension-plan.js';
 import { confExtensions, resolveRequest, type RequestSource } from './request-details.js';
 import { validityWindow } from './issue.js';
 import { CLOCK_SKEW_BACKDATE_MS } from '../pki/certificate.js';
+import { sha256Fingerprint } from '../pki/summaries.js';
 
 export const DEFAULT_CA_DAYS = 3650;
 
@@ -125,7 +126,7 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     keyType: describeKey(key).label,
     keyEncrypted: req.keyPassword !== undefined,
     pathLength,
-    fingerprintSha256: createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    fingerprintSha256: sha256Fingerprint(new Uint8Array(cert.rawData)),
     notes: plan.notes,
     warnings,
   };

@@ -10,6 +10,7 @@ import { x509 } from '../pki/x509-runtime.js';
 import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
 import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
 import { signatureSchemeFor } from '../pki/signature.js';
+import { sha256Fingerprint, subjectAltNameStrings } from '../pki/summaries.js';
 import { buildName, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
 import { derToPem } from '../pki/pem.js';
 import { CLOCK_SKEW_BACKDATE_MS, signCertificateDer } from '../pki/certificate.js';
@@ -201,7 +202,7 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
 /** The result for people and --json, from what is already known (no re-parse of the new certificate). */
 function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window: { notBefore: Date; notAfter: Date }, issuer: string, paths: ReturnType<typeof leafPaths>): IssuedCertificate {
   const san = leaf.extensions.find((e) => e.type === '2.5.29.17');
-  const names = san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type.toUpperCase()}:${n.value}`) : [];
+  const names = subjectAltNameStrings(san);
   const hasKey = leaf.extraFiles.some((f) => f.path === paths.key);
   const hasCsr = leaf.extraFiles.some((f) => f.path === paths.csr);
   return {
@@ -213,7 +214,7 @@ function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window:
     notBefore: window.notBefore.toISOString(),
     notAfter: window.notAfter.toISOString(),
     subjectAltNames: names,
-    fingerprintSha256: createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    fingerprintSha256: sha256Fingerprint(der),
     files: { ...(hasKey ? { key: paths.key } : {}), ...(hasCsr ? { csr: paths.csr } : {}), certificate: paths.cert, chain: paths.chain },
     notes: leaf.notes,
     warnings: leaf.warnings,

@@ -2,7 +2,8 @@
  * PKCS#12 bundles from and to the PKI folder: `export pfx` packs NAME.key, NAME.crt and the chain up
  * to the root; `import pfx` unpacks a bundle made by openssl, Windows or Java into NAME.* files.
  */
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
+import { sha256Fingerprint } from '../pki/summaries.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { MtlsError } from '../errors.js';
@@ -138,7 +139,7 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
     name,
     subject: nameToText(leaf.subjectName),
     issuer: nameToText(leaf.issuerName),
-    fingerprintSha256: createHash('sha256').update(contents.certificateDer).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    fingerprintSha256: sha256Fingerprint(contents.certificateDer),
     chainCertificates: contents.chainDer.length,
     files: { key: paths.key, certificate: paths.cert, chain: paths.chain },
     encryption: { key: contents.keyEncryption, certificates: contents.certEncryption, mac: contents.macAlgorithm },

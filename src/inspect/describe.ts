@@ -2,12 +2,14 @@
  * What a human needs to know about each kind of PKI file, as plain data (show prints it, --json emits it).
  * Never includes secret material: for keys only the type, size and whether they are encrypted.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { sha256Fingerprint, subjectAltNameStrings } from '../pki/summaries.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { nameToText } from '../pki/name.js';
 import { describeKey } from '../pki/keys.js';
 import { parseCrl } from '../pki/crl.js';
 import { SIGNATURE_ALGORITHMS } from '../pki/signature.js';
+import { children, content, decodeOid, readTlv } from '../pki/der.js';
 import { EKU_OIDS } from '../conf/extensions/extended-key-usage.js';
 
 const KEY_USAGE_NAMES: [number, string][] = [
@@ -16,9 +18,6 @@ const KEY_USAGE_NAMES: [number, string][] = [
 ];
 const EKU_NAMES = Object.fromEntries(Object.entries(EKU_OIDS).map(([name, oid]) => [oid, name]));
 
-export function fingerprint(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
-}
 
 export function daysBetween(from: Date, to: Date): number {
   return Math.floor((to.getTime() - from.getTime()) / 86_400_000);
@@ -30,12 +29,6 @@ function publicKeyLabel(spki: ArrayBuffer): string {
   } catch {
     return 'unknown key type';
   }
-}
-
-function sanList(exts: readonly InstanceType<typeof x509.Extension>[]): string[] {
-  const ext = exts.find((e) => e.type === '2.5.29.17');
-  if (!ext) return [];
-  return new x509.SubjectAlternativeNameExtension(ext.rawData).names.items.map((n) => `${n.type === 'url' ? 'URI' : n.type === 'dns' ? 'DNS' : n.type === 'ip' ? 'IP' : n.type === 'email' ? 'email' : n.type}:${n.value}`);
 }
 
 export interface CertificateView {
@@ -79,40 +72,19 @@ export function describeCertificate(der: Uint8Array, now = new Date()): Certific
     selfSigned: Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer())),
     key: publicKeyLabel(cert.publicKey.rawData),
     signatureAlgorithm: signatureName(der),
-    subjectAltNames: sanList(cert.extensions),
+    subjectAltNames: subjectAltNameStrings(cert.extensions.find((e) => e.type === '2.5.29.17')),
     keyUsage: ku ? KEY_USAGE_NAMES.filter(([bit]) => (ku.usages & bit) !== 0).map(([, n]) => n) : [],
     extendedKeyUsage: eku ? eku.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)) : [],
     crlDistributionPoints: cdp ? cdp.distributionPoints.flatMap((dp) => (dp.distributionPoint?.fullName ?? []).map((gn) => gn.uniformResourceIdentifier ?? '').filter((u) => u)) : [],
-    fingerprintSha256: fingerprint(der),
+    fingerprintSha256: sha256Fingerprint(der),
   };
 }
 
-/** The outer signatureAlgorithm OID's name, read from the DER (second element of the top SEQUENCE). */
+/** The outer signatureAlgorithm's name (second element of the certificate SEQUENCE). */
 function signatureName(der: Uint8Array): string {
-  const buf = Buffer.from(der);
-  const skip = (p: number) => {
-    const first = buf[p + 1]!;
-    const lenBytes = first < 0x80 ? 0 : first & 0x7f;
-    let len = first < 0x80 ? first : 0;
-    for (let i = 0; i < lenBytes; i++) len = len * 256 + buf[p + 2 + i]!;
-    return { start: p + 2 + lenBytes, end: p + 2 + lenBytes + len };
-  };
-  const top = skip(0);
-  const tbs = skip(top.start);
-  const alg = skip(tbs.end);
-  const oidTlv = skip(alg.start);
-  const bytes = buf.subarray(oidTlv.start, oidTlv.end);
-  const arcs: number[] = [];
-  let v = 0;
-  for (const b of bytes) {
-    v = v * 128 + (b & 0x7f);
-    if ((b & 0x80) === 0) {
-      arcs.push(v);
-      v = 0;
-    }
-  }
-  const first = arcs.shift() ?? 0;
-  const oid = [Math.min(2, Math.floor(first / 40)), first - 40 * Math.min(2, Math.floor(first / 40)), ...arcs].join('.');
+  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+  const algorithm = children(buf, readTlv(buf, 0))[1]!;
+  const oid = decodeOid(content(buf, children(buf, algorithm)[0]!));
   return SIGNATURE_ALGORITHMS[oid]?.name ?? oid;
 }
 
@@ -132,7 +104,7 @@ export async function describeCsr(der: Uint8Array): Promise<CsrView> {
     subject: nameToText(csr.subjectName),
     key: publicKeyLabel(csr.publicKey.rawData),
     signatureValid: await csr.verify().catch(() => false),
-    subjectAltNames: sanList(csr.extensions),
+    subjectAltNames: subjectAltNameStrings(csr.extensions.find((e) => e.type === '2.5.29.17')),
     requestedExtensions: csr.extensions.map((e) => `${EXTENSION_NAMES[e.type] ?? e.type}${e.critical ? ' (critical)' : ''}`),
   };
 }

@@ -2,7 +2,6 @@
  * Name matching for path validation: RFC 5280 7.1 distinguished-name comparison, RFC 6125 host
  * names (wildcards in the left-most label only), and the name-constraint subtree rules of 4.2.1.10.
  */
-import { isIP } from 'node:net';
 import { x509 } from './x509-runtime.js';
 
 type Name = InstanceType<typeof x509.Name>;
@@ -35,22 +34,6 @@ export function hostMatchesDnsName(host: string, pattern: string): boolean {
   if (suffix.split('.').length < 2 || suffix.includes('*')) return false;
   const dot = h.indexOf('.');
   return dot > 0 && h.slice(dot + 1) === suffix;
-}
-
-export function ipBytes(text: string): Buffer | undefined {
-  const v = isIP(text);
-  if (v === 4) return Buffer.from(text.split('.').map(Number));
-  if (v === 6) {
-    const [l, r] = text.includes('::') ? text.split('::') : [text, undefined];
-    const parse = (s?: string) => (s ? s.split(':').filter((x) => x).map((x) => parseInt(x, 16)) : []);
-    const left = parse(l);
-    const right = parse(r);
-    const groups = r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
-    const out = Buffer.alloc(16);
-    groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-    return out;
-  }
-  return undefined;
 }
 
 /** DNS name constraint: the name equals the constraint or ends with "." + constraint (RFC 5280 4.2.1.10). */

@@ -13,7 +13,8 @@ import { keyMatchesPublicKey } from './keys.js';
 import { parseCrl, verifyCrlSignature, type ParsedCrl } from './crl.js';
 import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
-import { canonicalName, dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipBytes, ipWithin, uriWithin } from './verify-names.js';
+import { canonicalName, dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
+import { ipAddressBytes } from './ip-address.js';
 import { children, content, decodeOid, readTlv } from './der.js';
 
 export type Purpose = 'server' | 'client';
@@ -265,7 +266,7 @@ function checkPurpose(leaf: CertInfo, purpose: Purpose, add: Add): void {
 }
 
 function checkHost(leaf: CertInfo, host: string, add: Add): void {
-  const ip = isIP(host) ? ipBytes(host) : undefined;
+  const ip = isIP(host) ? ipAddressBytes(host) : undefined;
   const san = leaf.san;
   let ok: boolean;
   if (ip) ok = (san?.ip ?? []).some((b) => b.equals(ip));
