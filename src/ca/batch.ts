@@ -3,7 +3,7 @@
  * one cell separated by ';') or a JSON array of objects with the same fields. Every row is checked
  * before anything is issued; a bad row is named by its line (CSV) or position (JSON).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../store/input-file.js';
 import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { parseSubjectString } from '../conf/subject.js';
@@ -23,12 +23,7 @@ export interface BatchRow {
 const FIELDS = ['name', 'dns', 'ip', 'email', 'subject', 'uri'] as const;
 
 export function readBatchFile(path: string): BatchRow[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new MtlsError('NOT_FOUND', `The batch file ${path} cannot be read; check the path.`);
-  }
+  const text = readInputFile(path, 'batch file').toString('utf8');
   const file = basename(path);
   const rows = text.trimStart().startsWith('[') ? parseJsonBatch(text, file) : parseCsvBatch(text, file);
   if (rows.length === 0) throw new MtlsError('BAD_INPUT', `${file} lists no certificates; add one row per certificate under the header name,dns,ip,email,subject.`);

@@ -3,7 +3,8 @@
  * `csr sign` has this CA sign a request made anywhere, trusting only its subject, key and SAN.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
@@ -74,12 +75,7 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
 
 
 export function readCsr(path: string): InstanceType<typeof x509.Pkcs10CertificateRequest> {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new MtlsError('NOT_FOUND', `${path} cannot be read; check the path of the CSR.`);
-  }
+  const data = readInputFile(path, 'CSR');
   const [der] = readDerObjects(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], path, 'CSR');
   try {
     return new x509.Pkcs10CertificateRequest(new Uint8Array(der!));

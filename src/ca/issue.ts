@@ -3,7 +3,7 @@
  * generation is slow); serials, signing, files and index records happen under it, all or nothing,
  * so parallel CI jobs never share a serial, lose a record or leave a torn file.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';

@@ -3,7 +3,8 @@
  * the key is encrypted) and its chain, with the checks that make a CA refuse to sign.
  */
 import type { KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputFile } from '../store/input-file.js';
 import { MtlsError } from '../errors.js';
 import { keyMatchesPublicKey, isEncryptedKey, loadPrivateKey } from '../pki/keys.js';
 import { readDerObjects, derToPem } from '../pki/pem.js';
@@ -27,12 +28,7 @@ export interface LoadedCa {
 }
 
 export function readCertificateFile(path: string, describe = path): Certificate[] {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new MtlsError('NOT_FOUND', `${describe} cannot be read; check the path.`);
-  }
+  const data = readInputFile(path, 'certificate');
   return readDerObjects(data, ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], describe, 'certificate').map((der) => {
     try {
       return new x509.X509Certificate(new Uint8Array(der));
@@ -43,12 +39,7 @@ export function readCertificateFile(path: string, describe = path): Certificate[
 }
 
 export async function readKeyFile(path: string, describe: string, password: PasswordProvider): Promise<KeyObject> {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new MtlsError('NOT_FOUND', `${describe} cannot be read; check the path.`);
-  }
+  const data = readInputFile(path, 'private key');
   const pass = isEncryptedKey(data) ? await password(describe) : undefined;
   return loadPrivateKey(data, pass, describe);
 }

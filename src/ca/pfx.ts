@@ -4,7 +4,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { sha256Fingerprint } from '../pki/summaries.js';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
@@ -111,12 +112,7 @@ export interface ImportPfxResult {
 }
 
 export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult> {
-  let data: Buffer;
-  try {
-    data = readFileSync(req.file);
-  } catch {
-    throw new MtlsError('NOT_FOUND', `${req.file} cannot be read; check the path of the .pfx/.p12 file.`);
-  }
+  const data = readInputFile(req.file, 'PKCS#12 bundle');
   const name = checkName(req.name ?? basename(req.file, extname(req.file)));
   const contents = await decodePfx(data, req.password, req.file);
   const key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });

@@ -1,5 +1,6 @@
 /** `verify` from files: reads the certificate, trust anchors, intermediates, CRLs and key, then validates the path. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputFile } from '../store/input-file.js';
 import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { readDerObjects } from '../pki/pem.js';
@@ -20,13 +21,7 @@ export interface VerifyFilesRequest {
   keyPassword: PasswordProvider;
 }
 
-function readFile(path: string, role: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new MtlsError('NOT_FOUND', `${path} (${role}) cannot be read; check the path.`);
-  }
-}
+const readFile = readInputFile;
 
 function certificates(path: string, role: string): { der: Buffer; source: string }[] {
   const source = basename(path);

@@ -139,7 +139,7 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
     if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(outcome.error.code ?? '')) {
       return fail('UNREACHABLE', `Nothing answered at ${host}:${port} (${outcome.error.code}); check the URL, the port and that the server runs.`);
     }
-    return diagnoseRefusal(alert, outcome.error, requestInfo, facts, input, steps, fail);
+    return diagnoseRefusal(alert, outcome.error, requestInfo, facts, input, fail);
   }
   const socket = outcome.socket!;
   // Server side: is its certificate trusted, and does it carry the host name?
@@ -161,12 +161,12 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   const response = await httpGet(socket, url, input.timeoutMs ?? 10_000);
   if (response.error) {
     steps.push({ step: 'HTTP request', ok: false, detail: `${response.error.code ?? ''} ${response.error.message.split('\n')[0]}`.trim() });
-    return diagnoseRefusal(alertFromError(response.error.code), response.error, requestInfo, facts, input, steps, fail);
+    return diagnoseRefusal(alertFromError(response.error.code), response.error, requestInfo, facts, input, fail);
   }
   steps.push({ step: 'HTTP request', ok: response.status! < 400, detail: `GET ${url.pathname} → ${response.status}` });
   if (response.status === 403 || response.status === 400 || response.status === 495 || response.status === 496) {
     const reason = reasonFromBody(response.body);
-    const refusal = diagnoseRefusal(undefined, undefined, requestInfo, facts, input, steps, fail, reason);
+    const refusal = diagnoseRefusal(undefined, undefined, requestInfo, facts, input, fail, reason);
     return { ...refusal, status: response.status, body: response.body };
   }
   return { ok: response.status! < 400, steps, status: response.status, body: response.body, ...(response.status! >= 400 ? { cause: { code: 'HTTP_ERROR', message: `The mTLS handshake worked, but the server answered ${response.status}.` } } : {}) };
@@ -210,7 +210,6 @@ function diagnoseRefusal(
   info: CertificateRequestInfo,
   facts: ClientCertFacts | undefined,
   input: ProbeInput,
-  steps: ProbeStep[],
   fail: Fail,
   reason: { code?: string; text?: string } = {},
 ): ProbeResult {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { describeCommand, runAction, type CommonOptions } from '../command-kit.js';
 import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
-import { MtlsError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 
 interface Options extends CommonOptions {
   ca?: string;
@@ -49,18 +49,11 @@ export function registerProbe(program: Command): void {
         if (url.protocol !== 'https:') throw usageError(`probe speaks HTTPS only; use https:// instead of ${url.protocol}//.`);
         if (opts.pfx && (opts.cert || opts.key)) throw usageError('Give either --pfx or --cert with --key, not both.');
         if (!!opts.cert !== !!opts.key) throw usageError('--cert and --key go together; give both (or --pfx).');
-        const [{ runProbe }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readDerObjects }] = await Promise.all([
-          import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../ca/load-ca.js'), import('../../pki/keys.js'), import('../../pki/pem.js'),
+        const [{ runProbe }, { existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readDerObjects }, { readInputFile: read }] = await Promise.all([
+          import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../ca/load-ca.js'), import('../../pki/keys.js'), import('../../pki/pem.js'), import('../../store/input-file.js'),
         ]);
-        const read = (path: string, what: string) => {
-          try {
-            return readFileSync(path);
-          } catch {
-            throw new MtlsError('NOT_FOUND', `${path} (${what}) cannot be read; check the path.`);
-          }
-        };
         const defaultCa = join(opts.dir, 'ca.crt');
-        const ca = opts.ca ? read(opts.ca, '--ca') : existsSync(defaultCa) ? readFileSync(defaultCa) : undefined;
+        const ca = opts.ca ? read(opts.ca, '--ca') : existsSync(defaultCa) ? read(defaultCa, 'CA certificate') : undefined;
         let cert: Buffer | undefined;
         let key: Buffer | undefined;
         let pfx: Buffer | undefined;

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { describeCommand, runAction, type CommonOptions } from '../command-kit.js';
 import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
-import { MtlsError } from '../../errors.js';
 import type { FileView, ArtifactView } from '../../inspect/inspect.js';
 import type { CertificateView } from '../../inspect/describe.js';
 
@@ -34,17 +33,11 @@ export function registerShow(program: Command): void {
   );
   cmd.option('--passin <source>', 'password of a PFX file: pass:, env:, file:, stdin (default: ask on a terminal)').action(
     runAction<Options>(async (files, opts, output) => {
-      const [{ inspectFile }, { readFileSync }] = await Promise.all([import('../../inspect/inspect.js'), import('node:fs')]);
+      const [{ inspectFile }, { readInputFile }] = await Promise.all([import('../../inspect/inspect.js'), import('../../store/input-file.js')]);
       const pfxPassword = passwordFrom(opts.passin);
       const views: FileView[] = [];
       for (const file of files) {
-        let data: Buffer;
-        try {
-          data = readFileSync(file);
-        } catch {
-          throw new MtlsError('NOT_FOUND', `${file} cannot be read; check the path.`);
-        }
-        views.push(await inspectFile(data, file, () => pfxPassword(file)));
+        views.push(await inspectFile(readInputFile(file, 'file to show'), file, () => pfxPassword(file)));
       }
       output.result({ files: views }, views.flatMap(renderFile));
     }),
