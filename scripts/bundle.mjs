@@ -5,7 +5,11 @@
  * resolves a handful of files, which saves about 0.1 s per command (measured by `npm run bench`).
  * node-forge and @inquirer/prompts stay external: they are loaded only for legacy PFX and prompts.
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: start clean so old chunks do not pile up in the package.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/cli/main.js'],
