@@ -125,7 +125,13 @@ async function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): Promis
   return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: entries.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
 }
 
-export async function generateCrl(ca: LoadedCa, days: number): Promise<CrlResult> {
+/** `onLarge` is told the number of revoked entries when there are many (for a note on a terminal). */
+export async function generateCrl(ca: LoadedCa, days: number, onLarge?: (revoked: number) => void): Promise<CrlResult> {
   ca.store.ensureLayout();
-  return ca.store.withLock(async () => writeCrl(ca, ca.store.readIndex(), days));
+  return ca.store.withLock(async () => {
+    const index = ca.store.readIndex();
+    const revoked = index.reduce((n, e) => n + (e.status === 'R' ? 1 : 0), 0);
+    if (revoked >= 10_000) onLarge?.(revoked);
+    return writeCrl(ca, index, days);
+  });
 }

@@ -55,6 +55,11 @@ export class Output {
     if (!this.json) process.stderr.write(`${message}\n`);
   }
 
+  /** A one-off note before slow work (RSA-4096 keys, big CRLs): only on a terminal, never under --json. */
+  slowWork(message: string): void {
+    if (!this.json && process.stderr.isTTY) process.stderr.write(`${message}\n`);
+  }
+
   /** A progress line for long work, only on a terminal (stderr) and never under --json. */
   progress(done: number, total: number, what = 'done'): void {
     if (this.json || !process.stderr.isTTY || total < 20) return;

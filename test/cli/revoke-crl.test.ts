@@ -81,6 +81,20 @@ describe.each([
   });
 });
 
+describe('CRL distribution point', () => {
+  it('ca init --crl-url puts crlDistributionPoints into every certificate the CA issues', () => {
+    const dir = join(tmp.dir, 'cdp');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256', '--crl-url', 'http://pki.example.com/crl.der']);
+    mtlskitOk(['client', 'issue', '--dir', dir]);
+    mtlskitOk(['server', 'issue', '--dir', dir, '--dns', 'localhost']);
+    for (const name of ['client', 'server']) {
+      const text = openssl(['x509', '-in', join(dir, `${name}.crt`), '-noout', '-ext', 'crlDistributionPoints']).stdout;
+      expect(text).toContain('URI:http://pki.example.com/crl.der');
+    }
+    expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-ext', 'crlDistributionPoints']).stdout).toBe('');
+  });
+});
+
 describe('revocation edge cases', () => {
   it('refuses a certificate from another CA, and records an unknown serial with a warning', () => {
     const a = join(tmp.dir, 'edge-a');

@@ -67,6 +67,7 @@ async function issueAction(profile: 'server' | 'client', nameArg: string | undef
     const existingKey = opts.key ? await readKeyFile(opts.key, opts.key, passwordFrom(opts.keyPassin ?? opts.passin, opts.keyPassin ? '--key-passin' : '--passin')) : undefined;
     requests = [{ ...common, name: nameArg ?? profile, subject: await subjectFrom(opts.subject), existingKey, existingKeyPath: opts.key, san: { dns: opts.dns, ip: opts.ip, email: opts.email, uri: opts.uri } }];
   }
+  if ((opts.keyType ?? '').startsWith('rsa:4096')) output.slowWork(`generating ${requests.length} RSA-4096 key(s); this takes a few seconds each ...`);
   const issued = await issueLeaves(ca, requests, { force: opts.force === true, progress: (done, total) => output.progress(done, total) });
   for (const cert of issued) {
     cert.warnings.forEach((w) => output.warn(w));

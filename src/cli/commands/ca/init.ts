@@ -58,6 +58,7 @@ export function registerCaInit(parent: Command): void {
         const pathLength = opts.pathlen === undefined ? undefined : parsePathLength(opts.pathlen);
         const parentCa = opts.issuer ? await loadCa(new CaStore(opts.issuer), passwordFrom(opts.passin)) : undefined;
         const keyPassword = await newPassword(opts.passout, 'ca.key');
+        if (opts.keyType?.startsWith('rsa:4096')) output.slowWork('generating an RSA-4096 key; this takes a few seconds ...');
         const result = await initCa({
           dir: opts.dir,
           configPath: opts.config,

@@ -32,7 +32,7 @@ export function registerCrlGen(parent: Command): void {
       runAction<Options>(async (_args, opts, output) => {
         const [{ generateCrl }, { loadCa }, { CaStore }] = await Promise.all([import('../../../ca/revoke.js'), import('../../../ca/load-ca.js'), import('../../../store/ca-store.js')]);
         const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
-        const r = await generateCrl(ca, opts.days);
+        const r = await generateCrl(ca, opts.days, (n) => output.slowWork(`signing a CRL with ${n} revoked certificates ...`));
         output.result({ ...r }, [`${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`]);
       }),
     );
