@@ -225,22 +225,26 @@ function checkNameConstraints(all: CertInfo[], add: Add): void {
   }
 }
 
-function firstViolation(names: GeneralNames, nc: NonNullable<CertInfo['nameConstraints']>, cert: CertInfo): string | undefined {
-  const dnsNames = names.dns.length > 0 ? names.dns : names.ip.length === 0 && !cert.san ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn)) : [];
-  const checks: [string[] | Buffer[], string[] | Buffer[], string[] | Buffer[], (n: never, c: never) => boolean, (n: string | Buffer) => string][] = [
-    [dnsNames, nc.permitted.dns, nc.excluded.dns, dnsWithin as never, (n) => `DNS:${n}`],
-    [names.email, nc.permitted.email, nc.excluded.email, emailWithin as never, (n) => `email:${n}`],
-    [names.ip, nc.permitted.ip, nc.excluded.ip, ipWithin as never, (n) => `IP:${ipText(n as Buffer)}`],
-    [names.uri, nc.permitted.uri, nc.excluded.uri, uriWithin as never, (n) => `URI:${n}`],
-    [names.dirNames.filter((d) => d !== ''), nc.permitted.dirNames, nc.excluded.dirNames, dnWithin as never, () => `'${cert.subject}'`],
-  ];
-  for (const [values, permitted, excluded, within, show] of checks) {
-    for (const v of values) {
-      if ((excluded as unknown[]).some((c) => within(v as never, c as never))) return show(v);
-      if (permitted.length > 0 && !(permitted as unknown[]).some((c) => within(v as never, c as never))) return show(v);
-    }
+/** The first value outside the permitted subtrees (when there are any) or inside an excluded one. */
+function outside<T>(values: T[], permitted: T[], excluded: T[], within: (value: T, constraint: T) => boolean, show: (value: T) => string): string | undefined {
+  for (const v of values) {
+    if (excluded.some((c) => within(v, c))) return show(v);
+    if (permitted.length > 0 && !permitted.some((c) => within(v, c))) return show(v);
   }
   return undefined;
+}
+
+function firstViolation(names: GeneralNames, nc: NonNullable<CertInfo['nameConstraints']>, cert: CertInfo): string | undefined {
+  // Without DNS or IP SANs, a host-name-like CN is checked as a DNS name (as OpenSSL does).
+  const dnsNames = names.dns.length > 0 ? names.dns : names.ip.length === 0 && !cert.san ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn)) : [];
+  const { permitted: p, excluded: x } = nc;
+  return (
+    outside(dnsNames, p.dns, x.dns, dnsWithin, (n) => `DNS:${n}`) ??
+    outside(names.email, p.email, x.email, emailWithin, (n) => `email:${n}`) ??
+    outside(names.ip, p.ip, x.ip, ipWithin, (n) => `IP:${ipText(n)}`) ??
+    outside(names.uri, p.uri, x.uri, uriWithin, (n) => `URI:${n}`) ??
+    outside(names.dirNames.filter((d) => d !== ''), p.dirNames, x.dirNames, dnWithin, () => `'${cert.subject}'`)
+  );
 }
 
 function ipText(b: Buffer): string {
