@@ -149,6 +149,21 @@ describe('mtlskit import pfx', () => {
     });
   }
 
+  for (const legacy of [false, true]) {
+    it(`imports a Java keytool ${legacy ? 'legacy (3DES, RC2-40, SHA-1 MAC) ' : '(AES, SHA-256 MAC) '}keystore, certificate byte for byte`, () => {
+      const store = join(tmp.dir, `java-${legacy}.p12`);
+      const gen = tool('keytool', ['-genkeypair', '-alias', 'partner', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=java-client,O=Java', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'javapw', '-keypass', 'javapw', '-validity', '30', ...(legacy ? ['-J-Dkeystore.pkcs12.legacy'] : [])]);
+      expect(gen.status).toBe(0);
+      const exported = tool('keytool', ['-exportcert', '-rfc', '-alias', 'partner', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'javapw']).stdout;
+      const out = join(tmp.dir, `java-import-${legacy}`);
+      const r = JSON.parse(mtlskitOk(['import', 'pfx', store, '--dir', out, '--name', 'partner', '--passin', 'pass:javapw', '--json']).stdout);
+      expect(r.encryption.mac).toBe(legacy ? 'HMAC-SHA-1' : 'HMAC-SHA-256');
+      const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+      expect(der(readFileSync(join(out, 'partner.crt'), 'utf8')).equals(der(exported))).toBe(true);
+      expect(openssl(['pkey', '-in', join(out, 'partner.key'), '-pubout']).stdout).toBe(openssl(['x509', '-in', join(out, 'partner.crt'), '-noout', '-pubkey']).stdout);
+    });
+  }
+
   it('a wrong password is one sentence, exit 4, nothing written', () => {
     const out = join(tmp.dir, 'wrongpw');
     const r = mtlskit(['import', 'pfx', join(dir, 'client.pfx'), '--dir', out, '--passin', 'pass:nope']);
