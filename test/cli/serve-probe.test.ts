@@ -60,6 +60,15 @@ async function probe(url: string, args: string[]) {
 
 const client = (dir: string, name = 'client') => ['--cert', p(dir, `${name}.crt`), '--key', p(dir, `${name}.key`)];
 
+/** Client credentials that every mTLS server here must refuse, with the cause probe must name. */
+const failureCases = (): [string[], string][] => [
+  [[], 'NO_CLIENT_CERT'],
+  [client(b), 'UNKNOWN_CA'],
+  [client(a, 'gone'), 'CLIENT_CERT_REVOKED'],
+  [client(a, 'old'), 'CLIENT_CERT_EXPIRED'],
+  [client(a, 'server'), 'WRONG_PURPOSE'],
+];
+
 describe('mtlskit serve with curl and mtlskit probe', () => {
   it('accepts a good client, echoes the request, and refuses the rest with the reason in the log', async () => {
     const srv = await startServe(['--dir', a, '--crl']);
@@ -77,13 +86,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
       const requestStep = good.json.steps.find((s) => s.step === 'client certificate request')!;
       expect(requestStep.detail).toContain("'O=Acme, CN=Acme mTLS CA'");
 
-      const cases: [string[], string][] = [
-        [[], 'NO_CLIENT_CERT'],
-        [client(b), 'UNKNOWN_CA'],
-        [client(a, 'gone'), 'CLIENT_CERT_REVOKED'],
-        [client(a, 'old'), 'CLIENT_CERT_EXPIRED'],
-        [client(a, 'server'), 'WRONG_PURPOSE'],
-      ];
+      const cases = failureCases();
       for (const [args, code] of cases) {
         const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
         expect(r.status, code).toBe(1);
@@ -138,13 +141,7 @@ describe('mtlskit probe against openssl s_server', () => {
       const url = `https://localhost:${srv.port}/`;
       const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
       expect(good.json.ok).toBe(true);
-      const cases: [string[], string][] = [
-        [[], 'NO_CLIENT_CERT'],
-        [client(b), 'UNKNOWN_CA'],
-        [client(a, 'gone'), 'CLIENT_CERT_REVOKED'],
-        [client(a, 'old'), 'CLIENT_CERT_EXPIRED'],
-        [client(a, 'server'), 'WRONG_PURPOSE'],
-      ];
+      const cases = failureCases();
       for (const [args, code] of cases) {
         const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
         expect(r.json.cause?.code, JSON.stringify(r.json.steps)).toBe(code);
