@@ -85,6 +85,8 @@ function dedupe(list: CertInfo[]): CertInfo[] {
 }
 
 const selfIssued = (c: CertInfo) => c.subjectKey === c.issuerKey;
+/** Self-issued and signed by its own key: the top of a chain. A self-issued certificate signed by another key (CA key rollover) is not. */
+const selfSigned = (c: CertInfo) => selfIssued(c) && signatureValid(c, c);
 
 /** Issuer candidates by name, those whose key identifier matches first. */
 function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
@@ -104,7 +106,7 @@ function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): { pa
       return;
     }
     for (const anchor of issuersOf(top, trusted)) complete.push({ path, anchor });
-    if (path.length >= MAX_DEPTH || selfIssued(top)) {
+    if (path.length >= MAX_DEPTH || selfSigned(top)) {
       partial.push({ path });
       return;
     }
@@ -126,7 +128,7 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
     const top = path[path.length - 1]!;
     const anchors = input.trusted.map((t) => readCertificate(t.der, t.source));
     const given = anchors.map((a) => `'${a.subject}'`).join(', ');
-    if (selfIssued(top)) {
+    if (selfSigned(top)) {
       add('UNKNOWN_ISSUER', top, `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`);
     } else {
       add('UNKNOWN_ISSUER', top, `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`);

@@ -58,6 +58,11 @@ beforeAll(() => {
   issue('pss', 'rsa-root', '/O=RSA/CN=api.example.com', LEAF_SERVER, { keyAlg: ['-newkey', 'rsa:2048'], sigopts: ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'] });
   root('p384', '/O=P384/CN=P-384 Root', [], ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384']);
   issue('p521', 'p384', '/O=P384/CN=api.example.com', LEAF_SERVER, { keyAlg: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'], digest: 'sha384' });
+  // CA key rollover: a self-issued certificate for the new key, signed by the old one (RFC 4210 "newWithOld").
+  run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', d('rollover.key'), '-out', d('rollover.csr'), '-subj', '/O=Matrix/CN=Matrix Root']);
+  writeFileSync(d('rollover.ext'), 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
+  run(['x509', '-req', '-in', d('rollover.csr'), '-CA', d('root.crt'), '-CAkey', d('root.key'), '-CAcreateserial', '-days', '365', '-extfile', d('rollover.ext'), '-out', d('rollover.crt')]);
+  issue('after-rollover', 'rollover', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   writeFileSync(d('chain-int.pem'), openssl(['x509', '-in', d('int.crt')]).stdout);
   writeFileSync(d('deep-chain.pem'), openssl(['x509', '-in', d('int.crt')]).stdout + openssl(['x509', '-in', d('int2.crt')]).stdout);
 });
@@ -128,6 +133,7 @@ describe('verify agrees with openssl verify', () => {
     { name: 'name constraints respected', cert: f('nc-good.crt'), ca: f('nc-root.crt'), host: 'api.example.com', valid: true },
     { name: 'RSA-PSS signature', cert: f('pss.crt'), ca: f('rsa-root.crt'), purpose: 'server', valid: true },
     { name: 'P-521 leaf under a P-384 root', cert: f('p521.crt'), ca: f('p384.crt'), purpose: 'server', valid: true },
+    { name: 'CA key rollover through a self-issued certificate', cert: f('after-rollover.crt'), ca: f('root.crt'), untrusted: f('rollover.crt'), purpose: 'server', valid: true },
     { name: 'root verifies against itself', cert: f('root.crt'), ca: f('root.crt'), valid: true },
   ];
   for (const name of cases().map((c) => c.name)) {
