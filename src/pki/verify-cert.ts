@@ -47,6 +47,12 @@ export interface CertInfo {
   emailInSubject: string[];
   commonNames: string[];
   nameConstraints?: NameConstraintSet;
+  /** certificatePolicies OIDs; undefined when the extension is absent. */
+  policies?: string[];
+  policyMappings?: [issuerDomain: string, subjectDomain: string][];
+  requireExplicitPolicy?: number;
+  inhibitPolicyMapping?: number;
+  inhibitAnyPolicy?: number;
   criticalExtensions: string[];
 }
 
@@ -75,6 +81,12 @@ function parseNameConstraints(value: Buffer): NameConstraintSet {
     readGeneralNames(value, children(value, part).map((subtree) => children(value, subtree)[0]!), target);
   }
   return result;
+}
+
+function smallInt(bytes: Uint8Array): number {
+  let n = 0;
+  for (const b of bytes) n = n * 256 + b;
+  return n;
 }
 
 export function readCertificate(der: Buffer, source: string): CertInfo {
@@ -143,6 +155,23 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
         break;
       }
       case '2.5.29.30': info.nameConstraints = parseNameConstraints(value); break;
+      case '2.5.29.32':
+        info.policies = children(value, readTlv(value, 0)).map((pi) => decodeOid(content(value, children(value, pi)[0]!)));
+        break;
+      case '2.5.29.33':
+        info.policyMappings = children(value, readTlv(value, 0)).map((m) => {
+          const [from, to] = children(value, m);
+          return [decodeOid(content(value, from!)), decodeOid(content(value, to!))];
+        });
+        break;
+      case '2.5.29.36':
+        for (const part of children(value, readTlv(value, 0))) {
+          const n = smallInt(content(value, part));
+          if (part.tag === 0x80) info.requireExplicitPolicy = n;
+          if (part.tag === 0x81) info.inhibitPolicyMapping = n;
+        }
+        break;
+      case '2.5.29.54': info.inhibitAnyPolicy = smallInt(content(value, readTlv(value, 0))); break;
       default: break;
     }
   }

@@ -4,8 +4,8 @@
  *
  * Choices (documented in the README): trust anchors' own validity and pathLenConstraint are checked
  * (as OpenSSL and TLS stacks do); the subject CN is matched against --host only when the certificate
- * has no DNS/IP subjectAltName; SHA-1 and MD5 signatures below the anchor are rejected; policy
- * extensions are recognised as understood but policy trees are not evaluated.
+ * has no DNS/IP subjectAltName; SHA-1 and MD5 signatures below the anchor are rejected; certificate
+ * policies are processed with RFC 5280's default inputs (any policy acceptable, nothing required up front).
  */
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -15,6 +15,7 @@ import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
 import { canonicalName, dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
 import { ipAddressBytes } from './ip-address.js';
+import { policyProblem } from './verify-policy.js';
 import { children, content, decodeOid, readTlv } from './der.js';
 
 export type Purpose = 'server' | 'client';
@@ -155,6 +156,8 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
   }
 
   checkIssuers(path, anchor, add);
+  const policy = path.length > 0 ? policyProblem([...path].reverse()) : undefined;
+  if (policy) add('POLICY', policy.cert, `${policy.message}.`);
   checkNameConstraints(all, add);
   if (input.purpose) checkPurpose(leaf, input.purpose, add);
   if (input.host) checkHost(leaf, input.host, add);

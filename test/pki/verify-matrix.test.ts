@@ -63,6 +63,11 @@ beforeAll(() => {
   writeFileSync(d('rollover.ext'), 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
   run(['x509', '-req', '-in', d('rollover.csr'), '-CA', d('root.crt'), '-CAkey', d('root.key'), '-CAcreateserial', '-days', '365', '-extfile', d('rollover.ext'), '-out', d('rollover.crt')]);
   issue('after-rollover', 'rollover', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
+  // Certificate policies: an intermediate that requires an explicit policy (1.2.3.4) from here on.
+  issue('pol-int', 'root', '/O=Matrix/CN=Policy CA', [...SUB_CA(), 'certificatePolicies = 1.2.3.4', 'policyConstraints = requireExplicitPolicy:0']);
+  issue('pol-good', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.4']);
+  issue('pol-other', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.99']);
+  issue('pol-none', 'pol-int', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   writeFileSync(d('chain-int.pem'), openssl(['x509', '-in', d('int.crt')]).stdout);
   writeFileSync(d('deep-chain.pem'), openssl(['x509', '-in', d('int.crt')]).stdout + openssl(['x509', '-in', d('int2.crt')]).stdout);
 });
@@ -79,6 +84,11 @@ interface Case {
   crls?: string[];
   valid: boolean;
   code?: string;
+  /**
+   * Extra openssl verify flags that make it check what mtlskit always checks. For policies that is
+   * `-policy_check` with RFC 5280's default user-initial-policy-set, anyPolicy (openssl's default is empty).
+   */
+  opensslFlags?: string[];
 }
 
 function opensslVerify(c: Case): boolean {
@@ -90,6 +100,7 @@ function opensslVerify(c: Case): boolean {
   if (c.host) args.push(/^[\d.]+$/.test(c.host) ? '-verify_ip' : '-verify_hostname', c.host);
   if (c.at) args.push('-attime', String(c.at));
   if (c.crls?.length) args.push('-crl_check_all', ...c.crls.flatMap((f) => ['-CRLfile', f]));
+  if (c.opensslFlags) args.push(...c.opensslFlags);
   args.push(c.cert);
   const r = openssl(args);
   return r.status === 0 && /: OK\s*$/.test(r.stdout);
@@ -133,6 +144,9 @@ describe('verify agrees with openssl verify', () => {
     { name: 'name constraints respected', cert: f('nc-good.crt'), ca: f('nc-root.crt'), host: 'api.example.com', valid: true },
     { name: 'RSA-PSS signature', cert: f('pss.crt'), ca: f('rsa-root.crt'), purpose: 'server', valid: true },
     { name: 'P-521 leaf under a P-384 root', cert: f('p521.crt'), ca: f('p384.crt'), purpose: 'server', valid: true },
+    { name: 'explicit policy required and present', cert: f('pol-good.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: true, opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
+    { name: 'explicit policy required, leaf asserts another policy', cert: f('pol-other.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
+    { name: 'explicit policy required, leaf asserts none', cert: f('pol-none.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
     { name: 'CA key rollover through a self-issued certificate', cert: f('after-rollover.crt'), ca: f('root.crt'), untrusted: f('rollover.crt'), purpose: 'server', valid: true },
     { name: 'root verifies against itself', cert: f('root.crt'), ca: f('root.crt'), valid: true },
   ];
