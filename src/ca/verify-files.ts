@@ -19,6 +19,7 @@ export interface VerifyFilesRequest {
   at: Date;
   keyFile?: string;
   keyPassword: PasswordProvider;
+  rejectSha1?: boolean;
 }
 
 const readFile = readInputFile;
@@ -46,5 +47,6 @@ export async function verifyFiles(req: VerifyFilesRequest): Promise<VerifyResult
     host: req.host,
     purpose: req.purpose,
     privateKey,
+    rejectSha1: req.rejectSha1,
   });
 }

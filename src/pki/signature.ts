@@ -18,7 +18,7 @@ const ECDSA_SIGNATURES: Record<string, string> = {
 };
 
 /** What verification knows: signature OID → hash and key family. */
-export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss'; name: string }> = {
+export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss' | 'dsa'; name: string }> = {
   '1.2.840.113549.1.1.4': { hash: 'md5', family: 'rsa', name: 'md5WithRSAEncryption' },
   '1.2.840.113549.1.1.5': { hash: 'sha1', family: 'rsa', name: 'sha1WithRSAEncryption' },
   '1.2.840.113549.1.1.14': { hash: 'sha224', family: 'rsa', name: 'sha224WithRSAEncryption' },
@@ -27,6 +27,8 @@ export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' 
   '1.2.840.113549.1.1.13': { hash: 'sha512', family: 'rsa', name: 'sha512WithRSAEncryption' },
   '1.2.840.113549.1.1.10': { hash: 'sha256', family: 'rsa-pss', name: 'RSASSA-PSS' },
   '1.2.840.10045.4.1': { hash: 'sha1', family: 'ec', name: 'ecdsa-with-SHA1' },
+  '1.2.840.10040.4.3': { hash: 'sha1', family: 'dsa', name: 'dsa-with-SHA1' },
+  '2.16.840.1.101.3.4.3.2': { hash: 'sha256', family: 'dsa', name: 'dsa-with-SHA256' },
   '1.2.840.10045.4.3.1': { hash: 'sha224', family: 'ec', name: 'ecdsa-with-SHA224' },
   '1.2.840.10045.4.3.2': { hash: 'sha256', family: 'ec', name: 'ecdsa-with-SHA256' },
   '1.2.840.10045.4.3.3': { hash: 'sha384', family: 'ec', name: 'ecdsa-with-SHA384' },
@@ -64,7 +66,7 @@ export function verifySignature(oid: string, tbs: Buffer, signature: Buffer, spk
       const p = pss ?? { hash: 'sha256', saltLength: 32 };
       return verify(p.hash, tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, signature);
     }
-    if (alg.family === 'ec') return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
+    if (alg.family === 'ec' || alg.family === 'dsa') return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
     return verify(alg.hash, tbs, key, signature);
   } catch {
     return false;

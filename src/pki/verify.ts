@@ -4,7 +4,8 @@
  *
  * Choices (documented in the README): trust anchors' own validity and pathLenConstraint are checked
  * (as OpenSSL and TLS stacks do); the subject CN is matched against --host only when the certificate
- * has no DNS/IP subjectAltName; SHA-1 and MD5 signatures below the anchor are rejected; certificate
+ * has no DNS/IP subjectAltName; MD5 signatures are rejected and SHA-1 ones are a warning (an error with
+ * rejectSha1, as TLS libraries at their default security level treat them); certificate
  * policies are processed with RFC 5280's default inputs (any policy acceptable, nothing required up front).
  */
 import type { KeyObject } from 'node:crypto';
@@ -29,6 +30,8 @@ export interface VerifyInput {
   host?: string;
   purpose?: Purpose;
   privateKey?: KeyObject;
+  /** Fail on SHA-1 signatures (TLS libraries refuse them at their default security level); otherwise they are a warning. */
+  rejectSha1?: boolean;
 }
 
 export interface VerifyProblem {
@@ -41,6 +44,8 @@ export interface VerifyResult {
   valid: boolean;
   path: { subject: string; issuer: string; serialHex: string; source: string; notAfter: string }[];
   problems: VerifyProblem[];
+  /** Valid by RFC 5280, but worth knowing (SHA-1 signatures unless rejectSha1). */
+  warnings: VerifyProblem[];
 }
 
 const UNDERSTOOD_EXTENSIONS = new Set([
@@ -49,7 +54,7 @@ const UNDERSTOOD_EXTENSIONS = new Set([
 ]);
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' };
 const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32, cRLSign: 64 };
-const WEAK_HASHES = new Set(['md5', 'sha1']);
+const BROKEN_HASHES = new Set(['md5', 'md2']);
 const MAX_DEPTH = 10;
 
 const label = (c: CertInfo) => `${c.source} ('${c.subject}')`;
@@ -64,11 +69,11 @@ export async function verifyCertificate(input: VerifyInput): Promise<VerifyResul
   if (!leaf) throw new Error('no certificate given');
 
   const candidates = buildPaths(leaf, pool, trusted);
-  let best: { path: CertInfo[]; anchor?: CertInfo; problems: VerifyProblem[] } | undefined;
+  let best: { path: CertInfo[]; anchor?: CertInfo; problems: VerifyProblem[]; warnings: VerifyProblem[] } | undefined;
   for (const candidate of candidates) {
-    const problems = checkPath(candidate.path, candidate.anchor, input, crls);
+    const { problems, warnings } = checkPath(candidate.path, candidate.anchor, input, crls);
     if (!best || problems.length < best.problems.length || (best.anchor === undefined && candidate.anchor !== undefined)) {
-      best = { ...candidate, problems };
+      best = { ...candidate, problems, warnings };
     }
     if (problems.length === 0) break;
   }
@@ -78,6 +83,7 @@ export async function verifyCertificate(input: VerifyInput): Promise<VerifyResul
     valid: chosen.problems.length === 0,
     path: dedupe(linked).map((c) => ({ subject: c.subject, issuer: c.issuer, serialHex: c.serialHex, source: c.source, notAfter: c.notAfter.toISOString() })),
     problems: chosen.problems,
+    warnings: chosen.warnings,
   };
 }
 
@@ -119,8 +125,9 @@ function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): { pa
   return [...complete, ...partial.sort((a, b) => b.path.length - a.path.length)];
 }
 
-function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: VerifyInput, crls: { crl: ParsedCrl; source: string }[]): VerifyProblem[] {
+function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: VerifyInput, crls: { crl: ParsedCrl; source: string }[]): { problems: VerifyProblem[]; warnings: VerifyProblem[] } {
   const problems: VerifyProblem[] = [];
+  const warnings: VerifyProblem[] = [];
   const add = (code: string, cert: CertInfo, message: string) => problems.push({ code, certificate: cert.source, message });
   const all = anchor ? [...path, anchor] : path;
   const leaf = path[0] ?? anchor!;
@@ -144,7 +151,12 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
     }
     const alg = SIGNATURE_ALGORITHMS[cert.signatureOid];
     if (!alg) add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
-    else if (WEAK_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which TLS libraries reject as too weak; re-issue it with SHA-256.`);
+    else if (BROKEN_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`);
+    else if (alg.hash === 'sha1') {
+      // RFC 5280 allows SHA-1; TLS libraries at their default security level refuse it.
+      const finding = { code: 'WEAK_SIGNATURE', certificate: cert.source, message: `${label(cert)} is signed with ${alg.name}, which TLS libraries refuse at their default security level; re-issue it with SHA-256.` };
+      (input.rejectSha1 ? problems : warnings).push(finding);
+    }
   }
 
   for (const cert of all) {
@@ -165,7 +177,7 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
     add('KEY_MISMATCH', leaf, `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`);
   }
   if (input.crls.length > 0) checkRevocation(path, all, input.at, crls, add);
-  return problems;
+  return { problems, warnings };
 }
 
 function signatureValid(cert: CertInfo, issuer: CertInfo): boolean {

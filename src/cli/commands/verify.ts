@@ -14,6 +14,7 @@ interface Options extends CommonOptions {
   crl: string[];
   key?: string;
   passin?: string;
+  rejectSha1?: boolean;
 }
 
 export function registerVerify(program: Command): void {
@@ -45,6 +46,7 @@ export function registerVerify(program: Command): void {
     .option('--crl <file>', 'a CRL to check revocation against (repeatable)', collect, [])
     .option('--key <file>', 'check that this private key belongs to the certificate')
     .option('--passin <source>', 'password of --key, if encrypted')
+    .option('--reject-sha1', 'fail on SHA-1 signatures, as TLS libraries do at their default security level (otherwise a warning)')
     .action(
       runAction<Options>(async ([certFile], opts, output) => {
         if (opts.purpose && opts.purpose !== 'server' && opts.purpose !== 'client') throw usageError(`--purpose must be server or client, not '${opts.purpose}'.`);
@@ -60,14 +62,16 @@ export function registerVerify(program: Command): void {
           at: opts.at ? parseDate(opts.at) : new Date(),
           keyFile: opts.key,
           keyPassword: passwordFrom(opts.passin),
+          rejectSha1: opts.rejectSha1 === true,
         });
+        r.warnings.forEach((w) => output.warn(w.message));
         const pathText = r.path.map((p) => p.subject).join(' → ');
         if (r.valid) {
           output.result({ valid: true, path: r.path, problems: [] }, [`${out.green('OK')} ${certFile}: ${pathText}`]);
           return 0;
         }
         if (output.json) {
-          process.stdout.write(JSON.stringify({ ok: false, valid: false, path: r.path, problems: r.problems }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ ok: false, valid: false, path: r.path, problems: r.problems, warnings: r.warnings.map((w) => w.message) }, null, 2) + '\n');
         } else {
           process.stdout.write(`${out.red('REJECTED')} ${certFile}${pathText ? `: ${pathText}` : ''}\n`);
           for (const p of r.problems) process.stdout.write(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
