@@ -194,10 +194,13 @@ function parseCrlDer(der: Buffer): ParsedCrl {
       return decoded;
     },
     lookup(serialHex: string) {
-      const wanted = derIntegerFromHex(serialHex);
+      // Compared as integerHex does (leading zero octets dropped), so negative serials match too.
+      const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
       for (const entry of list) {
         const serialTlv = readTlv(der, entry.start, entry.end);
-        if (serialTlv.end - serialTlv.offset === wanted.length && der.compare(wanted, 0, wanted.length, serialTlv.offset, serialTlv.end) === 0) {
+        let start = serialTlv.start;
+        while (start < serialTlv.end - 1 && der[start] === 0) start++;
+        if (serialTlv.end - start === wanted.length && der.compare(wanted, 0, wanted.length, start, serialTlv.end) === 0) {
           return readEntry(der, entry, serialTlv);
         }
       }

@@ -311,6 +311,10 @@ function checkRevocation(path: CertInfo[], all: CertInfo[], at: Date, crls: { cr
       return;
     }
     for (const { crl, source } of matching) {
+      if (issuer && issuer.keyUsage !== undefined && (issuer.keyUsage & KU.cRLSign) === 0) {
+        add('CRL_BAD_SIGNATURE', cert, `${source} is signed by ${issuer.source} ('${issuer.subject}'), whose keyUsage does not allow signing CRLs (no cRLSign); re-issue that CA with cRLSign.`);
+        continue;
+      }
       if (issuer && !verifyCrlSignature(crl, issuer.spki)) {
         add('CRL_BAD_SIGNATURE', cert, `${source} claims to come from '${cert.issuer}' but is not signed by ${issuer.source}'s key; get the CRL from the CA that issued ${cert.source}.`);
         continue;
