@@ -68,6 +68,14 @@ beforeAll(() => {
   issue('pol-good', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.4']);
   issue('pol-other', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.99']);
   issue('pol-none', 'pol-int', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
+  // A CA whose keyUsage lacks cRLSign, with a CRL openssl ca signs anyway.
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', d('nocrl.key'), '-out', d('nocrl.crt'), '-subj', '/O=Matrix/CN=No cRLSign CA', '-days', '3650',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', 'subjectKeyIdentifier=hash']);
+  issue('nocrl-leaf', 'nocrl', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
+  writeFileSync(d('nocrl-index.txt'), '');
+  writeFileSync(d('nocrl-number'), '01\n');
+  writeFileSync(d('nocrl.cnf'), `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${d('nocrl-index.txt')}\ncrlnumber = ${d('nocrl-number')}\ndefault_md = sha256\ndefault_crl_days = 30\n`);
+  run(['ca', '-gencrl', '-config', d('nocrl.cnf'), '-cert', d('nocrl.crt'), '-keyfile', d('nocrl.key'), '-out', d('nocrl-crl.pem'), '-batch']);
   writeFileSync(d('chain-int.pem'), openssl(['x509', '-in', d('int.crt')]).stdout);
   writeFileSync(d('deep-chain.pem'), openssl(['x509', '-in', d('int.crt')]).stdout + openssl(['x509', '-in', d('int2.crt')]).stdout);
 });
@@ -150,6 +158,7 @@ describe('verify agrees with openssl verify', () => {
     { name: 'explicit policy required and present', cert: f('pol-good.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: true, opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
     { name: 'explicit policy required, leaf asserts another policy', cert: f('pol-other.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
     { name: 'explicit policy required, leaf asserts none', cert: f('pol-none.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
+    { name: 'CRL from a CA without cRLSign', cert: f('nocrl-leaf.crt'), ca: f('nocrl.crt'), crls: [f('nocrl-crl.pem')], valid: false, code: 'CRL_BAD_SIGNATURE' },
     { name: 'CA key rollover through a self-issued certificate', cert: f('after-rollover.crt'), ca: f('root.crt'), untrusted: f('rollover.crt'), purpose: 'server', valid: true },
     { name: 'root verifies against itself', cert: f('root.crt'), ca: f('root.crt'), valid: true },
   ];
