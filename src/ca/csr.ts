@@ -3,7 +3,6 @@
  * `csr sign` has this CA sign a request made anywhere, trusting only its subject, key and SAN.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
@@ -12,7 +11,7 @@ import { generatePrivateKey, privateKeyToPem, describeKey } from '../pki/keys.js
 import { buildName, nameToText } from '../pki/name.js';
 import { readDerObjects } from '../pki/pem.js';
 import { subjectAltNameStrings } from '../pki/summaries.js';
-import { assertWritable, writeFilesAtomically } from '../store/atomic-write.js';
+import { assertWritable, makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
 import { checkName, createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
@@ -58,7 +57,7 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   const extensions = requested.filter((e) => e.type !== sanOid);
   if (san) extensions.push(san);
   const csrPem = createCsr(subject, key, extensions);
-  mkdirSync(req.dir, { recursive: true });
+  makeDirectory(req.dir);
   await writeFilesAtomically(
     [...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []), { path: csrPath, data: csrPem }],
     { overwrite: req.force },

@@ -4,7 +4,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { sha256Fingerprint } from '../pki/summaries.js';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError } from '../errors.js';
@@ -13,7 +13,7 @@ import { keyMatchesPublicKey, privateKeyToPem, privateKeyToPkcs8Der } from '../p
 import { derToPem } from '../pki/pem.js';
 import { nameToText } from '../pki/name.js';
 import { decodePfx, encodePfx, PFX_ITERATIONS } from '../pki/pkcs12.js';
-import { writeFilesAtomically } from '../store/atomic-write.js';
+import { makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import { caPaths } from '../store/ca-store.js';
 import { readCertificateFile, readKeyFile, type PasswordProvider } from './load-ca.js';
 import { checkName, leafPaths } from './issue.js';
@@ -122,7 +122,7 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   }
   const paths = leafPaths(req.dir, name);
   const certPem = derToPem(contents.certificateDer, 'CERTIFICATE');
-  mkdirSync(req.dir, { recursive: true });
+  makeDirectory(req.dir);
   await writeFilesAtomically(
     [
       { path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 },

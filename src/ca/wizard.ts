@@ -3,7 +3,8 @@
  * certificates, client.pfx, CRL, NEXT-STEPS.md), built in a staging folder beside DIR and moved into
  * place only when everything is made and verified — so an interruption never leaves DIR half-written.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { makeDirectory } from '../store/atomic-write.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
@@ -80,7 +81,7 @@ export function startWizard(answers: WizardAnswers, opts: { force: boolean }): W
     if (dirHasContent(finalDir) && !opts.force) {
       throw new MtlsError('FILE_EXISTS', `${finalDir} already holds files; nothing was written. Choose another --dir, or pass --force to replace it.`);
     }
-    mkdirSync(dirname(finalDir), { recursive: true });
+    makeDirectory(dirname(finalDir));
     try {
       const result = await buildSet(answers, staging, finalDir);
       moveIntoPlace(staging, finalDir);

@@ -3,9 +3,9 @@
  * sibling, synced, and renamed into place only when all of them are ready. A crash or an error
  * leaves either the old files or the new ones, never a torn file.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
 
@@ -148,4 +148,26 @@ export function ioError(err: unknown, action: string): MtlsError {
   if (err instanceof MtlsError) return err;
   const e = err as NodeJS.ErrnoException;
   return new MtlsError('IO_ERROR', `Could not ${action} ${e.path ?? 'a file'} (${e.code ?? e.message}); check the folder exists and is writable.`);
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's recursive mkdir can spin forever on filesystems that answer
+ * oddly (e.g. under /proc); this stops at the first real error and names the folder.
+ */
+export function makeDirectory(path: string): void {
+  const missing: string[] = [];
+  let current = resolve(path);
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(err, 'create the folder');
+    }
+  }
 }

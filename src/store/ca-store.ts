@@ -10,11 +10,11 @@
  *   crl.pem, crl.der the latest CRL
  *   .lock            held while a process changes the store
  */
-import { appendFileSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, linkSync, readFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
-import { ioError, writeFileAtomically } from './atomic-write.js';
+import { ioError, makeDirectory, writeFileAtomically } from './atomic-write.js';
 import { formatIndexLine, parseIndexText, type IndexEntry } from './index-file.js';
 import { withDirectoryLock } from './lock.js';
 
@@ -81,11 +81,7 @@ export class CaStore {
 
   /** Creates DIR and DIR/certs. */
   ensureDir(): void {
-    try {
-      mkdirSync(this.paths.certsDir, { recursive: true });
-    } catch (err) {
-      throw ioError(err, 'create');
-    }
+    makeDirectory(this.paths.certsDir);
   }
 
   ensureLayout(): void {

@@ -91,6 +91,13 @@ describe('mtlskit ca init', () => {
     expect(existsSync(join(dir, 'ca.key'))).toBe(false);
   });
 
+  it('reports a folder that cannot be created as exit 7, without hanging', () => {
+    // Node's recursive mkdir spins forever under /proc; mtlskit creates folders one level at a time.
+    const r = mtlskit(['ca', 'init', '--dir', '/proc/mtlskit-cannot-exist/pki', '--key-type', 'ec:P-256']);
+    expect(r.status).toBe(7);
+    expect(r.stderr).toMatch(/^error: Could not create the folder \/proc\/mtlskit-cannot-exist/);
+  });
+
   it('rejects a bad key type and an unknown flag with exit 2', () => {
     expect(mtlskit(['ca', 'init', '--dir', join(tmp.dir, 'x'), '--key-type', 'dsa:1024']).status).toBe(2);
     expect(mtlskit(['ca', 'init', '--no-such-flag']).status).toBe(2);
