@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'mtlskit.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
+const SPAWN_TIMEOUT_MS = 90_000;
 
 export interface RunResult {
   status: number;
@@ -16,6 +17,7 @@ export interface RunResult {
 
 function result(r: SpawnSyncReturns<string>): RunResult {
   if (r.error) throw r.error;
+  if (r.signal) throw new Error(`killed by ${r.signal} (timed out?): ${r.stderr}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,6 +29,8 @@ export function mtlskit(args: string[], opts: { cwd?: string; env?: Record<strin
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       input: opts.input ?? '',
       encoding: 'utf8',
+      // spawnSync blocks vitest's own timer: a hung CLI must still end the test.
+      timeout: SPAWN_TIMEOUT_MS,
     }),
   );
 }
@@ -39,7 +43,7 @@ export function mtlskitOk(args: string[], opts: { cwd?: string; env?: Record<str
 }
 
 export function tool(cmd: string, args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}): RunResult {
-  return result(spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', env: { ...process.env, ...opts.env } }));
+  return result(spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: SPAWN_TIMEOUT_MS }));
 }
 
 export function openssl(args: string[], opts: { cwd?: string; input?: string } = {}): RunResult {
