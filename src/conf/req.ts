@@ -5,7 +5,7 @@
  */
 import { confError, type ConfEntry, type OpensslConf } from './parse.js';
 import type { DnEntry } from '../pki/name.js';
-import { attributeOid } from '../pki/name.js';
+import { buildName } from '../pki/name.js';
 import { isMtlsError } from '../errors.js';
 
 export interface ReqConfig {
@@ -84,9 +84,10 @@ function attributeType(key: string): string {
 
 function checkedEntry(e: ConfEntry, type: string, value: string): DnEntry {
   try {
-    attributeOid(type);
+    // buildName's checks (known attribute, two-letter country), reported at the conf line.
+    buildName([{ type, value }]);
   } catch (err) {
-    if (isMtlsError(err)) throw confError(e.file, e.line, err.message);
+    if (isMtlsError(err)) throw confError(e.file, e.line, err.message.replace(/^./, (c) => c.toLowerCase()));
     throw err;
   }
   return { type, value };

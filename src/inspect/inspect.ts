@@ -23,7 +23,11 @@ export async function inspectFile(data: Buffer, file: string, pfxPassword: () =>
   if (looksLikePem(data)) {
     const text = data.toString('latin1');
     for (const block of readPemBlocks(text)) items.push(await describePemBlock(block.label, block.der, file, text));
-    if (items.length === 0) throw badInput(`${file} has PEM armour but no block mtlskit knows (certificate, CSR, CRL, private key).`);
+    if (items.length === 0) {
+      const unterminated = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text);
+      if (unterminated && !text.includes(`-----END ${unterminated[1]}-----`)) throw badInput(`${file} has a "${unterminated[1]}" block without its END line: the file is truncated; copy it again.`);
+      throw badInput(`${file} has PEM armour but no block mtlskit knows (certificate, CSR, CRL, private key).`);
+    }
   } else {
     items.push(await describeDer(data, file, pfxPassword));
   }

@@ -52,6 +52,19 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
     expect(r.stdout).not.toMatch(/PRIVATE KEY-----/);
   });
 
+  it('a truncated PEM file is named as truncated, exit 2', () => {
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'cut.crt');
+      writeFileSync(file, readFileSync(join(SHOW, 'ca.crt'), 'utf8').slice(0, 200));
+      const r = mtlskit(['show', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('without its END line');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('a wrong PFX password is exit 4, no terminal and no --passin is exit 4, junk is exit 2', () => {
     expect(mtlskit(['show', 'legacy.pfx', '--passin', 'pass:nope'], { cwd: SHOW }).status).toBe(4);
     expect(mtlskit(['show', 'legacy.pfx'], { cwd: SHOW }).status).toBe(4);

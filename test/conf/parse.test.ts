@@ -82,6 +82,11 @@ describe('malformed confs fail with file:line in one sentence', () => {
     expect(() => resolveReqConfig(conf)).toThrowError(/^x\.conf:3: distinguished_name names \[ nowhere \], which does not exist/);
   });
 
+  it('a bad DN value names its conf line', () => {
+    const conf = parseOpensslConf('[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nO = Acme\nC = Brazil\n', { fileName: 'c.conf' });
+    expect(() => resolveReqConfig(conf)).toThrowError(/^c\.conf:6: the country \(C\) must be a two-letter code/);
+  });
+
   it('unknown [ req ] keys are warnings with file:line, not silence', () => {
     const conf = parseOpensslConf('[ req ]\nprompt = no\ndistinguished_name = dn\nstring_mask = utf8only\nfrobnicate = yes\n[ dn ]\nO = Acme\n', { fileName: 'x.conf' });
     const req = resolveReqConfig(conf);
