@@ -119,7 +119,7 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
     sourceName: basename(req.csrPath),
     san: NO_SAN,
     commonName: commonNameOf(subject.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))))),
-    crlUrl: ca.store.readSettings().crlUrl,
+    crlUrl: ca.settings.crlUrl,
   });
   const [issued] = await signAndRecord(
     ca,

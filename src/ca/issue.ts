@@ -100,7 +100,7 @@ export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<Prepa
     sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
     san: req.san,
     commonName: commonNameOf(subjectEntries),
-    crlUrl: ca.store.readSettings().crlUrl,
+    crlUrl: ca.settings.crlUrl,
   });
   warnings.push(...plan.warnings);
   const paths = leafPaths(ca.store.paths.dir, req.name);

@@ -10,7 +10,7 @@ import { keyMatchesPublicKey, isEncryptedKey, loadPrivateKey } from '../pki/keys
 import { readDerObjects, derToPem } from '../pki/pem.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { nameToText } from '../pki/name.js';
-import type { CaStore } from '../store/ca-store.js';
+import type { CaSettings, CaStore } from '../store/ca-store.js';
 
 type Certificate = InstanceType<typeof x509.X509Certificate>;
 
@@ -25,6 +25,8 @@ export interface LoadedCa {
   chainPem: string;
   /** DER of the issuers above this CA (empty for a root). */
   parentsDer: Buffer[];
+  /** DIR/mtlskit.json, read once (a batch would otherwise read it per certificate). */
+  settings: CaSettings;
 }
 
 export function readCertificateFile(path: string, describe = path): Certificate[] {
@@ -68,5 +70,5 @@ export async function loadCa(store: CaStore, password: PasswordProvider): Promis
   const chain = existsSync(paths.chain) ? readCertificateFile(paths.chain, paths.chain) : [certificate!];
   const parentsDer = chain.slice(1).map((c) => Buffer.from(c.rawData));
   const chainPem = chain.map((c) => derToPem(new Uint8Array(c.rawData), 'CERTIFICATE')).join('');
-  return { store, certificate: certificate!, key, chainPem, parentsDer };
+  return { store, certificate: certificate!, key, chainPem, parentsDer, settings: store.readSettings() };
 }
