@@ -35,6 +35,7 @@ export interface RequestDetails {
 }
 
 const confCache = new Map<string, OpensslConf>();
+const reqCache = new WeakMap<OpensslConf, ReturnType<typeof resolveReqConfig>>();
 
 function loadConfCached(path: string): OpensslConf {
   let conf = confCache.get(path);
@@ -48,7 +49,8 @@ function loadConfCached(path: string): OpensslConf {
 export function resolveRequest(profile: Profile, source: RequestSource, keyTypeFlag?: string, preferX509Section = false): RequestDetails {
   const usesTemplate = source.configPath === undefined;
   const conf = loadConfCached(source.configPath ?? templatePath(profile));
-  const req = resolveReqConfig(conf);
+  let req = reqCache.get(conf);
+  if (!req) reqCache.set(conf, (req = resolveReqConfig(conf)));
   const subject = source.subject ?? req.subject;
   const section = preferX509Section ? (req.x509Extensions ?? req.reqExtensions) : (req.reqExtensions ?? req.x509Extensions);
   if (section !== undefined && !sectionExists(conf, section)) {

@@ -46,6 +46,8 @@ export class Output {
 
   /** A warning goes to stderr in human mode, and into the JSON result's `warnings` array. */
   warn(message: string): void {
+    // A batch repeats the conf's warnings for every certificate: say each once.
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
     if (!this.json) process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
   }
