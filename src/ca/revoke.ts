@@ -10,7 +10,7 @@ import { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry
 import { derToPem, readDerObjects } from '../pki/pem.js';
 import { nameToSlashForm, nameToText } from '../pki/name.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
-import type { IndexEntry } from '../store/index-file.js';
+import type { Revocation } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
 
 export const DEFAULT_CRL_DAYS = 30;
@@ -98,22 +98,18 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     entry.revokedAt = req.revokedAt;
     entry.reason = req.reason;
     store.writeIndex(index);
-    const crl = await writeCrl(ca, index, req.crlDays);
+    const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
     return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
 }
 
 /** Re-issues the CRL from the index (call it under the store lock, or through generateCrl). */
-async function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): Promise<CrlResult> {
+async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): Promise<CrlResult> {
   const { store } = ca;
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const entries: RevokedEntry[] = [];
-  for (const e of index) {
-    if (e.status !== 'R') continue;
-    entries.push({ serialHex: e.serialHex, revokedAt: e.revokedAt ?? thisUpdate, reason: (e.reason as RevocationReason | undefined) ?? undefined });
-  }
+  const entries: RevokedEntry[] = revocations.map((r) => ({ serialHex: r.serialHex, revokedAt: r.revokedAt, reason: r.reason as RevocationReason | undefined }));
   const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [
@@ -129,9 +125,8 @@ async function writeCrl(ca: LoadedCa, index: IndexEntry[], days: number): Promis
 export async function generateCrl(ca: LoadedCa, days: number, onLarge?: (revoked: number) => void): Promise<CrlResult> {
   ca.store.ensureLayout();
   return ca.store.withLock(async () => {
-    const index = ca.store.readIndex();
-    const revoked = index.reduce((n, e) => n + (e.status === 'R' ? 1 : 0), 0);
-    if (revoked >= 10_000) onLarge?.(revoked);
-    return writeCrl(ca, index, days);
+    const revocations = ca.store.readRevocations();
+    if (revocations.length >= 10_000) onLarge?.(revocations.length);
+    return writeCrl(ca, revocations, days);
   });
 }

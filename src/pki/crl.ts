@@ -6,8 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
 import {
-  derLength, children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
-  derSmallInteger, derTime, derTlv, integerHex, derIntegerFromHex, readTlv, slice, DerError, type Tlv,
+  children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
+  derSmallInteger, derTime, derTlv, integerHex, readTlv, slice, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
 import { signatureSchemeFor, verifySignature } from './signature.js';
@@ -63,40 +63,63 @@ function reasonExtension(reason: RevocationReason): Buffer {
   return ext;
 }
 
+/** The serial's hex digits as a positive minimal INTEGER body: leading zeros dropped, 00 added for a high bit. */
+function serialLayout(serialHex: string): { hex: string; pad: boolean; length: number } {
+  let hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
+  let start = 0;
+  while (start < hex.length - 2 && hex.startsWith('00', start)) start += 2;
+  if (start > 0) hex = hex.slice(start);
+  if (!/^[0-9A-Fa-f]+$/.test(hex)) throw new Error(`bad serial ${serialHex}`);
+  const pad = parseInt(hex[0]!, 16) >= 8;
+  return { hex, pad, length: hex.length / 2 + (pad ? 1 : 0) };
+}
+
 /**
- * revokedCertificates, written into one buffer: a CRL of 100,000 entries would otherwise make
+ * revokedCertificates, written straight into one buffer: a CRL of 100,000 entries would otherwise make
  * several small buffers per entry and spend its time collecting garbage.
  */
 function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
-  const serials: Buffer[] = [];
-  const times: Buffer[] = [];
-  const exts: (Buffer | undefined)[] = [];
+  const layouts: { serial: ReturnType<typeof serialLayout>; time: Buffer; ext?: Buffer; body: number }[] = [];
   const timeCache = new Map<number, Buffer>();
   let total = 0;
   for (const e of entries) {
-    const serial = derIntegerFromHex(e.serialHex);
+    const serial = serialLayout(e.serialHex);
     let time = timeCache.get(e.revokedAt.getTime());
     if (!time) timeCache.set(e.revokedAt.getTime(), (time = derTime(e.revokedAt)));
     // RFC 5280 5.3.1: the reason code "unspecified" SHOULD be absent.
     const ext = e.reason && e.reason !== 'unspecified' ? reasonExtension(e.reason) : undefined;
-    const body = serial.length + time.length + (ext?.length ?? 0);
-    total += derLength(body).length + 1 + body;
-    serials.push(serial);
-    times.push(time);
-    exts.push(ext);
+    const body = 1 + lengthOfLength(serial.length) + serial.length + time.length + (ext?.length ?? 0);
+    total += 1 + lengthOfLength(body) + body;
+    layouts.push({ serial, time, ext, body });
   }
   const out = Buffer.allocUnsafe(total);
   let p = 0;
-  for (let i = 0; i < serials.length; i++) {
-    const ext = exts[i];
-    const body = serials[i]!.length + times[i]!.length + (ext?.length ?? 0);
+  for (const { serial, time, ext, body } of layouts) {
     out[p++] = 0x30;
-    p += derLength(body).copy(out, p);
-    p += serials[i]!.copy(out, p);
-    p += times[i]!.copy(out, p);
+    p = writeLength(out, p, body);
+    out[p++] = 0x02;
+    p = writeLength(out, p, serial.length);
+    if (serial.pad) out[p++] = 0;
+    p += out.write(serial.hex, p, 'hex');
+    p += time.copy(out, p);
     if (ext) p += ext.copy(out, p);
   }
   return out;
+}
+
+function lengthOfLength(n: number): number {
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 4;
+}
+
+function writeLength(out: Buffer, p: number, n: number): number {
+  if (n < 0x80) {
+    out[p] = n;
+    return p + 1;
+  }
+  const bytes = lengthOfLength(n) - 1;
+  out[p++] = 0x80 | bytes;
+  for (let i = bytes - 1; i >= 0; i--) out[p++] = (n >> (8 * i)) & 0xff;
+  return p;
 }
 
 export function createCrl(input: CrlInput): Buffer {
