@@ -109,7 +109,7 @@ async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): 
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const entries: RevokedEntry[] = revocations.map((r) => ({ serialHex: r.serialHex, revokedAt: r.revokedAt, reason: r.reason as RevocationReason | undefined }));
+  const entries: RevokedEntry[] = revocations;
   const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [

@@ -27,7 +27,8 @@ export const REVOCATION_REASONS: readonly (RevocationReason | undefined)[] = [
 export interface RevokedEntry {
   serialHex: string;
   revokedAt: Date;
-  reason?: RevocationReason;
+  /** A RevocationReason name; other text (e.g. from a hand-edited index) is left out of the CRL. */
+  reason?: string;
 }
 
 export interface CrlInput {
@@ -51,14 +52,15 @@ function issuerInfo(certDer: Buffer): IssuerInfo {
 }
 
 const REASON_OID = derOid('2.5.29.21');
-const reasonExtensions = new Map<RevocationReason, Buffer>();
+const reasonExtensions: Partial<Record<string, Buffer>> = {};
 
-/** crlEntryExtensions with the reason code, built once per reason. */
-function reasonExtension(reason: RevocationReason): Buffer {
-  let ext = reasonExtensions.get(reason);
+/** crlEntryExtensions with the reason code, built once per reason; undefined for names RFC 5280 does not know. */
+function reasonExtension(reason: string): Buffer | undefined {
+  let ext = reasonExtensions[reason];
   if (!ext) {
-    ext = derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(REVOCATION_REASONS.indexOf(reason)))));
-    reasonExtensions.set(reason, ext);
+    const code = REVOCATION_REASONS.indexOf(reason as RevocationReason);
+    if (code < 0) return undefined;
+    ext = reasonExtensions[reason] = derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(code))));
   }
   return ext;
 }
@@ -79,7 +81,13 @@ function serialLayout(serialHex: string): { hex: string; pad: boolean; length: n
  * several small buffers per entry and spend its time collecting garbage.
  */
 function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
-  const layouts: { serial: ReturnType<typeof serialLayout>; time: Buffer; ext?: Buffer; body: number }[] = [];
+  // Parallel arrays rather than an object per entry: fewer allocations, less garbage collection.
+  const hexes: string[] = [];
+  const pads: boolean[] = [];
+  const serialLengths: number[] = [];
+  const times: Buffer[] = [];
+  const exts: (Buffer | undefined)[] = [];
+  const bodies: number[] = [];
   const timeCache = new Map<number, Buffer>();
   let total = 0;
   for (const e of entries) {
@@ -90,18 +98,24 @@ function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
     const ext = e.reason && e.reason !== 'unspecified' ? reasonExtension(e.reason) : undefined;
     const body = 1 + lengthOfLength(serial.length) + serial.length + time.length + (ext?.length ?? 0);
     total += 1 + lengthOfLength(body) + body;
-    layouts.push({ serial, time, ext, body });
+    hexes.push(serial.hex);
+    pads.push(serial.pad);
+    serialLengths.push(serial.length);
+    times.push(time);
+    exts.push(ext);
+    bodies.push(body);
   }
   const out = Buffer.allocUnsafe(total);
   let p = 0;
-  for (const { serial, time, ext, body } of layouts) {
+  for (let i = 0; i < hexes.length; i++) {
     out[p++] = 0x30;
-    p = writeLength(out, p, body);
+    p = writeLength(out, p, bodies[i]!);
     out[p++] = 0x02;
-    p = writeLength(out, p, serial.length);
-    if (serial.pad) out[p++] = 0;
-    p += out.write(serial.hex, p, 'hex');
-    p += time.copy(out, p);
+    p = writeLength(out, p, serialLengths[i]!);
+    if (pads[i]) out[p++] = 0;
+    p += out.write(hexes[i]!, p, 'hex');
+    p += times[i]!.copy(out, p);
+    const ext = exts[i];
     if (ext) p += ext.copy(out, p);
   }
   return out;
