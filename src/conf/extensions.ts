@@ -3,7 +3,8 @@
  * table below; the result is DER that matches what OpenSSL writes for the same line.
  */
 import { basename } from 'node:path';
-import { x509 } from '../pki/x509-runtime.js';
+import type { x509 } from '../pki/x509-runtime.js';
+import { rawExtension } from '../pki/raw-extension.js';
 import { confError, type ConfEntry, type OpensslConf } from './parse.js';
 import type { ExtensionContext, TranslateContext, Translator } from './extensions/types.js';
 import { basicConstraints } from './extensions/basic-constraints.js';
@@ -76,7 +77,7 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
     if (extension === undefined) {
       const { critical, rest } = splitCritical(entry.value);
       const result = translate(rest, contextFor(conf, entry, ctx, warnings));
-      extension = result ? new x509.Extension(result.oid, critical, new Uint8Array(result.value)) : null;
+      extension = result ? rawExtension(result.oid, critical, result.value) : null;
       // Batches issue many certificates from one conf: translate each line once.
       if (reusable) translated.set(entry, extension);
     }

@@ -8,6 +8,7 @@ import { publicKeySpkiDer } from './keys.js';
 import { derBitString, derExplicit, derIntegerFromHex, derOctetString, derSequence, derSmallInteger, derTime, derTlv } from './der.js';
 import { signatureSchemeFor } from './signature.js';
 import { certificateFields } from './cert-fields.js';
+import { rawExtension } from './raw-extension.js';
 import { PROFILE_OIDS } from './profiles.js';
 
 type Extension = InstanceType<typeof x509.Extension>;
@@ -58,7 +59,7 @@ export function subjectPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
 
 export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension {
   const id = keyIdentifierFor(publicKeySpkiDer(subjectKey));
-  return new x509.Extension('2.5.29.14', false, new Uint8Array(derOctetString(id)));
+  return rawExtension('2.5.29.14', false, derOctetString(id));
 }
 
 /** AKI keyIdentifier: the issuer's SKI when it has one, else the hash of its key (as OpenSSL does). */
@@ -67,7 +68,7 @@ export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyO
   const ski = issuer.certificate?.getExtension(x509.SubjectKeyIdentifierExtension);
   if (ski) keyId = ski.keyId;
   else keyId = keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey)).toString('hex');
-  return new x509.Extension('2.5.29.35', false, new Uint8Array(derSequence(derTlv(0x80, Buffer.from(keyId, 'hex')))));
+  return rawExtension('2.5.29.35', false, derSequence(derTlv(0x80, Buffer.from(keyId, 'hex'))));
 }
 
 /**
