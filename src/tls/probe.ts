@@ -4,20 +4,21 @@
  */
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { request } from 'node:https';
-import { isIP } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { x509 } from '../pki/x509-runtime.js';
 import { nameToText } from '../pki/name.js';
-import { readCertificateRequest, type CertificateRequestInfo } from './certificate-request.js';
+import { badInput } from '../errors.js';
+import { observeCertificateRequest, type CertificateRequestInfo } from './certificate-request.js';
 import { alertFromError } from './reasons.js';
 
 export interface ProbeInput {
   url: URL;
   /** Trusted roots for the server certificate; undefined = Node's built-in roots. */
   ca?: Buffer;
+  /** Our client certificate (PEM, leaf first, then any intermediates) and its key (PEM). */
   cert?: Buffer;
   key?: Buffer;
-  pfx?: Buffer;
-  passphrase?: string;
   /** The client certificate, for local checks (leaf DER). */
   clientCertDer?: Buffer;
   timeoutMs?: number;
@@ -32,6 +33,8 @@ export interface ProbeStep {
 export interface ProbeResult {
   ok: boolean;
   steps: ProbeStep[];
+  /** What the server's handshake said about client certificates. */
+  certificateRequest: { visibility: CertificateRequestInfo['visibility']; requested?: boolean; acceptedCas: string[]; note?: string };
   cause?: { code: string; message: string };
   status?: number;
   body?: string;
@@ -64,33 +67,95 @@ function clientFacts(der: Buffer | undefined): ClientCertFacts | undefined {
 interface HandshakeOutcome {
   socket?: TLSSocket;
   error?: NodeJS.ErrnoException;
+  /** The TCP connection itself failed: there is no TLS to diagnose. */
+  unreachable?: boolean;
   peer?: PeerCertificate;
   authorized?: boolean;
   authorizationError?: string;
+  /** What the server's handshake said about client certificates (read from the bytes received so far). */
+  observe: () => CertificateRequestInfo;
 }
 
-function handshake(input: ProbeInput, host: string, port: number): Promise<HandshakeOutcome> {
+/** Enough of the server's bytes for its handshake; the HTTP body after it is not kept. */
+const CAPTURE_LIMIT = 1 << 20;
+
+/** A pass-through stream over the TCP socket that keeps a copy of what the server sends. */
+function tappedStream(raw: Socket, received: Buffer[]): Duplex {
+  let kept = 0;
+  const stream = new Duplex({
+    read: () => void raw.resume(),
+    write: (chunk: Buffer, _encoding, done) => void raw.write(chunk, done),
+    final: (done) => {
+      raw.end();
+      done();
+    },
+    destroy: (error, done) => {
+      raw.destroy();
+      done(error);
+    },
+  });
+  raw.on('data', (chunk: Buffer) => {
+    if (kept < CAPTURE_LIMIT) {
+      received.push(chunk);
+      kept += chunk.length;
+    }
+    if (!stream.push(chunk)) raw.pause();
+  });
+  raw.on('end', () => stream.push(null));
+  raw.on('error', (error) => stream.destroy(error));
+  return stream;
+}
+
+function openTcp(host: string, port: number, timeoutMs: number): Promise<Socket | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
-    const socket = connect({
-      host,
-      port,
+    const raw = connectTcp({ host, port });
+    const timer = setTimeout(() => raw.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    raw.once('connect', () => {
+      clearTimeout(timer);
+      raw.removeAllListeners('error');
+      resolve(raw);
+    });
+    raw.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
+  });
+}
+
+async function handshake(input: ProbeInput, host: string, port: number): Promise<HandshakeOutcome> {
+  const timeoutMs = input.timeoutMs ?? 10_000;
+  const raw = await openTcp(host, port, timeoutMs);
+  if (raw instanceof Error) return { error: raw, unreachable: true, observe: () => ({ visibility: 'unavailable', acceptedCas: [], note: 'no connection' }) };
+  const received: Buffer[] = [];
+  const keylog: string[] = [];
+  const observe = () => observeCertificateRequest(Buffer.concat(received), keylog);
+  let socket: TLSSocket;
+  try {
+    socket = connect({
+      socket: tappedStream(raw, received),
       servername: isIP(host) ? undefined : host,
       ca: input.ca,
       cert: input.cert,
       key: input.key,
-      pfx: input.pfx,
-      passphrase: input.passphrase,
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
     });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), input.timeoutMs ?? 10_000);
+  } catch (error) {
+    raw.destroy();
+    // OpenSSL refused our own inputs before anything was sent (e.g. a CA file it cannot parse).
+    throw badInput(`The TLS client could not be set up (${(error as Error).message.split('\n')[0]}); check --ca, --cert and --key.`);
+  }
+  // Our own connection's secrets: they let us read the server's encrypted TLS 1.3 CertificateRequest.
+  socket.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1')));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
-      resolve({ socket, peer: socket.getPeerCertificate(true), authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined });
+      resolve({ socket, observe, peer: socket.getPeerCertificate(true), authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve({ error });
+      resolve({ error, observe });
     });
   });
 }
@@ -129,27 +194,36 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
   const facts = clientFacts(input.clientCertDer);
-  const fail = (code: string, message: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({ ok: false, steps, cause: { code, message }, ...extra });
 
-  const requestInfo: CertificateRequestInfo = await readCertificateRequest(host, port, input.timeoutMs ?? 5000);
   const outcome = await handshake(input, host, port);
-  if (outcome.error && !outcome.socket) {
-    const alert = alertFromError(outcome.error.code);
-    steps.push({ step: 'TLS handshake', ok: false, detail: `${outcome.error.code ?? ''} ${outcome.error.message.split('\n')[0]}`.trim() });
-    if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(outcome.error.code ?? '')) {
-      return fail('UNREACHABLE', `Nothing answered at ${host}:${port} (${outcome.error.code}); check the URL, the port and that the server runs.`);
+  const info = outcome.observe();
+  const certificateRequest = requestSummary(info);
+  const fail: Fail = (code, message, extra = {}) => ({ ok: false, steps, certificateRequest, cause: { code, message }, ...extra });
+  const clientSteps = () => {
+    steps.push(requestStep(info));
+    if (facts) steps.push(ourCertificateStep(facts, info));
+  };
+
+  if (!outcome.socket) {
+    const error = outcome.error!;
+    steps.push({ step: outcome.unreachable ? 'TCP connection' : 'TLS handshake', ok: false, detail: `${error.code ?? ''} ${error.message.split('\n')[0]}`.trim() });
+    if (outcome.unreachable || error.code === 'ETIMEDOUT') {
+      return fail('UNREACHABLE', `Nothing answered at ${host}:${port} (${error.code}); check the URL, the port and that the server runs.`);
     }
-    return diagnoseRefusal(alert, outcome.error, requestInfo, facts, input, fail);
+    clientSteps();
+    return diagnoseRefusal(alertFromError(error.code), error, info, facts, input, fail);
   }
-  const socket = outcome.socket!;
+  const socket = outcome.socket;
   // Server side: is its certificate trusted, and does it carry the host name?
   const identityError = outcome.peer ? checkServerIdentity(host, outcome.peer as never) : new Error('no certificate');
   // Node reports a host-name mismatch as an authorization error too; the chain itself may still be trusted.
   const chainTrusted = outcome.authorized === true || outcome.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID';
-  const serverOk = chainTrusted && !identityError;
-  steps.push({ step: 'server certificate', ok: serverOk, detail: `${chainText(outcome.peer)}${chainTrusted ? ', trusted' : `, NOT trusted (${outcome.authorizationError})`}${identityError ? `; ${identityError.message}` : `; valid for ${host}`}` });
-  steps.push(requestStep(requestInfo));
-  if (facts) steps.push(ourCertificateStep(facts, requestInfo));
+  steps.push({
+    step: 'server certificate',
+    ok: chainTrusted && !identityError,
+    detail: `${chainText(outcome.peer)}${chainTrusted ? ', trusted' : `, NOT trusted (${outcome.authorizationError})`}${identityError ? `; ${identityError.message}` : `; valid for ${host}`}`,
+  });
+  clientSteps();
   if (!chainTrusted) {
     socket.destroy();
     return fail('SERVER_NOT_TRUSTED', `The server's certificate is not trusted (${outcome.authorizationError}); pass the CA that signed it with --ca.`);
@@ -160,16 +234,25 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   }
   const response = await httpGet(socket, url, input.timeoutMs ?? 10_000);
   if (response.error) {
+    // TLS 1.3: the server checks our certificate after the handshake, so its alert arrives here.
     steps.push({ step: 'HTTP request', ok: false, detail: `${response.error.code ?? ''} ${response.error.message.split('\n')[0]}`.trim() });
-    return diagnoseRefusal(alertFromError(response.error.code), response.error, requestInfo, facts, input, fail);
+    return diagnoseRefusal(alertFromError(response.error.code), response.error, info, facts, input, fail);
   }
-  steps.push({ step: 'HTTP request', ok: response.status! < 400, detail: `GET ${url.pathname} → ${response.status}` });
-  if (response.status === 403 || response.status === 400 || response.status === 495 || response.status === 496) {
-    const reason = reasonFromBody(response.body);
-    const refusal = diagnoseRefusal(undefined, undefined, requestInfo, facts, input, fail, reason);
-    return { ...refusal, status: response.status, body: response.body };
+  const status = response.status!;
+  steps.push({ step: 'HTTP request', ok: status < 400, detail: `GET ${url.pathname}${url.search} → ${status}` });
+  const answered = { status, body: response.body };
+  if (status === 403 || status === 400 || status === 495 || status === 496) {
+    return { ...diagnoseRefusal(undefined, undefined, info, facts, input, fail, reasonFromBody(response.body)), ...answered };
   }
-  return { ok: response.status! < 400, steps, status: response.status, body: response.body, ...(response.status! >= 400 ? { cause: { code: 'HTTP_ERROR', message: `The mTLS handshake worked, but the server answered ${response.status}.` } } : {}) };
+  if (status >= 400) return fail('HTTP_ERROR', `The mTLS handshake worked, but the server answered ${status}.`, answered);
+  if (info.requested === false) {
+    return fail('MTLS_NOT_REQUIRED', `The request succeeded, but the server never asked for a client certificate, so this is not mutual TLS; turn on client certificate verification on the server.`, answered);
+  }
+  return { ok: true, steps, certificateRequest, ...answered };
+}
+
+function requestSummary(info: CertificateRequestInfo): ProbeResult['certificateRequest'] {
+  return { visibility: info.visibility, requested: info.requested, acceptedCas: info.acceptedCas.map((c) => c.name), ...(info.note ? { note: info.note } : {}) };
 }
 
 function reasonFromBody(body: string | undefined): { code?: string; text?: string } {
@@ -185,10 +268,11 @@ function reasonFromBody(body: string | undefined): { code?: string; text?: strin
 }
 
 function requestStep(info: CertificateRequestInfo): ProbeStep {
-  if (info.visibility === 'unavailable') return { step: 'client certificate request', ok: null, detail: `could not be observed (${info.note}); TLS 1.3 hides it` };
-  if (!info.requested) return { step: 'client certificate request', ok: false, detail: 'the server does not ask for a client certificate (no mTLS)' };
+  if (info.visibility === 'unavailable') return { step: 'client certificate request', ok: null, detail: `could not be observed: ${info.note}` };
+  const over = info.visibility === 'tls1.3' ? 'TLS 1.3' : 'TLS 1.2';
+  if (!info.requested) return { step: 'client certificate request', ok: false, detail: `the server does not ask for a client certificate (${over}; no mTLS)` };
   const names = info.acceptedCas.map((c) => `'${c.name}'`).join(', ');
-  return { step: 'client certificate request', ok: true, detail: `requested; accepted CAs: ${names || '(any: the server sent no names)'}` };
+  return { step: 'client certificate request', ok: true, detail: `requested (${over}); accepted CAs: ${names || '(any: the server sent no names)'}` };
 }
 
 function ourCertificateStep(facts: ClientCertFacts, info: CertificateRequestInfo): ProbeStep {
@@ -213,7 +297,7 @@ function diagnoseRefusal(
   fail: Fail,
   reason: { code?: string; text?: string } = {},
 ): ProbeResult {
-  const sentClient = input.cert !== undefined || input.pfx !== undefined;
+  const sentClient = input.cert !== undefined;
   if (!sentClient && (alert === 'certificate_required' || alert === 'handshake_failure' || reason.code === 'NO_CLIENT_CERT' || info.requested)) {
     return fail('NO_CLIENT_CERT', 'No client certificate was sent, but the server requires one; pass --cert and --key (or --pfx).');
   }

@@ -18,9 +18,10 @@ export function registerProbe(program: Command): void {
     summary: 'connect to an mTLS endpoint and say, step by step, whether and why it works',
     description:
       'Reports the server certificate chain and host-name check, whether the server asks for a client certificate and which CAs\n' +
-      'it accepts (visible over TLS 1.2), whether our client certificate fits, and the HTTP result. On failure it names the most\n' +
-      'likely cause in one sentence: no client certificate sent, a CA the server does not trust, expired, revoked, wrong purpose,\n' +
-      'server certificate not trusted or not valid for the host.',
+      'it accepts (read from the handshake itself, TLS 1.2 or 1.3), whether our client certificate fits, and the HTTP result.\n' +
+      'On failure it names the most likely cause in one sentence: no client certificate sent, a CA the server does not trust,\n' +
+      'expired, revoked, wrong purpose, server certificate not trusted or not valid for the host, or a server that does not ask\n' +
+      'for client certificates at all (then even a successful request is not mutual TLS).',
     examples: [
       ['mtlskit probe https://localhost:8443/ --cert pki/client.crt --key pki/client.key', 'test the integration before calling the partner'],
       ['mtlskit probe https://api.partner.example/ --pfx pki/client.pfx --passin env:PFX_PASS --ca partner-root.crt', 'with the bundle Postman uses'],
@@ -28,7 +29,7 @@ export function registerProbe(program: Command): void {
     exitCodes: [
       [1, 'the mTLS request did not succeed (the cause is printed)'],
       [2, 'bad URL or unreadable files'],
-      [4, 'the key or PFX password is missing or wrong'],
+      [4, 'the key or PFX password is missing or wrong, or the key does not belong to the certificate'],
     ],
   });
   cmd
@@ -49,27 +50,20 @@ export function registerProbe(program: Command): void {
         if (url.protocol !== 'https:') throw usageError(`probe speaks HTTPS only; use https:// instead of ${url.protocol}//.`);
         if (opts.pfx && (opts.cert || opts.key)) throw usageError('Give either --pfx or --cert with --key, not both.');
         if (!!opts.cert !== !!opts.key) throw usageError('--cert and --key go together; give both (or --pfx).');
-        const [{ runProbe }, { existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readDerObjects }, { readInputFile: read }] = await Promise.all([
-          import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../ca/load-ca.js'), import('../../pki/keys.js'), import('../../pki/pem.js'), import('../../store/input-file.js'),
+        const [{ runProbe }, { existsSync }, { join }, { readInputFile: read }, { loadClientCredentials }] = await Promise.all([
+          import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../store/input-file.js'), import('../../tls/client-credentials.js'),
         ]);
         const defaultCa = join(opts.dir, 'ca.crt');
         const ca = opts.ca ? read(opts.ca, '--ca') : existsSync(defaultCa) ? read(defaultCa, 'CA certificate') : undefined;
-        let cert: Buffer | undefined;
-        let key: Buffer | undefined;
-        let pfx: Buffer | undefined;
-        let passphrase: string | undefined;
-        let clientCertDer: Buffer | undefined;
-        if (opts.cert && opts.key) {
-          cert = read(opts.cert, '--cert');
-          clientCertDer = readDerObjects(cert, ['CERTIFICATE'], opts.cert, 'certificate')[0];
-          key = Buffer.from(privateKeyToPem(await readKeyFile(opts.key, opts.key, passwordFrom(opts.passin))));
-        } else if (opts.pfx) {
-          const { decodePfx } = await import('../../pki/pkcs12.js');
-          pfx = read(opts.pfx, '--pfx');
-          passphrase = await passwordFrom(opts.passin)(opts.pfx);
-          clientCertDer = (await decodePfx(pfx, passphrase, opts.pfx)).certificateDer;
-        }
-        const result = await runProbe({ url, ca, cert, key, pfx, passphrase, clientCertDer, timeoutMs: Number(opts.timeout) || 10_000 });
+        const password = passwordFrom(opts.passin);
+        const credentials = opts.pfx
+          ? await loadClientCredentials({ pfx: opts.pfx }, password)
+          : opts.cert && opts.key
+            ? await loadClientCredentials({ cert: opts.cert, key: opts.key }, password)
+            : undefined;
+        const timeoutMs = Number(opts.timeout);
+        if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw usageError(`--timeout must be a whole number of milliseconds, not '${opts.timeout}'.`);
+        const result = await runProbe({ url, ca, ...credentials, timeoutMs });
         const mark = (ok: boolean | null) => (ok === null ? out.yellow('?') : ok ? out.green('✔') : out.red('✘'));
         const lines = [
           ...result.steps.map((s) => `${mark(s.ok)} ${s.step.padEnd(27)} ${s.detail}`),
