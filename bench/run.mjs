@@ -12,7 +12,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './lib/measure.mjs';
+import { BIN, ROOT } from './lib/measure.mjs';
+import { spawnSync } from 'node:child_process';
 import { machineLine, machineInfo, markdownTable, naRow, fmtTime, ratioText } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 
@@ -40,6 +41,9 @@ const plan = {
 };
 const titles = { startup: 'start-up', walkthrough: 'seed walkthrough (RSA-2048)', batch: 'batch issuance', crl: '100,000-entry CRL' };
 
+// Which build is measured: the commit, and whether src/ had uncommitted changes when the bench ran.
+const git = (...a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+const build = { bin: BIN, commit: git('rev-parse', '--short', 'HEAD') || 'unknown', uncommittedSrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length };
 const machine = machineInfo({ 'bench/out': WORK, ...(SHM ? { '/dev/shm': SHM } : {}) });
 console.error(`mtlskit bench${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; ${machine.openssl}`);
 
@@ -69,6 +73,8 @@ const md = [
   '',
   machineLine(machine),
   '',
+  `Measured: ${build.bin.startsWith(ROOT) ? `this checkout at ${build.commit}${build.uncommittedSrcFiles ? ` with ${build.uncommittedSrcFiles} uncommitted file(s) in src/` : ''}` : `MTLSKIT_BENCH_BIN=${build.bin}`}.`,
+  '',
   markdownTable(rows),
   '',
   'Medians of interleaved runs (every side of a row runs in turn, in rotating order). Ratio = mtlskit ÷ baseline, except batch rows: openssl time ÷ mtlskit time.',
@@ -76,7 +82,7 @@ const md = [
 ].join('\n');
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'latest.md'), md + '\n');
-writeFileSync(join(OUT, 'latest.json'), JSON.stringify({ date, quick, machine, plan: Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, { reps: v.reps, ...(v.loopN ? { loopN: v.loopN } : {}) }])), rows }, null, 2) + '\n');
+writeFileSync(join(OUT, 'latest.json'), JSON.stringify({ date, quick, build, machine, plan: Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, { reps: v.reps, ...(v.loopN ? { loopN: v.loopN } : {}) }])), rows }, null, 2) + '\n');
 rmSync(WORK, { recursive: true, force: true });
 if (SHM) rmSync(SHM, { recursive: true, force: true });
 console.log(md);
