@@ -4,7 +4,7 @@
  * Node's OpenSSL 3 lacks and is read through node-forge (loaded only when a bundle uses it).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { children, content, decodeOid, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeInteger, decodeOid, readTlv, slice, type Tlv } from './der.js';
 import { derNull, derOctetString, derOid, derSequence, derSmallInteger } from './der.js';
 
 export const OID = {
@@ -110,12 +110,37 @@ export function encryptLegacy3Des(plaintext: Buffer, password: string, iteration
 export class WrongPasswordError extends Error {}
 export class UnsupportedAlgorithmError extends Error {}
 
+/** Refuse absurd counts from a file rather than spin for minutes on them (Java writes 10,000). */
+const MAX_ITERATIONS = 1_000_000;
+
+/** An iteration count or key length INTEGER, checked to be sane. */
+export function iterationCount(bytes: Uint8Array): number {
+  const n = decodeInteger(bytes);
+  if (n < 1n || n > BigInt(MAX_ITERATIONS)) throw new UnsupportedAlgorithmError(`an iteration count of ${n}`);
+  return Number(n);
+}
+
 function intValue(buf: Buffer, t: Tlv): number {
-  return Number(BigInt('0x' + (content(buf, t).toString('hex') || '0')));
+  return iterationCount(content(buf, t));
+}
+
+/**
+ * The password in both encodings a bundle may need: UTF-8 for PBES2 (as OpenSSL 3 does) and the
+ * PKCS#12 BMPString for the legacy PBEs and the MAC. `bmp` is normally the password with a trailing
+ * NUL; for an empty password some writers (Windows, OpenSSL given a NULL password) use no bytes at all,
+ * and decodePfx switches to that form when the MAC says so.
+ */
+export interface Pkcs12Password {
+  text: string;
+  bmp: Buffer;
+}
+
+export function pkcs12Password(text: string): Pkcs12Password {
+  return { text, bmp: bmpPassword(text) };
 }
 
 /** Decrypts with the AlgorithmIdentifier found in a bundle; returns the plaintext and a readable name. */
-export async function decryptWith(algDer: Buffer, ciphertext: Buffer, password: string): Promise<{ plaintext: Buffer; name: string }> {
+export async function decryptWith(algDer: Buffer, ciphertext: Buffer, password: Pkcs12Password): Promise<{ plaintext: Buffer; name: string }> {
   const alg = readTlv(algDer, 0);
   const [oidTlv, params] = children(algDer, alg);
   const oid = decodeOid(content(algDer, oidTlv!));
@@ -131,11 +156,18 @@ export async function decryptWith(algDer: Buffer, ciphertext: Buffer, password: 
   const [saltTlv, iterTlv] = children(algDer, params!);
   const salt = Buffer.from(content(algDer, saltTlv!));
   const iterations = intValue(algDer, iterTlv!);
-  const pw = bmpPassword(password);
-  const key = pkcs12Kdf('sha1', pw, salt, iterations, 1, spec.keyLength);
-  const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, 8);
-  const plaintext = spec.cipher === 'rc2' ? await rc2Decrypt(key, iv, ciphertext) : nodeDecrypt(spec.cipher, key, iv, ciphertext);
-  return { plaintext, name: spec.name };
+  const decrypt = async (pw: Buffer) => {
+    const key = pkcs12Kdf('sha1', pw, salt, iterations, 1, spec.keyLength);
+    const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, 8);
+    return spec.cipher === 'rc2' ? rc2Decrypt(key, iv, ciphertext) : nodeDecrypt(spec.cipher, key, iv, ciphertext);
+  };
+  try {
+    return { plaintext: await decrypt(password.bmp), name: spec.name };
+  } catch (err) {
+    // Without a MAC to tell, an empty password may still be the zero-length (NULL) form.
+    if (!(err instanceof WrongPasswordError) || password.text !== '' || password.bmp.length === 0) throw err;
+    return { plaintext: await decrypt(Buffer.alloc(0)), name: spec.name };
+  }
 }
 
 function nodeDecrypt(cipher: string, key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer {
@@ -157,7 +189,7 @@ async function rc2Decrypt(key: Buffer, iv: Buffer, ciphertext: Buffer): Promise<
   return Buffer.from(decipher.output.getBytes(), 'binary');
 }
 
-function decryptPbes2(buf: Buffer, params: Tlv, ciphertext: Buffer, password: string): { plaintext: Buffer; name: string } {
+function decryptPbes2(buf: Buffer, params: Tlv, ciphertext: Buffer, password: Pkcs12Password): { plaintext: Buffer; name: string } {
   const [kdf, scheme] = children(buf, params);
   const [kdfOid, kdfParams] = children(buf, kdf!);
   if (decodeOid(content(buf, kdfOid!)) !== OID.pbkdf2) throw new UnsupportedAlgorithmError('PBES2 key derivation other than PBKDF2');
@@ -177,17 +209,17 @@ function decryptPbes2(buf: Buffer, params: Tlv, ciphertext: Buffer, password: st
   const [encOid, ivTlv] = children(buf, scheme!);
   const enc = AES[decodeOid(content(buf, encOid!))];
   if (!enc) throw new UnsupportedAlgorithmError(`PBES2 cipher ${decodeOid(content(buf, encOid!))}`);
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, keyLength ?? enc.keyLength, prf);
+  const key = pbkdf2Sync(Buffer.from(password.text, 'utf8'), salt, iterations, keyLength ?? enc.keyLength, prf);
   const plaintext = nodeDecrypt(enc.cipher, key, Buffer.from(content(buf, ivTlv!)), ciphertext);
-  return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase().replace('SHA', 'SHA')})` };
+  return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase()})` };
 }
 
-export function macKey(hash: string, password: string, salt: Buffer, iterations: number): Buffer {
-  return pkcs12Kdf(hash, bmpPassword(password), salt, iterations, 3, createHash(hash).digest().length);
+/** The MAC key: the PKCS#12 KDF (ID 3) over the BMPString password, as OpenSSL 3 still does for HMAC-SHA256. */
+export function macKey(hash: string, bmp: Buffer, salt: Buffer, iterations: number): Buffer {
+  return pkcs12Kdf(hash, bmp, salt, iterations, 3, createHash(hash).digest().length);
 }
 
 export function hmac(hash: string, key: Buffer, data: Buffer): Buffer {
   return createHmac(hash, key).update(data).digest();
 }
 
-export { slice };

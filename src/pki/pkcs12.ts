@@ -9,11 +9,19 @@ import {
   children, content, decodeOid, derBmpString, derExplicit, derImplicit, derNull, derOctetString, derOid, derSequence, derSet,
   derSmallInteger, readTlv, slice, DerError, type Tlv,
 } from './der.js';
-import { DIGESTS, OID, UnsupportedAlgorithmError, WrongPasswordError, decryptWith, encryptLegacy3Des, encryptPbes2, hmac, macKey, type Encryption } from './pkcs12-crypto.js';
+import {
+  DIGESTS, OID, UnsupportedAlgorithmError, WrongPasswordError, bmpPassword, decryptWith, iterationCount, encryptLegacy3Des, encryptPbes2, hmac, macKey, pkcs12Password,
+  type Encryption, type Pkcs12Password,
+} from './pkcs12-crypto.js';
+import { berToDer } from './pkcs12-ber.js';
 import { keyMatchesPublicKey } from './keys.js';
 
-/** PBKDF2 and MAC iterations: OpenSSL 3's default for `pkcs12 -export`. */
+/**
+ * PBKDF2, PKCS#12-KDF and MAC iterations: 2048 is PKCS12_DEFAULT_ITER, what OpenSSL 3's
+ * `openssl pkcs12 -export` uses for both the encryption and the MAC.
+ */
 export const PFX_ITERATIONS = 2048;
+
 
 const P = {
   data: '1.2.840.113549.1.7.1',
@@ -66,7 +74,7 @@ export async function encodePfx(input: PfxInput): Promise<Buffer> {
   const authSafe = derSequence(encryptedContentInfo(encrypt(certs)), dataContentInfo(derSequence(keyBag)));
   const digest = input.legacy ? { oid: OID.sha1, hash: 'sha1' } : { oid: OID.sha256, hash: 'sha256' };
   const salt = randomBytes(8);
-  const mac = hmac(digest.hash, macKey(digest.hash, input.password, salt, iterations), authSafe);
+  const mac = hmac(digest.hash, macKey(digest.hash, bmpPassword(input.password), salt, iterations), authSafe);
   const macData = derSequence(derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)), derOctetString(salt), derSmallInteger(iterations));
   return derSequence(derSmallInteger(3), dataContentInfo(authSafe), macData);
 }
@@ -103,37 +111,59 @@ function wrongPassword(describe: string): MtlsError {
   return new MtlsError('BAD_PASSWORD', `The password for ${describe} is wrong; check it and try again.`);
 }
 
-async function decodeOrThrow(data: Buffer, password: string, describe: string): Promise<PfxContents> {
+interface DecodeState {
+  password: Pkcs12Password;
+  /** True once the MAC matched: from then on, a decryption failure means a damaged file, not a wrong password. */
+  macVerified: boolean;
+  bags: Bag[];
+  keyEncryption: string;
+  certEncryption: string;
+}
+
+async function decodeOrThrow(input: Buffer, password: string, describe: string): Promise<PfxContents> {
+  const data = berToDer(input);
   const top = readTlv(data, 0);
   if (top.tag !== 0x30) throw new DerError('not a SEQUENCE');
   const [version, authSafeInfo, macData] = children(data, top);
   if (!version || version.tag !== 0x02 || !authSafeInfo) throw new DerError('not a PFX');
   const [ctOid, ctContent] = children(data, authSafeInfo);
   if (decodeOid(content(data, ctOid!)) !== P.data) throw new UnsupportedAlgorithmError('public-key integrity mode');
-  const authSafeOctets = readTlv(data, ctContent!.start);
-  const authSafe = Buffer.from(content(data, authSafeOctets));
+  // The MAC covers the AuthenticatedSafe exactly as written, so it is checked before re-encoding.
+  const authSafeOctets = Buffer.from(content(data, octetString(data, ctContent!)));
+  const state: DecodeState = { password: pkcs12Password(password), macVerified: false, bags: [], keyEncryption: 'none', certEncryption: 'none' };
   let macAlgorithm = 'none';
-  if (macData) macAlgorithm = checkMac(data, macData, authSafe, password, describe);
-  const bags: Bag[] = [];
-  let keyEncryption = 'none';
-  let certEncryption = 'none';
-  for (const info of children(authSafe, readTlv(authSafe, 0))) {
-    const [oidTlv, wrapped] = children(authSafe, info);
-    const oid = decodeOid(content(authSafe, oidTlv!));
-    if (oid === P.data) {
-      const octets = readTlv(authSafe, wrapped!.start);
-      keyEncryption = await readSafeContents(Buffer.from(content(authSafe, octets)), password, bags, keyEncryption);
-    } else if (oid === P.encryptedData) {
-      const encData = readTlv(authSafe, wrapped!.start);
-      const [, eci] = children(authSafe, encData);
-      const [, alg, encrypted] = children(authSafe, eci!);
-      const ciphertext = encrypted!.tag === 0x80 ? Buffer.from(content(authSafe, encrypted!)) : concatConstructed(authSafe, encrypted!);
-      const { plaintext, name } = await decryptWith(Buffer.from(slice(authSafe, alg!)), ciphertext, password);
-      certEncryption = name;
-      keyEncryption = await readSafeContents(plaintext, password, bags, keyEncryption);
-    } else throw new UnsupportedAlgorithmError(`content type ${oid}`);
+  if (macData) {
+    macAlgorithm = checkMac(data, macData, authSafeOctets, state, describe);
+    state.macVerified = true;
   }
-  return assemble(bags, describe, { macAlgorithm, keyEncryption, certEncryption });
+  const authSafe = berToDer(authSafeOctets);
+  for (const info of children(authSafe, readTlv(authSafe, 0))) await readContentInfo(authSafe, info, state);
+  return assemble(state.bags, describe, { macAlgorithm, keyEncryption: state.keyEncryption, certEncryption: state.certEncryption });
+}
+
+/** One ContentInfo of the AuthenticatedSafe: plain `data` or password-`encryptedData` SafeContents. */
+async function readContentInfo(authSafe: Buffer, info: Tlv, state: DecodeState): Promise<void> {
+  const [oidTlv, wrapped] = children(authSafe, info);
+  const oid = decodeOid(content(authSafe, oidTlv!));
+  if (oid === P.data) {
+    await readSafeContents(Buffer.from(content(authSafe, octetString(authSafe, wrapped!))), state, 'none');
+  } else if (oid === P.encryptedData) {
+    const encData = readTlv(authSafe, wrapped!.start, wrapped!.end);
+    const [, eci] = children(authSafe, encData);
+    const [, alg, encrypted] = children(authSafe, eci!);
+    if (!encrypted) return; // an EncryptedData with no content holds no bags
+    const ciphertext = encrypted.tag === 0x80 ? Buffer.from(content(authSafe, encrypted)) : concatConstructed(authSafe, encrypted);
+    const { plaintext, name } = await decryptWith(Buffer.from(slice(authSafe, alg!)), ciphertext, state.password);
+    state.certEncryption = name;
+    await readSafeContents(plaintext, state, name, true);
+  } else throw new UnsupportedAlgorithmError(`content type ${oid}`);
+}
+
+/** The OCTET STRING inside an [0] EXPLICIT wrapper (already normalised from BER, so primitive). */
+function octetString(buf: Buffer, wrapper: Tlv): Tlv {
+  const inner = readTlv(buf, wrapper.start, wrapper.end);
+  if (inner.tag !== 0x04) throw new DerError('expected an OCTET STRING');
+  return inner;
 }
 
 /** BER bundles from some tools split the encrypted content into constructed OCTET STRING chunks. */
@@ -141,41 +171,65 @@ function concatConstructed(buf: Buffer, t: Tlv): Buffer {
   return Buffer.concat(children(buf, t).map((c) => Buffer.from(content(buf, c))));
 }
 
-function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, password: string, describe: string): string {
+function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, state: DecodeState, describe: string): string {
   const [digestInfo, saltTlv, iterTlv] = children(buf, macData);
   const [algId, digestTlv] = children(buf, digestInfo!);
   const digestOid = decodeOid(content(buf, children(buf, algId!)[0]!));
   const digest = DIGESTS[digestOid];
   if (!digest) throw new UnsupportedAlgorithmError(`MAC digest ${digestOid}`);
   const salt = Buffer.from(content(buf, saltTlv!));
-  const iterations = iterTlv ? Number(BigInt('0x' + content(buf, iterTlv).toString('hex'))) : 1;
+  const iterations = iterTlv ? iterationCount(content(buf, iterTlv)) : 1;
   const expected = Buffer.from(content(buf, digestTlv!));
-  const actual = hmac(digest.hash, macKey(digest.hash, password, salt, iterations), authSafe);
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw wrongPassword(describe);
-  return `HMAC-${digest.name}`;
+  const matches = (bmp: Buffer) => {
+    const actual = hmac(digest.hash, macKey(digest.hash, bmp, salt, iterations), authSafe);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  };
+  if (matches(state.password.bmp)) return `HMAC-${digest.name}`;
+  // An empty password may have been written as no bytes at all (a NULL password, as Windows and
+  // OpenSSL's PKCS12_create(NULL) do); `openssl pkcs12` tries that form too.
+  if (state.password.text === '' && matches(Buffer.alloc(0))) {
+    state.password = { text: '', bmp: Buffer.alloc(0) };
+    return `HMAC-${digest.name}`;
+  }
+  throw wrongPassword(describe);
 }
 
-async function readSafeContents(der: Buffer, password: string, bags: Bag[], keyEncryption: string): Promise<string> {
-  for (const bag of children(der, readTlv(der, 0))) {
+/**
+ * Collects the key and certificate bags of one SafeContents. `safeEncryption` names how the safe
+ * itself was protected (a plain keyBag inside an encrypted safe is as protected as the safe).
+ */
+async function readSafeContents(raw: Buffer, state: DecodeState, safeEncryption: string, decrypted = false): Promise<void> {
+  let der: Buffer;
+  let bags: Tlv[];
+  try {
+    der = berToDer(raw);
+    bags = children(der, readTlv(der, 0));
+  } catch (err) {
+    // Padding that happened to check out under a wrong password leaves garbage; without a MAC that
+    // is the likeliest reason.
+    if (decrypted && !state.macVerified) throw new WrongPasswordError();
+    throw err;
+  }
+  for (const bag of bags) {
     const [oidTlv, valueWrap, attrs] = children(der, bag);
     const oid = decodeOid(content(der, oidTlv!));
-    const value = readTlv(der, valueWrap!.start);
+    const value = readTlv(der, valueWrap!.start, valueWrap!.end);
     const meta = readAttributes(der, attrs);
     if (oid === P.certBag) {
       const [certType, certWrap] = children(der, value);
-      if (decodeOid(content(der, certType!)) !== P.x509Certificate) continue;
-      const octets = readTlv(der, certWrap!.start);
-      bags.push({ kind: 'cert', der: Buffer.from(content(der, octets)), ...meta });
+      if (decodeOid(content(der, certType!)) !== P.x509Certificate) continue; // SDSI certificates: nothing to use
+      state.bags.push({ kind: 'cert', der: Buffer.from(content(der, octetString(der, certWrap!))), ...meta });
     } else if (oid === P.keyBag) {
-      bags.push({ kind: 'key', der: Buffer.from(slice(der, value)), ...meta });
+      state.bags.push({ kind: 'key', der: Buffer.from(slice(der, value)), ...meta });
+      state.keyEncryption = safeEncryption;
     } else if (oid === P.shroudedKeyBag) {
       const [alg, encrypted] = children(der, value);
-      const { plaintext, name } = await decryptWith(Buffer.from(slice(der, alg!)), Buffer.from(content(der, encrypted!)), password);
-      bags.push({ kind: 'key', der: plaintext, ...meta });
-      keyEncryption = name;
+      const { plaintext, name } = await decryptWith(Buffer.from(slice(der, alg!)), Buffer.from(content(der, encrypted!)), state.password);
+      state.bags.push({ kind: 'key', der: plaintext, ...meta });
+      state.keyEncryption = name;
     }
+    // CRL, secret and nested safe bags carry nothing a TLS client needs.
   }
-  return keyEncryption;
 }
 
 function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: string; friendlyName?: string } {
@@ -184,10 +238,10 @@ function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: str
   for (const attr of children(der, attrs)) {
     const [oidTlv, values] = children(der, attr);
     const oid = decodeOid(content(der, oidTlv!));
-    const first = children(der, values!)[0];
+    const first = values ? children(der, values)[0] : undefined;
     if (!first) continue;
     if (oid === P.localKeyId) out.localKeyId = content(der, first).toString('hex');
-    if (oid === P.friendlyName) out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
+    if (oid === P.friendlyName && first.tag === 0x1e) out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
   }
   return out;
 }
