@@ -4,7 +4,7 @@
  * Node's OpenSSL 3 lacks and is read through node-forge (loaded only when a bundle uses it).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { children, content, decodeInteger, decodeOid, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeInteger, decodeOid, readTlv, type Tlv } from './der.js';
 import { derNull, derOctetString, derOid, derSequence, derSmallInteger } from './der.js';
 
 export const OID = {
