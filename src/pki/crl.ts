@@ -2,15 +2,16 @@
  * Certificate revocation lists (RFC 5280 section 5): created with hand-written DER so that 100,000
  * entries take well under a second, parsed with the same reader, signatures checked with node:crypto.
  */
-import type { KeyObject } from 'node:crypto';
-import { createHash } from 'node:crypto';
-import { badInput } from '../errors.js';
+import { createHash, type KeyObject } from 'node:crypto';
+import { MtlsError, badInput } from '../errors.js';
 import {
-  children, content, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derOctetString, derOid, derSequence,
-  derSmallInteger, derTime, derTlv, integerHex, readTlv, slice, DerError, type Tlv,
+  algorithmIdentifierFor, children, content, decodeInteger, decodeOid, decodeTime, derBitString, derEnumerated,
+  derExplicit, derLengthSize, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTimeSize, derTlv, writeDerTime,
+  readTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
-import { signatureSchemeFor, verifySignature } from './signature.js';
+import { publicKeySpkiDer } from './keys.js';
+import { verifySignature } from './signature.js';
 import { subjectPublicKeyBits } from './certificate.js';
 import { certificateFields } from './cert-fields.js';
 
@@ -18,17 +19,34 @@ export type RevocationReason =
   | 'unspecified' | 'keyCompromise' | 'cACompromise' | 'affiliationChanged' | 'superseded'
   | 'cessationOfOperation' | 'certificateHold' | 'removeFromCRL' | 'privilegeWithdrawn' | 'aACompromise';
 
-/** Index = the CRLReason code of RFC 5280 5.3.1; code 7 is not used. */
+/** Index = the CRLReason code of RFC 5280 5.3.1. Code 7 is not assigned, so index 7 is undefined. */
 export const REVOCATION_REASONS: readonly (RevocationReason | undefined)[] = [
   'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
   'cessationOfOperation', 'certificateHold', undefined, 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
 ];
 
+/** Reason words `openssl ca` writes into index.txt that are not RFC 5280 names, and what they mean in a CRL. */
+const OPENSSL_REASON_ALIASES: Record<string, RevocationReason> = {
+  keytime: 'keyCompromise', // -crl_compromise TIME
+  cakeytime: 'cACompromise', // -crl_CA_compromise TIME
+  holdinstruction: 'certificateHold', // -crl_hold OID
+};
+
+/**
+ * The RFC 5280 reason for index.txt reason text, case-insensitively (OpenSSL writes "CACompromise");
+ * only the first comma-separated word counts ("keyTime,20250101000000Z"). Undefined when unknown.
+ */
+export function revocationReasonFromText(text: string): RevocationReason | undefined {
+  const word = text.split(',')[0]!.trim().toLowerCase();
+  return REVOCATION_REASONS.find((r) => r !== undefined && r.toLowerCase() === word) ?? OPENSSL_REASON_ALIASES[word];
+}
+
 export interface RevokedEntry {
+  /** Hex digits of the serial, either case, odd length allowed; leading zero octets are dropped. */
   serialHex: string;
   revokedAt: Date;
-  /** A RevocationReason name; other text (e.g. from a hand-edited index) is left out of the CRL. */
-  reason?: string;
+  /** A RevocationReason, or index.txt reason text; text revocationReasonFromText does not know is left out of the CRL. */
+  reason?: RevocationReason | string;
 }
 
 export interface CrlInput {
@@ -45,122 +63,134 @@ interface IssuerInfo {
   keyId: Buffer;
 }
 
-/** The issuer's subject Name (byte for byte) and key identifier (its SKI, else the SHA-1 of its key). */
-function issuerInfo(certDer: Buffer): IssuerInfo {
-  const fields = certificateFields(certDer);
+/**
+ * The issuer's subject Name (byte for byte, so it matches the issuer field of the certificates it
+ * signed) and key identifier (its SKI, else the SHA-1 of its key bits, as certificate.ts does).
+ */
+function issuerInfo(certDer: Buffer, key: KeyObject): IssuerInfo {
+  let fields: ReturnType<typeof certificateFields>;
+  try {
+    fields = certificateFields(certDer);
+  } catch (err) {
+    throw badInput(`The CRL issuer certificate is not readable DER (${(err as Error).message}); check the CA certificate file.`);
+  }
+  if (!publicKeySpkiDer(key).equals(fields.spkiDer)) {
+    throw new MtlsError('KEY_MISMATCH', 'The CRL signing key does not belong to the issuer certificate; give the CA certificate and its own key.');
+  }
   return { nameDer: fields.subjectDer, keyId: fields.subjectKeyId ?? createHash('sha1').update(subjectPublicKeyBits(fields.spkiDer)).digest() };
 }
 
 const REASON_OID = derOid('2.5.29.21');
-const reasonExtensions: Partial<Record<string, Buffer>> = {};
+/** Reason text → its encoded crlEntryExtensions (null: not a reason), so 100,000 entries share a few buffers. */
+const reasonExtensionCache = new Map<string, Buffer | null>();
 
-/** crlEntryExtensions with the reason code, built once per reason; undefined for names RFC 5280 does not know. */
-function reasonExtension(reason: string): Buffer | undefined {
-  let ext = reasonExtensions[reason];
-  if (!ext) {
-    const code = REVOCATION_REASONS.indexOf(reason as RevocationReason);
-    if (code < 0) return undefined;
-    ext = reasonExtensions[reason] = derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(code))));
+/**
+ * crlEntryExtensions holding the reasonCode, as `openssl ca -gencrl` writes it: present whenever the
+ * index names a reason, `unspecified` included (RFC 5280 only says SHOULD be absent), absent when it names none.
+ */
+function reasonExtension(reasonText: string): Buffer | undefined {
+  let ext = reasonExtensionCache.get(reasonText);
+  if (ext === undefined) {
+    const reason = revocationReasonFromText(reasonText);
+    ext = reason === undefined ? null : derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(REVOCATION_REASONS.indexOf(reason)))));
+    reasonExtensionCache.set(reasonText, ext);
   }
-  return ext;
+  return ext ?? undefined;
 }
 
-/** The serial's hex digits as a positive minimal INTEGER body: leading zeros dropped, 00 added for a high bit. */
-function serialLayout(serialHex: string): { hex: string; pad: boolean; length: number } {
-  let hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
+/** Start of the serial's significant hex digits: leading "00" octets dropped, one kept for zero itself. */
+function significantHexStart(hex: string): number {
   let start = 0;
-  while (start < hex.length - 2 && hex.startsWith('00', start)) start += 2;
-  if (start > 0) hex = hex.slice(start);
-  if (!/^[0-9A-Fa-f]+$/.test(hex)) throw new Error(`bad serial ${serialHex}`);
-  const pad = parseInt(hex[0]!, 16) >= 8;
-  return { hex, pad, length: hex.length / 2 + (pad ? 1 : 0) };
+  while (start < hex.length - 2 && hex.charCodeAt(start) === 48 && hex.charCodeAt(start + 1) === 48) start += 2;
+  return start;
+}
+
+/** True when the first hex digit is 8-f: a positive INTEGER then needs a leading 00 octet. */
+function highBitSet(hex: string): boolean {
+  const c = hex.charCodeAt(0) | 0x20; // lower-case letters
+  return (c >= 56 && c <= 57) || (c >= 97 && c <= 102);
 }
 
 /**
- * revokedCertificates, written straight into one buffer: a CRL of 100,000 entries would otherwise make
- * several small buffers per entry and spend its time collecting garbage.
+ * revokedCertificates' contents, written straight into one buffer: a CRL of 100,000 entries would
+ * otherwise make several small buffers per entry and spend its time collecting garbage. Parallel
+ * arrays (of the caller's own strings and Dates) rather than an object per entry, for the same reason.
  */
 function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
-  // Parallel arrays rather than an object per entry: fewer allocations, less garbage collection.
   const hexes: string[] = [];
-  const pads: boolean[] = [];
-  const serialLengths: number[] = [];
-  const times: Buffer[] = [];
+  const dates: Date[] = [];
   const exts: (Buffer | undefined)[] = [];
   const bodies: number[] = [];
-  const timeCache = new Map<number, Buffer>();
   let total = 0;
   for (const e of entries) {
-    const serial = serialLayout(e.serialHex);
-    let time = timeCache.get(e.revokedAt.getTime());
-    if (!time) timeCache.set(e.revokedAt.getTime(), (time = derTime(e.revokedAt)));
-    // RFC 5280 5.3.1: the reason code "unspecified" SHOULD be absent.
-    const ext = e.reason && e.reason !== 'unspecified' ? reasonExtension(e.reason) : undefined;
-    const body = 1 + lengthOfLength(serial.length) + serial.length + time.length + (ext?.length ?? 0);
-    total += 1 + lengthOfLength(body) + body;
-    hexes.push(serial.hex);
-    pads.push(serial.pad);
-    serialLengths.push(serial.length);
-    times.push(time);
+    let hex = e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex;
+    const start = significantHexStart(hex);
+    if (start > 0) hex = hex.slice(start);
+    const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
+    if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
+    const ext = e.reason ? reasonExtension(e.reason) : undefined;
+    const body = 1 + derLengthSize(serialLength) + serialLength + derTimeSize(e.revokedAt) + (ext?.length ?? 0);
+    total += 1 + derLengthSize(body) + body;
+    hexes.push(hex);
+    dates.push(e.revokedAt);
     exts.push(ext);
     bodies.push(body);
   }
   const out = Buffer.allocUnsafe(total);
   let p = 0;
   for (let i = 0; i < hexes.length; i++) {
+    const hex = hexes[i]!;
+    const pad = highBitSet(hex);
     out[p++] = 0x30;
-    p = writeLength(out, p, bodies[i]!);
+    p = writeDerLength(out, p, bodies[i]!);
     out[p++] = 0x02;
-    p = writeLength(out, p, serialLengths[i]!);
-    if (pads[i]) out[p++] = 0;
-    p += out.write(hexes[i]!, p, 'hex');
-    p += times[i]!.copy(out, p);
+    p = writeDerLength(out, p, hex.length / 2 + (pad ? 1 : 0));
+    if (pad) out[p++] = 0;
+    const written = out.write(hex, p, 'hex');
+    // Buffer#write stops at the first non-hex digit: a short write means a bad serial.
+    if (hex.length === 0 || written * 2 !== hex.length) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
+    p = writeDerTime(out, p + written, dates[i]!);
     const ext = exts[i];
     if (ext) p += ext.copy(out, p);
   }
   return out;
 }
 
-function lengthOfLength(n: number): number {
-  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 4;
-}
-
-function writeLength(out: Buffer, p: number, n: number): number {
-  if (n < 0x80) {
-    out[p] = n;
-    return p + 1;
-  }
-  const bytes = lengthOfLength(n) - 1;
-  out[p++] = 0x80 | bytes;
-  for (let i = bytes - 1; i >= 0; i--) out[p++] = (n >> (8 * i)) & 0xff;
-  return p;
-}
-
-export function createCrl(input: CrlInput): Buffer {
-  const issuer = issuerInfo(input.issuerCertificateDer);
-  const scheme = signatureSchemeFor(input.issuerKey);
-  const entries = encodeEntries(input.entries);
-  const extensions = derExplicit(
+/** The crlExtensions: authorityKeyIdentifier (keyIdentifier only) and cRLNumber, neither critical (RFC 5280 5.2). */
+function crlExtensions(keyId: Buffer, crlNumber: bigint): Buffer {
+  if (crlNumber < 0n || crlNumber >= 1n << 159n) throw badInput(`CRL number ${crlNumber} is out of range; RFC 5280 allows 0 to 2^159-1.`);
+  return derExplicit(
     0,
     derSequence(
-      derSequence(derOid('2.5.29.35'), derOctetString(derSequence(derTlv(0x80, issuer.keyId)))),
-      derSequence(derOid('2.5.29.20'), derOctetString(derSmallInteger(input.crlNumber))),
+      derSequence(derOid('2.5.29.35'), derOctetString(derSequence(derTlv(0x80, keyId)))),
+      derSequence(derOid('2.5.29.20'), derOctetString(derSmallInteger(crlNumber))),
     ),
   );
+}
+
+/** A signed v2 CRL in DER. Synchronous: encoding is linear in the entries and signing is one node:crypto call. */
+export function createCrl(input: CrlInput): Buffer {
+  const issuer = issuerInfo(input.issuerCertificateDer, input.issuerKey);
+  const algorithm = algorithmIdentifierFor(input.issuerKey).der;
+  const entries = encodeEntries(input.entries);
   const tbs = derSequence(
     derSmallInteger(1), // v2
-    scheme.algorithmIdentifier,
+    algorithm,
     issuer.nameDer,
     derTime(input.thisUpdate),
     derTime(input.nextUpdate),
+    // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
     ...(entries.length > 0 ? [derTlv(0x30, entries)] : []),
-    extensions,
+    crlExtensions(issuer.keyId, input.crlNumber),
   );
-  return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
+  return derSequence(tbs, algorithm, derBitString(signTbs(tbs, input.issuerKey)));
 }
+
+// ---- parsing ----
 
 export interface CrlEntry {
   revokedAt: Date;
+  /** Absent when the entry has no reasonCode (or one RFC 5280 does not assign). */
   reason?: RevocationReason;
 }
 
@@ -173,99 +203,174 @@ export interface ParsedCrl {
   crlNumber?: bigint;
   authorityKeyIdHex?: string;
   signatureAlgorithmOid: string;
+  /** The outer AlgorithmIdentifier, parameters included (RSA-PSS needs them). */
   signatureAlgorithmDer: Buffer;
   signatureValue: Buffer;
-  /** Serial (upper-case hex, no leading zero octets) → revocation; decoded on first use. */
+  /** Serial (upper-case hex as OpenSSL prints it, no leading zero octets) → revocation; decoded on first use. */
   readonly entries: Map<string, CrlEntry>;
   /** One serial's revocation, found by comparing bytes (no decoding of the other entries). */
   lookup(serialHex: string): CrlEntry | undefined;
   revokedCount: number;
+  /** Critical CRL or entry extensions mtlskit does not process (RFC 5280 says such a CRL must not be used). */
   unknownCriticalExtensions: string[];
 }
 
+/** Reads a CRL from PEM ("X509 CRL", the first block) or DER; anything malformed is BAD_INPUT naming `describe`. */
 export function parseCrl(data: Buffer, describe: string): ParsedCrl {
   const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL');
+  return guarded(describe, () => parseCrlDer(der!, describe));
+}
+
+/** Runs a decoding step, turning reader failures into one BAD_INPUT sentence. */
+function guarded<T>(describe: string, step: () => T): T {
   try {
-    return parseCrlDer(der!);
+    return step();
   } catch (err) {
-    if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError) {
+    if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError) {
       throw badInput(`${describe} is not a readable CRL (${err.message}); give a PEM or DER X.509 CRL.`);
     }
     throw err;
   }
 }
 
-function parseCrlDer(der: Buffer): ParsedCrl {
-  const top = readTlv(der, 0);
-  if (top.tag !== 0x30 || top.end !== der.length) throw new DerError('not a single DER SEQUENCE');
+function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
+  if (!t || t.tag !== tag) throw new DerError(`${what} missing or malformed`);
+  return t;
+}
+
+const isTime = (t: Tlv | undefined): t is Tlv => t !== undefined && (t.tag === 0x17 || t.tag === 0x18);
+
+function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
+  const top = expectTag(readTlv(der, 0), 0x30, 'CertificateList');
+  if (top.end !== der.length) throw new DerError('data after the CRL');
   const [tbs, sigAlg, sigValue] = children(der, top);
-  if (!tbs || !sigAlg || !sigValue || sigValue.tag !== 0x03) throw new DerError('missing fields');
-  const fields = children(der, tbs);
+  expectTag(tbs, 0x30, 'tbsCertList');
+  expectTag(sigAlg, 0x30, 'signatureAlgorithm');
+  expectTag(sigValue, 0x03, 'signatureValue');
+  const fields = children(der, tbs!);
   let i = 0;
-  if (fields[0]!.tag === 0x02) i++; // version
-  i++; // signature AlgorithmIdentifier
-  const issuerNameDer = Buffer.from(slice(der, fields[i++]!));
+  if (fields[0]?.tag === 0x02) {
+    if (decodeInteger(content(der, fields[0])) !== 1n) throw new DerError('unknown CRL version');
+    i++;
+  }
+  expectTag(fields[i++], 0x30, 'signature');
+  const issuerNameDer = Buffer.from(slice(der, expectTag(fields[i++], 0x30, 'issuer')));
+  if (!isTime(fields[i])) throw new DerError('thisUpdate missing or malformed');
   const thisUpdate = decodeTime(der, fields[i++]!);
-  let nextUpdate: Date | undefined;
-  if (fields[i] && (fields[i]!.tag === 0x17 || fields[i]!.tag === 0x18)) nextUpdate = decodeTime(der, fields[i++]!);
-  let list: Tlv[] = [];
-  if (fields[i] && fields[i]!.tag === 0x30) list = children(der, fields[i++]!);
+  const nextUpdate = isTime(fields[i]) ? decodeTime(der, fields[i++]!) : undefined;
+  const unknownCritical: string[] = [];
+  const bounds = fields[i]?.tag === 0x30 ? indexEntries(der, fields[i++]!, unknownCritical) : [];
+  const extensions = fields[i]?.tag === 0xa0 ? fields[i++] : undefined;
+  if (i !== fields.length) throw new DerError('unexpected field in tbsCertList');
+
   let decoded: Map<string, CrlEntry> | undefined;
   const result: ParsedCrl = {
     der,
-    tbsDer: Buffer.from(slice(der, tbs)),
+    tbsDer: Buffer.from(slice(der, tbs!)),
     issuerNameDer,
     thisUpdate,
     nextUpdate,
-    signatureAlgorithmOid: decodeOid(content(der, children(der, sigAlg)[0]!)),
-    signatureAlgorithmDer: Buffer.from(slice(der, sigAlg)),
-    signatureValue: Buffer.from(content(der, sigValue).subarray(1)),
+    signatureAlgorithmOid: decodeOid(content(der, expectTag(children(der, sigAlg!)[0], 0x06, 'signature algorithm OID'))),
+    signatureAlgorithmDer: Buffer.from(slice(der, sigAlg!)),
+    signatureValue: Buffer.from(content(der, sigValue!).subarray(1)),
     get entries() {
-      if (!decoded) {
-        decoded = new Map();
-        for (const entry of list) {
-          const serialTlv = readTlv(der, entry.start, entry.end);
-          decoded.set(integerHex(content(der, serialTlv)), readEntry(der, entry, serialTlv));
-        }
-      }
+      decoded ??= guarded(describe, () => decodeEntries(der, bounds));
       return decoded;
     },
-    lookup(serialHex: string) {
-      // Compared as integerHex does (leading zero octets dropped), so negative serials match too.
-      const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
-      for (const entry of list) {
-        const serialTlv = readTlv(der, entry.start, entry.end);
-        let start = serialTlv.start;
-        while (start < serialTlv.end - 1 && der[start] === 0) start++;
-        if (serialTlv.end - start === wanted.length && der.compare(wanted, 0, wanted.length, start, serialTlv.end) === 0) {
-          return readEntry(der, entry, serialTlv);
-        }
-      }
-      return undefined;
-    },
-    revokedCount: list.length,
-    unknownCriticalExtensions: [],
+    lookup: (serialHex) => guarded(describe, () => lookupEntry(der, bounds, serialHex)),
+    revokedCount: Math.max(0, bounds.length - 1),
+    unknownCriticalExtensions: unknownCritical,
   };
-  if (fields[i] && fields[i]!.tag === 0xa0) readCrlExtensions(der, children(der, fields[i]!)[0]!, result);
+  if (extensions) readCrlExtensions(der, expectTag(children(der, extensions)[0], 0x30, 'crlExtensions'), result);
   return result;
 }
 
-const REASON_OID_CONTENT = Buffer.from([0x55, 0x1d, 0x15]);
+/**
+ * One pass over revokedCertificates: checks every entry's framing (SEQUENCE { INTEGER, Time, ... }),
+ * notes critical entry extensions it does not understand, and returns the entry offsets: entry i spans
+ * bounds[i] to bounds[i + 1]. Plain numbers rather than 100,000 Tlv objects kept alive.
+ */
+function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number[] {
+  const bounds: number[] = [];
+  for (let p = list.start; p < list.end; ) {
+    const entry = expectTag(readTlv(der, p, list.end), 0x30, 'revoked certificate entry');
+    const serialTlv = expectTag(readTlv(der, entry.start, entry.end), 0x02, 'userCertificate');
+    const timeTlv = readTlv(der, serialTlv.end, entry.end);
+    if (!isTime(timeTlv)) throw new DerError('revocationDate missing or malformed');
+    if (timeTlv.end < entry.end) noteCriticalEntryExtensions(der, readTlv(der, timeTlv.end, entry.end), unknownCritical);
+    bounds.push(p);
+    p = entry.end;
+  }
+  if (bounds.length > 0) bounds.push(list.end);
+  return bounds;
+}
+
+function decodeEntries(der: Buffer, bounds: number[]): Map<string, CrlEntry> {
+  const map = new Map<string, CrlEntry>();
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
+    const serialTlv = readTlv(der, entry.start, entry.end);
+    map.set(serialKey(der, serialTlv), readEntry(der, entry, serialTlv));
+  }
+  return map;
+}
+
+/** The serial as integerHex would give it, read straight from `der` (no per-entry Buffer view). */
+function serialKey(der: Buffer, serialTlv: Tlv): string {
+  let start = serialTlv.start;
+  while (start < serialTlv.end - 1 && der[start] === 0) start++;
+  return der.toString('hex', start, serialTlv.end).toUpperCase();
+}
+
+function lookupEntry(der: Buffer, bounds: number[], serialHex: string): CrlEntry | undefined {
+  // Compared as integerHex does (leading zero octets dropped), so negative serials match too.
+  const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
+  let w = 0;
+  while (w < wanted.length - 1 && wanted[w] === 0) w++;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
+    const serialTlv = readTlv(der, entry.start, entry.end);
+    let start = serialTlv.start;
+    while (start < serialTlv.end - 1 && der[start] === 0) start++;
+    if (serialTlv.end - start === wanted.length - w && der.compare(wanted, w, wanted.length, start, serialTlv.end) === 0) {
+      return readEntry(der, entry, serialTlv);
+    }
+  }
+  return undefined;
+}
+
+/** True when the OBJECT IDENTIFIER TLV `t` is id-ce-cRLReasons (2.5.29.21 = 55 1d 15), compared in place. */
+const isReasonOid = (der: Buffer, t: Tlv): boolean =>
+  t.tag === 0x06 && t.length === 3 && der[t.start] === 0x55 && der[t.start + 1] === 0x1d && der[t.start + 2] === 0x15;
 
 function readEntry(der: Buffer, entry: Tlv, serialTlv: Tlv): CrlEntry {
   const timeTlv = readTlv(der, serialTlv.end, entry.end);
   const revokedAt = decodeTime(der, timeTlv);
+  if (timeTlv.end === entry.end) return { revokedAt };
   let reason: RevocationReason | undefined;
-  if (timeTlv.end < entry.end) {
-    for (const ext of children(der, readTlv(der, timeTlv.end, entry.end))) {
-      const e = children(der, ext);
-      if (content(der, e[0]!).equals(REASON_OID_CONTENT)) {
-        const value = readTlv(der, e[e.length - 1]!.start);
-        reason = REVOCATION_REASONS[der[value.start]!];
-      }
-    }
+  for (const ext of children(der, expectTag(readTlv(der, timeTlv.end, entry.end), 0x30, 'crlEntryExtensions'))) {
+    const oid = readTlv(der, ext.start, ext.end);
+    if (!isReasonOid(der, oid)) continue;
+    let valueTlv = readTlv(der, oid.end, ext.end);
+    if (valueTlv.tag === 0x01) valueTlv = readTlv(der, valueTlv.end, ext.end); // critical flag
+    const code = expectTag(readTlv(der, expectTag(valueTlv, 0x04, 'extnValue').start, valueTlv.end), 0x0a, 'reasonCode');
+    // Codes 0-10 fit one octet; anything longer is no RFC 5280 reason.
+    if (code.length === 1) reason = REVOCATION_REASONS[der[code.start]!];
   }
-  return { revokedAt, reason };
+  return reason === undefined ? { revokedAt } : { revokedAt, reason };
+}
+
+/** Entry extensions this reader understands; others that are critical (e.g. certificateIssuer of indirect CRLs) are reported. */
+const UNDERSTOOD_ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.24' /* invalidityDate */]);
+
+/** Adds the OIDs of critical extensions in one entry's crlEntryExtensions that this reader does not understand. */
+function noteCriticalEntryExtensions(der: Buffer, extensions: Tlv, unknownCritical: string[]): void {
+  for (const ext of children(der, expectTag(extensions, 0x30, 'crlEntryExtensions'))) {
+    const parts = children(der, ext);
+    if (parts.length !== 3 || parts[1]!.tag !== 0x01 || der[parts[1]!.start] === 0) continue;
+    const oid = decodeOid(content(der, expectTag(parts[0], 0x06, 'extension OID')));
+    if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(oid) && !unknownCritical.includes(oid)) unknownCritical.push(oid);
+  }
 }
 
 const UNDERSTOOD_CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20']);
@@ -273,14 +378,13 @@ const UNDERSTOOD_CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20']);
 function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
   for (const ext of children(der, list)) {
     const parts = children(der, ext);
-    const oid = decodeOid(content(der, parts[0]!));
-    const critical = parts.length === 3 && content(der, parts[1]!)[0] === 0xff;
-    const valueDer = content(der, parts[parts.length - 1]!);
+    const oid = decodeOid(content(der, expectTag(parts[0], 0x06, 'extension OID')));
+    const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.start] !== 0;
+    const valueDer = content(der, expectTag(parts[parts.length - 1], 0x04, 'extnValue'));
     if (oid === '2.5.29.20') {
-      result.crlNumber = BigInt('0x' + (integerHex(content(valueDer, readTlv(valueDer, 0))) || '0'));
+      result.crlNumber = decodeInteger(content(valueDer, expectTag(readTlv(valueDer, 0), 0x02, 'cRLNumber')));
     } else if (oid === '2.5.29.35') {
-      const seq = readTlv(valueDer, 0);
-      const keyId = children(valueDer, seq).find((t) => t.tag === 0x80);
+      const keyId = children(valueDer, expectTag(readTlv(valueDer, 0), 0x30, 'authorityKeyIdentifier')).find((t) => t.tag === 0x80);
       if (keyId) result.authorityKeyIdHex = content(valueDer, keyId).toString('hex');
     } else if (critical && !UNDERSTOOD_CRL_EXTENSIONS.has(oid)) {
       result.unknownCriticalExtensions.push(oid);
@@ -288,6 +392,58 @@ function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
   }
 }
 
+// ---- signatures ----
+
+const HASH_OIDS: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+const MGF1_OID = '1.2.840.113549.1.1.8';
+
+/**
+ * RSASSA-PSS-params (RFC 4055 3.1): hash, MGF1 hash and salt length, with their SHA-1/20 defaults.
+ * Undefined when node:crypto cannot check it (an unknown hash, or an MGF1 hash other than the message hash).
+ */
+function pssParameters(algorithmDer: Buffer): { hash: string; saltLength: number } | undefined {
+  const parts = children(algorithmDer, readTlv(algorithmDer, 0));
+  let hash = 'sha1';
+  let mgfHash = 'sha1';
+  let saltLength = 20;
+  const params = parts[1];
+  if (params && params.tag === 0x30) {
+    for (const field of children(algorithmDer, params)) {
+      const inner = readTlv(algorithmDer, field.start, field.end);
+      if (field.tag === 0xa0) hash = HASH_OIDS[decodeOid(content(algorithmDer, children(algorithmDer, inner)[0]!))] ?? '';
+      else if (field.tag === 0xa1) {
+        const [mgfOid, mgfParams] = children(algorithmDer, inner);
+        if (decodeOid(content(algorithmDer, mgfOid!)) !== MGF1_OID || !mgfParams) return undefined;
+        mgfHash = HASH_OIDS[decodeOid(content(algorithmDer, children(algorithmDer, mgfParams)[0]!))] ?? '';
+      } else if (field.tag === 0xa2) saltLength = Number(decodeInteger(content(algorithmDer, inner)));
+    }
+  }
+  return hash && hash === mgfHash ? { hash, saltLength } : undefined;
+}
+
+/**
+ * True when the issuer's key signed this CRL: RSA PKCS#1 v1.5 and ECDSA with SHA-1/224/256/384/512, and
+ * RSA-PSS. The algorithm inside the signed part must equal the outer one (RFC 5280 5.1.1.2).
+ */
 export function verifyCrlSignature(crl: ParsedCrl, issuerPublicKeySpkiDer: Buffer): boolean {
-  return verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer);
+  try {
+    const tbs = readTlv(crl.tbsDer, 0);
+    const fields = children(crl.tbsDer, tbs);
+    const inner = fields[0]?.tag === 0x02 ? fields[1] : fields[0];
+    if (!inner || !slice(crl.tbsDer, inner).equals(crl.signatureAlgorithmDer)) return false;
+    if (crl.signatureAlgorithmOid === '1.2.840.113549.1.1.10') {
+      const pss = pssParameters(crl.signatureAlgorithmDer);
+      return pss !== undefined && verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer, pss);
+    }
+    return verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer);
+  } catch (err) {
+    if (err instanceof DerError) return false;
+    throw err;
+  }
 }

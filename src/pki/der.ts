@@ -152,19 +152,48 @@ export function derNamedBits(bits: number[]): Buffer {
   return derTlv(0x03, [Buffer.from([unused]), bytes]);
 }
 
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+/** UTCTime for 1950 through 2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5 and 5.1.2.4). */
+function usesUtcTime(year: number): boolean {
+  return year >= 1950 && year < 2050;
+}
+
+/** Encoded size of derTime(date): 15 bytes as UTCTime, 17 as GeneralizedTime. */
+export function derTimeSize(date: Date): number {
+  return usesUtcTime(date.getUTCFullYear()) ? 15 : 17;
+}
+
+function putTwoDigits(out: Uint8Array, offset: number, n: number): number {
+  out[offset] = 48 + Math.floor(n / 10);
+  out[offset + 1] = 48 + (n % 10);
+  return offset + 2;
 }
 
 /**
- * UTCTime for 1950 through 2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5 and 5.1.2.4), in whole
- * seconds with Z: the only forms RFC 5280 allows. Milliseconds are dropped.
+ * Writes derTime(date) at `offset` digit by digit (no strings: a CRL writes one per entry); returns
+ * the offset just past it. Whole seconds with Z, the only forms RFC 5280 allows; milliseconds are dropped.
  */
-export function derTime(date: Date): Buffer {
+export function writeDerTime(out: Uint8Array, offset: number, date: Date): number {
   const y = date.getUTCFullYear();
-  const rest = `${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}${two(date.getUTCHours())}${two(date.getUTCMinutes())}${two(date.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return derTlv(0x17, Buffer.from(`${two(y % 100)}${rest}`, 'latin1'));
-  return derTlv(0x18, Buffer.from(`${String(y).padStart(4, '0')}${rest}`, 'latin1'));
+  if (!(y >= 0 && y <= 9999)) throw new RangeError(`cannot encode the date ${String(date)} as an X.509 time`);
+  const utc = usesUtcTime(y);
+  out[offset++] = utc ? 0x17 : 0x18;
+  out[offset++] = utc ? 13 : 15;
+  if (!utc) offset = putTwoDigits(out, offset, Math.floor(y / 100));
+  offset = putTwoDigits(out, offset, y % 100);
+  offset = putTwoDigits(out, offset, date.getUTCMonth() + 1);
+  offset = putTwoDigits(out, offset, date.getUTCDate());
+  offset = putTwoDigits(out, offset, date.getUTCHours());
+  offset = putTwoDigits(out, offset, date.getUTCMinutes());
+  offset = putTwoDigits(out, offset, date.getUTCSeconds());
+  out[offset] = 0x5a; // Z
+  return offset + 1;
+}
+
+/** UTCTime for 1950 through 2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5). */
+export function derTime(date: Date): Buffer {
+  const out = Buffer.allocUnsafe(derTimeSize(date));
+  writeDerTime(out, 0, date);
+  return out;
 }
 
 export const derUtcOrGeneralizedTime = derTime;
