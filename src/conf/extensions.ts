@@ -38,7 +38,7 @@ const UNSUPPORTED = new Set(['nsCertType', 'nsBaseUrl', 'nsRevocationUrl', 'nsCa
 
 /** Translators whose result depends on the key or issuer; every other result is reused for the same conf line. */
 const CONTEXT_DEPENDENT = new Set(['subjectKeyIdentifier', 'authorityKeyIdentifier', 'issuerAltName']);
-const translated = new WeakMap<ConfEntry, InstanceType<typeof x509.Extension> | null>();
+const translated = new WeakMap<ConfEntry, { extension: InstanceType<typeof x509.Extension> | null; warnings: string[] }>();
 
 export interface BuiltExtensions {
   extensions: InstanceType<typeof x509.Extension>[];
@@ -62,7 +62,7 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
   const warnings: string[] = [];
   const byOid = new Map<string, InstanceType<typeof x509.Extension>>();
   for (const entry of section) {
-    const translate = TRANSLATORS[entry.key];
+    const translate = Object.hasOwn(TRANSLATORS, entry.key) ? TRANSLATORS[entry.key] : undefined;
     if (!translate) {
       const near = Object.keys(TRANSLATORS).find((k) => k.toLowerCase() === entry.key.toLowerCase());
       if (near) throw confError(entry.file, entry.line, `'${entry.key}' is not an extension name; did you mean ${near}? (names are case-sensitive)`);
@@ -73,22 +73,32 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
       throw confError(entry.file, entry.line, `'${entry.key}' is not an extension mtlskit knows; remove it or use one of ${Object.keys(TRANSLATORS).join(', ')}.`);
     }
     const reusable = !CONTEXT_DEPENDENT.has(entry.key);
-    let extension = reusable ? translated.get(entry) : undefined;
-    if (extension === undefined) {
-      const { critical, rest } = splitCritical(entry.value);
-      const result = translate(rest, contextFor(conf, entry, ctx, warnings));
-      extension = result ? rawExtension(result.oid, critical, result.value) : null;
+    let done = reusable ? translated.get(entry) : undefined;
+    if (!done) {
+      const { critical, rest } = splitCritical(entry);
+      const lineWarnings: string[] = [];
+      const result = translate(rest, contextFor(conf, entry, ctx, lineWarnings));
+      done = { extension: result ? rawExtension(result.oid, critical, result.value) : null, warnings: lineWarnings };
       // Batches issue many certificates from one conf: translate each line once.
-      if (reusable) translated.set(entry, extension);
+      if (reusable) translated.set(entry, done);
     }
+    warnings.push(...done.warnings);
+    const extension = done.extension;
     if (!extension) continue;
-    // A repeated keyword replaces the earlier one, as OpenSSL keeps one extension per type.
+    // One extension per type: a later one replaces the earlier and takes its place at the end, as OpenSSL's
+    // X509V3_CTX_REPLACE does (the parser has already merged repeated keys of one section).
+    byOid.delete(extension.type);
     byOid.set(extension.type, extension);
   }
   return { extensions: [...byOid.values()], warnings };
 }
 
-function splitCritical(value: string): { critical: boolean; rest: string } {
-  const m = /^\s*critical\s*(,\s*|$)/i.exec(value);
-  return m ? { critical: true, rest: value.slice(m[0].length).trim() } : { critical: false, rest: value.trim() };
+/** v3_check_critical: exactly `critical,` then the value; near misses are refused rather than read as non-critical. */
+function splitCritical(entry: ConfEntry): { critical: boolean; rest: string } {
+  const value = entry.value.trim();
+  if (value.startsWith('critical,')) return { critical: true, rest: value.slice('critical,'.length).trim() };
+  if (/^critical\s*(,|$)/i.test(value)) {
+    throw confError(entry.file, entry.line, `write the criticality as 'critical,' in lower case, directly followed by the comma and then the value, e.g. ${entry.key} = critical, ...`);
+  }
+  return { critical: false, rest: value };
 }

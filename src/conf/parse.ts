@@ -1,8 +1,10 @@
 /**
  * OpenSSL's config syntax (config(5), conf_def.c): sections, key = value, # comments, \ continuations,
  * quotes and escapes, $var / ${var} / $(var) / $section::var expansion (ENV:: from the environment),
- * .include and .pragma. Entries keep their order and repeats, because DN and alt_names sections are
- * lists; lookups take the last value, as OpenSSL does. Every error names file:line.
+ * .include and .pragma. Entries keep their order, because DN and alt_names sections are lists
+ * (0.O, 1.O, DNS.1, DNS.2). A key repeated in one section replaces the earlier entry and moves to
+ * the end, exactly as OpenSSL's conf hash does; the dropped line is reported in `warnings`.
+ * Every error names file:line.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -22,6 +24,8 @@ export interface OpensslConf {
   sections: Map<string, ConfEntry[]>;
   section(name: string): ConfEntry[] | undefined;
   get(section: string, key: string): ConfEntry | undefined;
+  /** `file:line: ...` notes about lines OpenSSL would ignore (repeated keys, unknown pragmas). */
+  warnings: string[];
 }
 
 export interface ParseOptions {
@@ -36,6 +40,7 @@ export function confError(file: string, line: number, message: string): MtlsErro
 
 class Conf implements OpensslConf {
   readonly sections = new Map<string, ConfEntry[]>([[DEFAULT_SECTION, []]]);
+  readonly warnings: string[] = [];
   constructor(readonly fileName: string) {}
   section(name: string): ConfEntry[] | undefined {
     return this.sections.get(name);
@@ -46,9 +51,18 @@ class Conf implements OpensslConf {
     for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.key === key) return entries[i];
     return undefined;
   }
+  /** As OpenSSL: a repeated key replaces the earlier entry, which leaves its place in the order. */
   add(section: string, entry: ConfEntry): void {
     let list = this.sections.get(section);
     if (!list) this.sections.set(section, (list = []));
+    const earlier = list.findIndex((e) => e.key === entry.key);
+    if (earlier >= 0) {
+      const old = list[earlier]!;
+      list.splice(earlier, 1);
+      this.warnings.push(
+        `${entry.file}:${entry.line}: ${entry.key} repeats the key of ${old.file}:${old.line} in [ ${section} ], so that earlier line is ignored (as OpenSSL does); number the keys (1.${entry.key}, 2.${entry.key}) to keep both.`,
+      );
+    }
     list.push(entry);
   }
 }
@@ -58,12 +72,16 @@ interface State {
   section: string;
   env: Record<string, string | undefined>;
   dollarId: boolean;
+  /** .pragma abspath:true: .include must name an absolute path. */
+  absPath: boolean;
+  /** .pragma includedir:DIR: where relative .include paths start instead of the conf's folder. */
+  includeDir?: string;
   includeDepth: number;
 }
 
 export function parseOpensslConf(text: string, opts: ParseOptions): OpensslConf {
   const conf = new Conf(basename(opts.fileName));
-  const state: State = { conf, section: DEFAULT_SECTION, env: opts.env ?? process.env, dollarId: false, includeDepth: 0 };
+  const state: State = { conf, section: DEFAULT_SECTION, env: opts.env ?? process.env, dollarId: false, absPath: false, includeDepth: 0 };
   parseText(text, opts.fileName, opts.baseDir ?? dirname(resolve(opts.fileName)), state);
   return conf;
 }
@@ -87,8 +105,8 @@ function logicalLines(text: string): { text: string; line: number }[] {
   let start = 0;
   physical.forEach((line, i) => {
     if (buffer === '') start = i + 1;
-    const trailing = /(\\+)$/.exec(line);
-    if (trailing && trailing[1]!.length % 2 === 1) {
+    // conf_def.c: a line continues when it ends in a backslash not preceded by another one.
+    if (line.endsWith('\\') && !line.endsWith('\\\\')) {
       buffer += line.slice(0, -1);
       return;
     }
@@ -111,7 +129,8 @@ function parseText(text: string, file: string, baseDir: string, state: State): v
     }
     const directive = /^\.(include|pragma)\s*(?:=\s*|\s+)(.*)$/.exec(body);
     if (directive) {
-      if (directive[1] === 'include') includeFile(directive[2]!.trim(), file, line, baseDir, state);
+      // The include path is a value like any other: quotes and $variables apply.
+      if (directive[1] === 'include') includeFile(processValue(directive[2]!.trim(), file, line, state), file, line, baseDir, state);
       else applyPragma(directive[2]!.trim(), file, line, state);
       continue;
     }
@@ -155,8 +174,9 @@ function processValue(raw: string, file: string, line: number, state: State): st
     if (c === '"' || c === "'") {
       const close = findClosingQuote(raw, i + 1, c);
       if (close < 0) throw confError(file, line, `unterminated quote ${c}; close it or escape it with a backslash.`);
+      // Inside quotes a backslash takes the next character as it is (no \n translation), as str_copy does.
       for (let j = i + 1; j < close; j++) {
-        if (raw[j] === '\\' && j + 1 < close && (raw[j + 1] === c || raw[j + 1] === '\\')) j++;
+        if (raw[j] === '\\' && j + 1 < close) j++;
         out += raw[j];
       }
       keepUntil = out.length;
@@ -167,7 +187,8 @@ function processValue(raw: string, file: string, line: number, state: State): st
       out += ESCAPES[next] ?? next;
       keepUntil = out.length;
       i++;
-    } else if (c === '$' && !(state.dollarId && /[A-Za-z0-9_]/.test(raw[i - 1] ?? ''))) {
+    } else if (c === '$' && (!state.dollarId || raw[i + 1] === '{' || raw[i + 1] === '(')) {
+      // With .pragma dollarid:true a bare $ is literal; only ${var} and $(var) expand.
       const [value, consumed] = expandVariable(raw, i, file, line, state);
       out += value;
       keepUntil = out.length;
@@ -215,23 +236,40 @@ function expandVariable(raw: string, at: number, file: string, line: number, sta
   return [value, consumed];
 }
 
+/** _CONF_get_string: the named (or current) section, then ENV for ENV::, then the default section. */
 function lookupVariable(section: string | undefined, name: string, state: State): string | undefined {
-  if (section === 'ENV') return state.env[name];
-  if (section) return state.conf.get(section, name)?.value;
-  return state.conf.get(state.section, name)?.value ?? state.conf.get(DEFAULT_SECTION, name)?.value;
+  const own = state.conf.get(section ?? state.section, name)?.value;
+  if (own !== undefined) return own;
+  if (section === 'ENV' && state.env[name] !== undefined) return state.env[name];
+  return state.conf.get(DEFAULT_SECTION, name)?.value;
 }
 
+const KNOWN_PRAGMAS = new Set(['dollarid', 'abspath', 'includedir']);
+
 function applyPragma(text: string, file: string, line: number, state: State): void {
-  const m = /^(\w+)\s*:\s*(\w+)$/.exec(text);
-  if (!m) throw confError(file, line, `'.pragma ${text}' is not 'name:value'; e.g. .pragma dollarid:true.`);
-  const on = /^(true|on|yes|1)$/i.test(m[2]!);
-  if (m[1] === 'dollarid') state.dollarId = on;
-  // abspath and includedir only change where .include looks; mtlskit resolves includes from the conf's folder.
+  const m = /^(\w+)\s*:\s*(\S+)$/.exec(text);
+  if (!m) throw confError(file, line, `'.pragma ${text}' is not 'name:value'; write it like .pragma dollarid:true.`);
+  const [, name, value] = m as unknown as [string, string, string];
+  if (!KNOWN_PRAGMAS.has(name)) {
+    // OpenSSL ignores unknown pragmas too; say so rather than stay silent.
+    state.conf.warnings.push(`${basename(file)}:${line}: .pragma ${name} is not known and was ignored; OpenSSL knows dollarid, abspath and includedir.`);
+    return;
+  }
+  if (name === 'includedir') {
+    state.includeDir = value;
+    return;
+  }
+  if (!/^(true|on|false|off)$/.test(value)) throw confError(file, line, `.pragma ${name}:${value} needs true, false, on or off, e.g. .pragma ${name}:true.`);
+  const on = value === 'true' || value === 'on';
+  if (name === 'dollarid') state.dollarId = on;
+  else state.absPath = on;
 }
 
 function includeFile(target: string, file: string, line: number, baseDir: string, state: State): void {
   if (state.includeDepth > 10) throw confError(file, line, '.include nests more than 10 levels; check for an include loop.');
-  const path = isAbsolute(target) ? target : join(baseDir, target);
+  if (state.absPath && !isAbsolute(target)) throw confError(file, line, `.include ${target} is relative but .pragma abspath:true asks for absolute paths; give the full path.`);
+  const from = state.includeDir === undefined ? baseDir : resolve(baseDir, state.includeDir);
+  const path = isAbsolute(target) ? target : join(from, target);
   let stat;
   try {
     stat = statSync(path);
@@ -247,12 +285,4 @@ function includeFile(target: string, file: string, line: number, baseDir: string
     parseText(readFileSync(f, 'utf8'), f, dirname(f), state);
     state.includeDepth--;
   }
-}
-
-/** Splits a value at commas that are not inside quotes (OpenSSL's X509V3_parse_list). */
-export function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 }

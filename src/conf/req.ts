@@ -3,9 +3,8 @@
  * defaults mtlskit honours (default_bits, default_md, encrypt_key). Keys mtlskit does not use are
  * reported as warnings with file:line, never silently dropped.
  */
-import { confError, type ConfEntry, type OpensslConf } from './parse.js';
-import type { DnEntry } from '../pki/name.js';
-import { buildName } from '../pki/name.js';
+import { confError, DEFAULT_SECTION, type ConfEntry, type OpensslConf } from './parse.js';
+import { attributeOid, buildName, type DnEntry } from '../pki/name.js';
 import { isMtlsError } from '../errors.js';
 
 export interface ReqConfig {
@@ -26,14 +25,22 @@ export function sectionExists(conf: OpensslConf, name: string): boolean {
   return conf.section(name) !== undefined;
 }
 
-function yesNo(entry: ConfEntry): boolean {
-  if (/^(yes|y|true|on|1)$/i.test(entry.value)) return true;
-  if (/^(no|n|false|off|0)$/i.test(entry.value)) return false;
-  throw confError(entry.file, entry.line, `${entry.key} = ${entry.value}: use yes or no.`);
+/** NCONF_get_string: the key in its section, else in the default section (where openssl.cnf keeps globals). */
+function lookup(conf: OpensslConf, section: string, key: string): ConfEntry | undefined {
+  return conf.get(section, key) ?? conf.get(DEFAULT_SECTION, key);
+}
+
+/** openssl req only looks for the exact word "no"; anything else means yes. Say so when the word is unusual. */
+function notNo(entry: ConfEntry, warnings: string[]): boolean {
+  if (entry.value === 'no') return false;
+  if (entry.value !== 'yes') {
+    warnings.push(`${entry.file}:${entry.line}: ${entry.key} = ${entry.value} counts as yes, because openssl req only turns it off for the exact word no.`);
+  }
+  return true;
 }
 
 export function resolveReqConfig(conf: OpensslConf): ReqConfig {
-  const warnings: string[] = [];
+  const warnings: string[] = [...conf.warnings];
   const req = conf.section('req');
   if (!req) {
     throw confError(conf.fileName, 1, 'there is no [ req ] section; add one with distinguished_name = <section> (see templates/ca.conf).');
@@ -43,14 +50,14 @@ export function resolveReqConfig(conf: OpensslConf): ReqConfig {
     if (IGNORED_REQ_KEYS.has(e.key)) warnings.push(`${e.file}:${e.line}: ${e.key} is not used by mtlskit and was ignored.`);
     else warnings.push(`${e.file}:${e.line}: unknown [ req ] key '${e.key}' was ignored.`);
   }
-  const get = (key: string) => conf.get('req', key);
+  const get = (key: string) => lookup(conf, 'req', key);
   const promptEntry = get('prompt');
-  const prompt = promptEntry ? yesNo(promptEntry) : true;
+  const prompt = promptEntry ? promptEntry.value !== 'no' : true;
   const dnEntry = get('distinguished_name');
   if (!dnEntry) throw confError(conf.fileName, req[0]?.line ?? 1, '[ req ] has no distinguished_name; add distinguished_name = req_distinguished_name and that section.');
   const dnSection = conf.section(dnEntry.value);
   if (!dnSection) throw confError(dnEntry.file, dnEntry.line, `distinguished_name names [ ${dnEntry.value} ], which does not exist; add the section or fix the name.`);
-  const subject = prompt ? subjectFromPromptSection(dnSection) : subjectFromValues(dnSection);
+  const subject = prompt ? subjectFromPromptSection(conf, dnEntry.value, dnSection, warnings) : subjectFromValues(dnSection);
   const bitsEntry = get('default_bits');
   let defaultBits: number | undefined;
   if (bitsEntry) {
@@ -63,23 +70,28 @@ export function resolveReqConfig(conf: OpensslConf): ReqConfig {
   if (mdEntry && !/^(sha256|sha384|sha512|default)$/i.test(mdEntry.value)) {
     warnings.push(`${mdEntry.file}:${mdEntry.line}: default_md = ${mdEntry.value} is not used; mtlskit signs with SHA-256 (SHA-384/512 for P-384/P-521 keys).`);
   }
-  const encrypt = get('encrypt_key') ?? get('encrypt_rsa_key');
+  // openssl req reads encrypt_rsa_key first, then encrypt_key.
+  const encrypt = get('encrypt_rsa_key') ?? get('encrypt_key');
   return {
     subject,
     reqExtensions: get('req_extensions')?.value,
     x509Extensions: get('x509_extensions')?.value,
     defaultBits,
     defaultMd: mdEntry?.value,
-    encryptKey: encrypt ? yesNo(encrypt) : undefined,
+    encryptKey: encrypt ? notNo(encrypt, warnings) : undefined,
     prompt,
     warnings,
   };
 }
 
 /** OpenSSL takes the attribute type after the first '.', ':' or ',' (so 0.organizationName is O). */
-function attributeType(key: string): string {
-  const m = /^[^.:,]*[.:,](.+)$/.exec(key);
-  return m ? m[1]! : key;
+function attributeType(e: ConfEntry): string {
+  const m = /^[^.:,]*[.:,](.+)$/.exec(e.key);
+  const type = m ? m[1]! : e.key;
+  if (type.startsWith('+')) {
+    throw confError(e.file, e.line, `${e.key} asks for a multi-valued RDN ('+'), which mtlskit does not write; give the attribute its own line without '+'.`);
+  }
+  return type;
 }
 
 function checkedEntry(e: ConfEntry, type: string, value: string): DnEntry {
@@ -93,17 +105,55 @@ function checkedEntry(e: ConfEntry, type: string, value: string): DnEntry {
   return { type, value };
 }
 
+/** prompt = no: every line is TYPE = value; openssl req refuses an empty value, so do we. */
 function subjectFromValues(section: ConfEntry[]): DnEntry[] {
-  return section.filter((e) => e.value !== '').map((e) => checkedEntry(e, attributeType(e.key), e.value));
+  return section.map((e) => {
+    if (e.value === '') throw confError(e.file, e.line, `${e.key} has an empty value; give it a value or remove the line.`);
+    return checkedEntry(e, attributeType(e), e.value);
+  });
 }
 
-/** With prompting on, `X = prompt text` and `X_default = value`; a batch run takes the defaults. */
-function subjectFromPromptSection(section: ConfEntry[]): DnEntry[] {
+const PROMPT_SUFFIX = /_(default|min|max|value)$/;
+
+/**
+ * With prompting on, `X = prompt text`, `X_default`, `X_value`, `X_min`, `X_max`. Without a terminal
+ * mtlskit answers as `openssl req -batch` does: X_value if set, else X_default; empty or "." skips X.
+ */
+function subjectFromPromptSection(conf: OpensslConf, sectionName: string, section: ConfEntry[], warnings: string[]): DnEntry[] {
   const entries: DnEntry[] = [];
   for (const e of section) {
-    if (/_(default|min|max|value)$/.test(e.key)) continue;
-    const def = [...section].reverse().find((d) => d.key === `${e.key}_default`) ?? [...section].reverse().find((d) => d.key === `${e.key}_value`);
-    if (def && def.value !== '') entries.push(checkedEntry(e, attributeType(e.key), def.value));
+    if (PROMPT_SUFFIX.test(e.key)) continue;
+    const type = attributeType(e);
+    if (!isKnownAttribute(type)) {
+      warnings.push(`${e.file}:${e.line}: '${type}' is not a distinguished-name attribute, so this prompt was ignored (as openssl req does).`);
+      continue;
+    }
+    const answer = lookup(conf, sectionName, `${e.key}_value`) ?? lookup(conf, sectionName, `${e.key}_default`);
+    if (!answer || answer.value === '' || answer.value === '.') continue;
+    checkLength(conf, sectionName, e, answer);
+    entries.push(checkedEntry(answer, type, answer.value));
   }
   return entries;
+}
+
+function isKnownAttribute(type: string): boolean {
+  try {
+    attributeOid(type);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** X_min / X_max bound the answer's length in bytes; openssl req -batch fails when the default breaks them. */
+function checkLength(conf: OpensslConf, sectionName: string, prompt: ConfEntry, answer: ConfEntry): void {
+  const length = Buffer.byteLength(answer.value, 'utf8');
+  const min = lookup(conf, sectionName, `${prompt.key}_min`);
+  const max = lookup(conf, sectionName, `${prompt.key}_max`);
+  if (min && length < Number(min.value)) {
+    throw confError(answer.file, answer.line, `${answer.key} = ${answer.value} is shorter than ${prompt.key}_min = ${min.value}; lengthen the value or lower the minimum.`);
+  }
+  if (max && Number(max.value) >= 0 && length > Number(max.value)) {
+    throw confError(answer.file, answer.line, `${answer.key} = ${answer.value} is longer than ${prompt.key}_max = ${max.value}; shorten the value or raise the maximum.`);
+  }
 }

@@ -5,25 +5,33 @@
 import { derExplicit, derImplicit, derOid, derTlv } from '../../pki/der.js';
 import { buildName } from '../../pki/name.js';
 import { ipAddressBytes, ipSubnetBytes } from '../../pki/ip-address.js';
+import { isMtlsError } from '../../errors.js';
 import { subjectFromValuesSection } from './dn-section.js';
-import type { TranslateContext } from './types.js';
+import { caseHint, type ListItem } from './list.js';
 
 export type GeneralNameKind = 'DNS' | 'IP' | 'email' | 'URI' | 'RID' | 'dirName';
 
 const TAG: Record<GeneralNameKind, number> = { email: 1, DNS: 2, dirName: 4, URI: 6, IP: 7, RID: 8 };
+const KINDS = Object.keys(TAG) as GeneralNameKind[];
+const TYPE_LIST = 'DNS:, IP:, email:, URI:, RID: or dirName:';
 
-/** One `TYPE:value` item to GeneralName DER; `inConstraint` reads IP as address/mask. */
-export function encodeGeneralName(item: string, ctx: TranslateContext, inConstraint = false): Buffer {
-  const colon = item.indexOf(':');
-  if (colon <= 0) throw ctx.error(`'${item}' is not TYPE:value; use DNS:, IP:, email:, URI:, RID: or dirName:.`);
-  const rawType = item.slice(0, colon).trim();
-  const value = item.slice(colon + 1).trim();
-  const kind = normaliseKind(rawType);
+/** ossl_v3_name_cmp: `DNS` and `DNS.anything` are both DNS (numbered keys in a @section). */
+export function generalNameKind(name: string): GeneralNameKind | undefined {
+  const head = name.split('.')[0]!;
+  return KINDS.find((k) => k === head);
+}
+
+/** One item to GeneralName DER; `inConstraint` reads IP as address/mask, as name constraints need. */
+export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer {
+  const { ctx } = item;
+  const kind = generalNameKind(item.name);
   if (!kind) {
-    if (/^otherName$/i.test(rawType)) throw ctx.error(`otherName entries are not supported by mtlskit; use DNS:, IP:, email: or URI:.`);
-    throw ctx.error(`'${rawType}' is not a name type; use DNS:, IP:, email:, URI:, RID: or dirName:.`);
+    const head = item.name.split('.')[0]!;
+    if (head === 'otherName') throw ctx.error(`otherName entries are not supported by mtlskit; use ${TYPE_LIST}.`);
+    throw ctx.error(`'${item.name}' is not a name type; use ${TYPE_LIST}${caseHint(head, KINDS)}.`);
   }
-  if (value === '') throw ctx.error(`${rawType}: has an empty value.`);
+  const value = item.value;
+  if (value === undefined || value === '') throw ctx.error(`${item.name} has no value; write it as ${kind}:value.`);
   switch (kind) {
     case 'IP': {
       const bytes = inConstraint ? ipSubnetBytes(value) : ipAddressBytes(value);
@@ -31,46 +39,39 @@ export function encodeGeneralName(item: string, ctx: TranslateContext, inConstra
       return derTlv(0x80 | TAG.IP, bytes);
     }
     case 'RID':
-      if (!/^\d+(\.\d+)+$/.test(value)) throw ctx.error(`RID:${value} is not a dotted OID.`);
+      if (!/^\d+(\.\d+)+$/.test(value)) throw ctx.error(`RID:${value} is not a dotted OID such as 1.2.3.4.`);
       return derImplicit(TAG.RID, derOid(value));
-    case 'dirName': {
-      const section = ctx.conf.section(value);
-      if (!section) throw ctx.error(`dirName:${value} names a section that does not exist; add [ ${value} ] with the DN.`);
-      const name = buildName(subjectFromValuesSection(section));
-      return derExplicit(TAG.dirName, Buffer.from(name.toArrayBuffer()));
-    }
+    case 'dirName':
+      return derExplicit(TAG.dirName, directoryName(value, item));
     case 'email':
-      if (value === 'copy' || value === 'move') throw ctx.error(`email:${value} is not supported; write the address itself, e.g. email:ops@example.com.`);
-      return derTlv(0x80 | TAG.email, Buffer.from(value, 'latin1'));
-    default:
-      return derTlv(0x80 | TAG[kind], Buffer.from(value, 'latin1'));
-  }
-}
-
-function normaliseKind(type: string): GeneralNameKind | undefined {
-  const t = type.toLowerCase();
-  if (t === 'dns') return 'DNS';
-  if (t === 'ip') return 'IP';
-  if (t === 'email') return 'email';
-  if (t === 'uri') return 'URI';
-  if (t === 'rid') return 'RID';
-  if (t === 'dirname') return 'dirName';
-  return undefined;
-}
-
-/** A list of names: `DNS:a, IP:b, @section`, where a section holds `DNS.1 = a` style entries. */
-export function encodeGeneralNames(items: string[], ctx: TranslateContext): Buffer[] {
-  const out: Buffer[] = [];
-  for (const item of items) {
-    if (item.startsWith('@')) {
-      const name = item.slice(1);
-      const section = ctx.conf.section(name);
-      if (!section) throw ctx.error(`@${name} names a section that does not exist; add [ ${name} ] or fix the name.`);
-      for (const e of section) {
-        const type = e.key.replace(/\.[^.]*$/, '');
-        out.push(encodeGeneralName(`${type}:${e.value}`, ctx.at(e)));
+      if (!inConstraint && (value === 'copy' || value === 'move')) {
+        throw ctx.error(`email:${value} is not supported by mtlskit; write the address itself, e.g. email:ops@example.com.`);
       }
-    } else out.push(encodeGeneralName(item, ctx));
+      return derTlv(0x80 | TAG.email, ia5Bytes(value, item));
+    default:
+      return derTlv(0x80 | TAG[kind], ia5Bytes(value, item));
   }
-  return out;
+}
+
+/** DNS names, URIs and addresses are IA5String (ASCII); an IDN must be written in its xn-- form. */
+function ia5Bytes(value: string, item: ListItem): Buffer {
+  if (!/^[\x00-\x7f]*$/.test(value)) {
+    throw item.ctx.error(`${item.name}:${value} has non-ASCII characters; write international names in their ASCII (xn--, percent-encoded) form.`);
+  }
+  return Buffer.from(value, 'latin1');
+}
+
+function directoryName(sectionName: string, item: ListItem): Buffer {
+  const section = item.ctx.conf.section(sectionName);
+  if (!section) throw item.ctx.error(`dirName:${sectionName} names a section that does not exist; add [ ${sectionName} ] with the DN.`);
+  try {
+    return Buffer.from(buildName(subjectFromValuesSection(section)).toArrayBuffer());
+  } catch (err) {
+    if (isMtlsError(err)) throw item.ctx.error(`dirName:${sectionName}: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
+    throw err;
+  }
+}
+
+export function encodeGeneralNames(items: ListItem[], inConstraint = false): Buffer[] {
+  return items.map((item) => encodeGeneralName(item, inConstraint));
 }
