@@ -2,98 +2,160 @@
  * `mtlskit serve`: the walkthrough's echo server with mTLS built in. It asks every client for a
  * certificate and checks it against the CA (and the CRL); a client without an acceptable certificate
  * gets 403 with the reason in JSON (and the reason is logged), an accepted one gets its request echoed.
+ *
+ * The handshake is allowed to complete for refused clients (rejectUnauthorized: false, then a 403),
+ * like nginx's `ssl_verify_client on`: the caller then learns why, instead of seeing a dropped connection.
  */
+import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
-import { explainVerifyError } from './reasons.js';
+import type { AddressInfo, Socket } from 'node:net';
+import { explainHandshakeFailure, explainVerifyError, type Reason } from './reasons.js';
 
 export interface EchoServerOptions {
   key: Buffer;
+  /** PEM: our certificate, then any intermediates. */
   cert: Buffer;
+  /** PEM: the CA whose clients are accepted (it must have signed them directly). */
   ca: Buffer;
+  /** PEM: that CA and its issuers up to the root (DIR/ca-chain.crt), for an intermediate CA; default `ca`. */
+  trust?: Buffer;
+  /** Where the CA certificate is, for advice in the log. */
+  caFile?: string;
   crl?: Buffer;
   host: string;
   port: number;
   /** Stop after this many requests (for tests and one-shot checks). */
   maxRequests?: number;
-  log: (line: string) => void;
+  /** Stop when no connection has arrived for this long. */
+  idleTimeoutMs?: number;
+  log: (entry: LogEntry) => void;
+}
+
+export interface PeerSummary {
+  subject: string;
+  serial: string;
+  issuer: string;
+}
+
+export interface LogEntry {
+  event: 'request' | 'refused' | 'handshake-failed' | 'stopping';
+  message: string;
+  code?: string;
+  from?: string;
+  client?: PeerSummary;
 }
 
 export interface RunningEchoServer {
   url: string;
   port: number;
   closed: Promise<void>;
-  close(): Promise<void>;
+  /** Stops listening and ends open connections; `why` goes into the log. */
+  close(why?: string): Promise<void>;
 }
 
-interface PeerSummary {
-  subject: string;
-  serial: string;
-  issuer: string;
+function dnText(o: Record<string, string | string[]> | undefined): string {
+  return Object.entries(o ?? {})
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
 }
 
-function peerSummary(socket: TLSSocket): PeerSummary | undefined {
+function peerSummary(socket: TLSSocket): { summary: PeerSummary; raw: Buffer } | undefined {
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) return undefined;
-  const dn = (o: Record<string, string | string[]> | undefined) =>
-    Object.entries(o ?? {})
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
-      .join(', ');
-  return { subject: dn(peer.subject as never), serial: peer.serialNumber, issuer: dn(peer.issuer as never) };
+  return { summary: { subject: dnText(peer.subject as never), serial: peer.serialNumber, issuer: dnText(peer.issuer as never) }, raw: peer.raw };
+}
+
+/** Why the client is refused, or undefined when it is accepted. */
+function refusalOf(socket: TLSSocket, peer: { summary: PeerSummary; raw: Buffer } | undefined, ca: X509Certificate): Reason | undefined {
+  if (!peer) return { code: 'NO_CLIENT_CERT', text: 'no client certificate was sent' };
+  if (!socket.authorized) return explainVerifyError(String(socket.authorizationError), peer.summary.subject);
+  // The chain reached a trusted root; serve promises more: this folder's CA signed the certificate itself.
+  const leaf = new X509Certificate(peer.raw);
+  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) {
+    return { code: 'UNKNOWN_CA', text: `the client certificate (${peer.summary.subject}) was issued by '${peer.summary.issuer}', not by this server's CA` };
+  }
+  return undefined;
 }
 
 export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoServer> {
+  const ca = new X509Certificate(opts.ca);
   let served = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
   const server: Server = createServer(
-    { key: opts.key, cert: opts.cert, ca: opts.ca, crl: opts.crl, requestCert: true, rejectUnauthorized: false },
+    {
+      key: opts.key,
+      cert: opts.cert,
+      ca: opts.trust ?? opts.ca,
+      crl: opts.crl,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     (req, res) => {
       const socket = req.socket as TLSSocket;
       const peer = peerSummary(socket);
       const from = `${socket.remoteAddress}:${socket.remotePort}`;
+      const refusal = refusalOf(socket, peer, ca);
       res.setHeader('content-type', 'application/json');
-      if (!peer) {
-        opts.log(`refused ${from}: no client certificate was sent`);
+      if (refusal) {
+        opts.log({ event: 'refused', message: `refused ${from}: ${refusal.text}`, code: refusal.code, from, client: peer?.summary });
         res.statusCode = 403;
-        res.end(JSON.stringify({ error: 'client certificate required', code: 'NO_CLIENT_CERT', reason: 'no client certificate was sent' }) + '\n');
-      } else if (!socket.authorized) {
-        const reason = explainVerifyError(String(socket.authorizationError), peer.subject);
-        opts.log(`refused ${from}: ${reason.text}`);
-        res.statusCode = 403;
-        res.end(JSON.stringify({ error: 'client certificate refused', code: reason.code, reason: reason.text, client: peer }) + '\n');
+        res.end(JSON.stringify({ error: 'client certificate refused', code: refusal.code, reason: refusal.text, ...(peer ? { client: peer.summary } : {}) }) + '\n');
       } else {
-        opts.log(`${req.method} ${req.url} from ${peer.subject} (serial ${peer.serial})`);
-        res.end(JSON.stringify({ host: req.headers.host, method: req.method, path: req.url, client: peer }) + '\n');
+        opts.log({ event: 'request', message: `${req.method} ${req.url} from ${peer!.summary.subject} (serial ${peer!.summary.serial})`, from, client: peer!.summary });
+        res.end(JSON.stringify({ host: req.headers.host, method: req.method, path: req.url, client: peer!.summary }) + '\n');
       }
       served++;
       if (opts.maxRequests !== undefined && served >= opts.maxRequests) {
-        res.on('finish', () => {
-          server.close();
-          server.closeAllConnections();
-        });
+        res.on('finish', () => stop(`served ${served} request${served === 1 ? '' : 's'} (--max-requests)`));
       }
     },
   );
-  server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
-    // A client that hangs up mid-handshake (e.g. probe reading the CertificateRequest) is not a failure worth a line.
-    if (err.code === 'ECONNRESET') return;
-    opts.log(`handshake failed: ${err.message.split('\n')[0]}`);
+  const stop = (why: string) => {
+    if (!server.listening) return;
+    opts.log({ event: 'stopping', message: `stopping: ${why}` });
+    server.close();
+    server.closeAllConnections();
+  };
+  const armIdleTimer = () => {
+    if (opts.idleTimeoutMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => stop(`no connection for ${opts.idleTimeoutMs! / 1000} s (--idle-timeout)`), opts.idleTimeoutMs);
+  };
+  // A socket refused by an alert is already closed when 'tlsClientError' fires and no longer knows its
+  // peer: note each peer when its TCP connection arrives.
+  const peers = new WeakMap<Socket, string>();
+  server.on('connection', (raw: Socket) => {
+    peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
+    armIdleTimer();
   });
-  const closed = new Promise<void>((resolve) => server.on('close', () => resolve()));
+  server.on('tlsClientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
+    const reason = explainHandshakeFailure(err, opts.caFile);
+    if (!reason) return;
+    const raw = (socket as unknown as { _parent?: Socket })._parent;
+    const from = (raw && peers.get(raw)) ?? (socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client');
+    opts.log({ event: 'handshake-failed', message: `handshake with ${from} failed: ${reason.text}`, code: reason.code, from });
+  });
+  const closed = new Promise<void>((resolve) =>
+    server.on('close', () => {
+      clearTimeout(idleTimer);
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
+      armIdleTimer();
       const port = (server.address() as AddressInfo).port;
       const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       resolve({
         url: `https://${hostPart}:${port}/`,
         port,
         closed,
-        close: () =>
-          new Promise((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
+        close: async (why = 'asked to stop') => {
+          stop(why);
+          await closed;
+        },
       });
     });
   });

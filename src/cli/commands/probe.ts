@@ -33,7 +33,7 @@ export function registerProbe(program: Command): void {
     ],
   });
   cmd
-    .option('--ca <file>', 'trusted root(s) for the server certificate (default DIR/ca.crt if present, else the system roots)')
+    .option('--ca <file>', 'trusted root(s) for the server certificate (default DIR/ca-chain.crt or DIR/ca.crt if present, else the system roots)')
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client private key')
     .option('--pfx <file>', 'client PKCS#12 bundle instead of --cert/--key')
@@ -53,8 +53,9 @@ export function registerProbe(program: Command): void {
         const [{ runProbe }, { existsSync }, { join }, { readInputFile: read }, { loadClientCredentials }] = await Promise.all([
           import('../../tls/probe.js'), import('node:fs'), import('node:path'), import('../../store/input-file.js'), import('../../tls/client-credentials.js'),
         ]);
-        const defaultCa = join(opts.dir, 'ca.crt');
-        const ca = opts.ca ? read(opts.ca, '--ca') : existsSync(defaultCa) ? read(defaultCa, 'CA certificate') : undefined;
+        // An intermediate CA alone is not a trust anchor for Node: its ca-chain.crt reaches the root.
+        const defaultCa = [join(opts.dir, 'ca-chain.crt'), join(opts.dir, 'ca.crt')].find((f) => existsSync(f));
+        const ca = opts.ca ? read(opts.ca, '--ca') : defaultCa ? read(defaultCa, 'CA certificate') : undefined;
         const password = passwordFrom(opts.passin);
         const credentials = opts.pfx
           ? await loadClientCredentials({ pfx: opts.pfx }, password)
