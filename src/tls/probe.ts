@@ -248,6 +248,9 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   if (info.requested === false) {
     return fail('MTLS_NOT_REQUIRED', `The request succeeded, but the server never asked for a client certificate, so this is not mutual TLS; turn on client certificate verification on the server.`, answered);
   }
+  if (input.cert === undefined) {
+    return fail('NO_CLIENT_CERT', 'The request succeeded without a client certificate, so mutual TLS was not tested; pass --cert and --key (or --pfx).', answered);
+  }
   return { ok: true, steps, certificateRequest, ...answered };
 }
 
