@@ -116,8 +116,19 @@ function subjectFromValues(section: ConfEntry[]): DnEntry[] {
 const PROMPT_SUFFIX = /_(default|min|max|value)$/;
 
 /**
+ * add_DN_object with -batch: a non-empty X_value is the answer ("." meaning none, as typed at the
+ * prompt); otherwise X_default, taken literally, even "."; nothing when neither is set.
+ */
+function batchAnswer(conf: OpensslConf, sectionName: string, key: string): ConfEntry | undefined {
+  const fixed = lookup(conf, sectionName, `${key}_value`);
+  if (fixed && fixed.value !== '') return fixed.value === '.' ? undefined : fixed;
+  const fallback = lookup(conf, sectionName, `${key}_default`);
+  return fallback && fallback.value !== '' ? fallback : undefined;
+}
+
+/**
  * With prompting on, `X = prompt text`, `X_default`, `X_value`, `X_min`, `X_max`. Without a terminal
- * mtlskit answers as `openssl req -batch` does: X_value if set, else X_default; empty or "." skips X.
+ * mtlskit answers as `openssl req -batch` does (see batchAnswer).
  */
 function subjectFromPromptSection(conf: OpensslConf, sectionName: string, section: ConfEntry[], warnings: string[]): DnEntry[] {
   const entries: DnEntry[] = [];
@@ -128,8 +139,8 @@ function subjectFromPromptSection(conf: OpensslConf, sectionName: string, sectio
       warnings.push(`${e.file}:${e.line}: '${type}' is not a distinguished-name attribute, so this prompt was ignored (as openssl req does).`);
       continue;
     }
-    const answer = lookup(conf, sectionName, `${e.key}_value`) ?? lookup(conf, sectionName, `${e.key}_default`);
-    if (!answer || answer.value === '' || answer.value === '.') continue;
+    const answer = batchAnswer(conf, sectionName, e.key);
+    if (!answer) continue;
     checkLength(conf, sectionName, e, answer);
     entries.push(checkedEntry(answer, type, answer.value));
   }

@@ -26,6 +26,9 @@ export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer 
   const { ctx } = item;
   const kind = generalNameKind(item.name);
   if (!kind) {
+    if (item.name.startsWith('@')) {
+      throw ctx.error(`${item.name} must be the whole value (e.g. subjectAltName = ${item.name}); move the other names into that section.`);
+    }
     const head = item.name.split('.')[0]!;
     if (head === 'otherName') throw ctx.error(`otherName entries are not supported by mtlskit; use ${TYPE_LIST}.`);
     throw ctx.error(`'${item.name}' is not a name type; use ${TYPE_LIST}${caseHint(head, KINDS)}.`);
