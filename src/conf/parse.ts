@@ -60,11 +60,17 @@ class Conf implements OpensslConf {
       const old = list[earlier]!;
       list.splice(earlier, 1);
       this.warnings.push(
-        `${entry.file}:${entry.line}: ${entry.key} repeats the key of ${old.file}:${old.line} in [ ${section} ], so that earlier line is ignored (as OpenSSL does); number the keys (1.${entry.key}, 2.${entry.key}) to keep both.`,
+        `${entry.file}:${entry.line}: ${entry.key} repeats the key of ${old.file}:${old.line} in [ ${section} ], so that earlier line is ignored (as OpenSSL does); number the keys (${numberedKeys(entry.key)}) to keep both.`,
       );
     }
     list.push(entry);
   }
+}
+
+/** Two distinct spellings of a key: DNS.1/DNS.2 for name lists, 0.O/1.O for DN attributes. */
+function numberedKeys(key: string): string {
+  const base = key.replace(/^\d+\./, '').replace(/\.\d+$/, '');
+  return /\.\d+$/.test(key) ? `${base}.1, ${base}.2` : `0.${base}, 1.${base}`;
 }
 
 interface State {

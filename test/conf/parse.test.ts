@@ -17,7 +17,8 @@ function snapshot(conf: OpensslConf) {
 function expectGolden(name: string, actual: unknown) {
   const file = join(GOLDEN, `${name}.golden.json`);
   const text = JSON.stringify(actual, null, 2) + '\n';
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  expect(existsSync(file), `${file} is missing; run UPDATE_GOLDEN=1 npx vitest run test/conf/parse.test.ts and review it`).toBe(true);
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
 
@@ -41,6 +42,27 @@ describe('parseOpensslConf golden files', () => {
     expect(conf.get('shared', 'after')?.value).toBe('42');
   });
 
+  for (const name of ['syntax-interop', 'lists', 'crldp-sections', 'prompt-mode']) {
+    it(`${name}.conf with its warnings and [ req ] (the same files are checked against openssl req)`, () => {
+      const conf = loadOpensslConf(join(FIXTURES, 'conf', `${name}.conf`));
+      expectGolden(name, { sections: snapshot(conf), warnings: conf.warnings, req: resolveReqConfig(conf) });
+    });
+  }
+
+  it('syntax-interop.conf: repeated keys, [ ENV ], dollarid, folder includes', () => {
+    const conf = loadOpensslConf(join(FIXTURES, 'conf', 'syntax-interop.conf'));
+    const dn = conf.section('dn')!.map((e) => e.key);
+    expect(dn.filter((k) => k === '1.OU')).toHaveLength(1);
+    expect(dn.at(-2)).toBe('GN');
+    expect(conf.get('dn', 'title')?.value).toBe('back\\');
+    expect(conf.get('dn', 'pseudonym')?.value).toBe('cost$5 default-name');
+    expect(conf.get('from_include', 'dept')?.value).toBe('Included Unit');
+    expect(conf.warnings).toEqual([
+      'syntax-interop.conf:6: .pragma notapragma is not known and was ignored; OpenSSL knows dollarid, abspath and includedir.',
+      'syntax-interop.conf:32: 1.OU repeats the key of syntax-interop.conf:26 in [ dn ], so that earlier line is ignored (as OpenSSL does); number the keys (0.OU, 1.OU) to keep both.',
+    ]);
+  });
+
   for (const seed of ['seed-ca', 'seed-server', 'seed-client']) {
     it(`${seed}.conf (the walkthrough's file, verbatim)`, () => {
       const conf = loadOpensslConf(join(FIXTURES, 'conf', `${seed}.conf`));
@@ -59,6 +81,11 @@ describe('malformed confs fail with file:line in one sentence', () => {
     ['mismatched braces', '[ a ]\nx = 1\nk = ${x)\n', /^bad\.conf:3: mismatched brackets/],
     ['missing include', '.include nothere.cnf\n', /^bad\.conf:1: \.include nothere\.cnf: no such file/],
     ['unknown env var', '[ a ]\nk = $ENV::MTLSKIT_SURELY_UNSET\n', /^bad\.conf:2: the variable \$ENV::MTLSKIT_SURELY_UNSET has no value/],
+    ['bad pragma value', '.pragma dollarid:maybe\n', /^bad\.conf:1: \.pragma dollarid:maybe needs true, false, on or off/],
+    ['pragma without a value', '\n.pragma dollarid\n', /^bad\.conf:2: '\.pragma dollarid' is not 'name:value'/],
+    ['relative include under abspath', '.pragma abspath:true\n.include other.cnf\n', /^bad\.conf:2: \.include other\.cnf is relative but \.pragma abspath:true/],
+    ['lone dollar', '[ a ]\nk = 5 $ more\n', /^bad\.conf:2: '\$' is not followed by a variable name/],
+    ['continued line keeps its first line number', '[ a ]\nk = "open \\\n still open\n', /^bad\.conf:2: unterminated quote/],
   ];
   for (const [what, text, message] of cases) {
     it(what, () => {
@@ -95,6 +122,38 @@ describe('malformed confs fail with file:line in one sentence', () => {
 });
 
 describe('[ req ] resolution', () => {
+  const resolve = (text: string) => resolveReqConfig(parseOpensslConf(text, { fileName: 'r.conf', env: {} }));
+
+  it('prompt is off only for the exact word no; encrypt_rsa_key wins over encrypt_key', () => {
+    const req = resolve('[ req ]\ndistinguished_name = dn\nprompt = false\nencrypt_rsa_key = no\nencrypt_key = yes\n[ dn ]\nO = x\nO_default = Acme\n');
+    expect(req.prompt).toBe(true);
+    expect(req.subject).toEqual([{ type: 'O', value: 'Acme' }]);
+    expect(req.encryptKey).toBe(false);
+  });
+
+  it('X_value beats X_default, a "." X_value skips the attribute, an unknown prompt is a warning', () => {
+    const req = resolve('[ req ]\ndistinguished_name = dn\n[ dn ]\nO = Org\nO_default = Def\nO_value = Val\nOU = Unit\nOU_default = U\nOU_value = .\nfoo = Foo\nfoo_default = f\n');
+    expect(req.subject).toEqual([{ type: 'O', value: 'Val' }]);
+    expect(req.warnings).toEqual(["r.conf:10: 'foo' is not a distinguished-name attribute, so this prompt was ignored (as openssl req does)."]);
+  });
+
+  it('X_min and X_max bound the default, as openssl req -batch does', () => {
+    expect(() => resolve('[ req ]\ndistinguished_name = dn\n[ dn ]\nCN = Name\nCN_default = ab\nCN_min = 3\n')).toThrowError(/^r\.conf:5: CN_default = ab is shorter than CN_min = 3;/);
+    expect(() => resolve('[ req ]\ndistinguished_name = dn\n[ dn ]\nCN = Name\nCN_default = abcd\nCN_max = 3\n')).toThrowError(/^r\.conf:5: CN_default = abcd is longer than CN_max = 3;/);
+  });
+
+  it('prompt = no refuses empty values and multi-valued RDNs at their line', () => {
+    expect(() => resolve('[ req ]\ndistinguished_name = dn\nprompt = no\n[ dn ]\nO = Acme\nOU =\n')).toThrowError(/^r\.conf:6: OU has an empty value;/);
+    expect(() => resolve('[ req ]\ndistinguished_name = dn\nprompt = no\n[ dn ]\nO = Acme\n1.+CN = x\n')).toThrowError(/^r\.conf:6: 1\.\+CN asks for a multi-valued RDN/);
+  });
+
+  it('[ req ] keys fall back to the default section, and repeated-key warnings reach the caller', () => {
+    const req = resolve('x509_extensions = v3\n[ req ]\ndistinguished_name = dn\nprompt = no\n[ dn ]\nO = Acme\nO = Acme2\n');
+    expect(req.x509Extensions).toBe('v3');
+    expect(req.subject).toEqual([{ type: 'O', value: 'Acme2' }]);
+    expect(req.warnings).toEqual([expect.stringMatching(/^r\.conf:7: O repeats the key of r\.conf:6 in \[ dn \]/)]);
+  });
+
   it('with prompting on, takes the _default values in order and skips the prompts', () => {
     const conf = parseOpensslConf(
       '[ req ]\ndistinguished_name = dn\ndefault_bits = 3072\nencrypt_key = no\n[ dn ]\nC = Country\nC_default = BR\nC_min = 2\nO = Org\nO_default = Acme\nCN = Common name\n',
