@@ -55,7 +55,15 @@ async function startServe(args: string[]): Promise<{ port: number; child: ChildP
 
 async function probe(url: string, args: string[]) {
   const r = await runAsync(process.execPath, [BIN, 'probe', url, '--json', ...args]);
-  return { status: r.status, json: JSON.parse(r.stdout) as { ok: boolean; cause?: { code: string; message: string }; body?: string; steps: { step: string; ok: boolean | null; detail: string }[] } };
+  return { status: r.status, json: JSON.parse(r.stdout) as { ok: boolean; cause?: { code: string; message: string }; body?: string; status?: number; certificateRequest: unknown; steps: { step: string; ok: boolean | null; detail: string }[] } };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const client = (dir: string, name = 'client') => ['--cert', p(dir, `${name}.crt`), '--key', p(dir, `${name}.key`)];
@@ -126,6 +134,58 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     }
   });
 
+  it('logs why a handshake failed: a client that does not trust the server, plain HTTP', async () => {
+    const srv = await startServe(['--dir', a]);
+    try {
+      const distrusting = await runAsync('curl', ['-sS', '--max-time', '10', '--cacert', p(b, 'ca.crt'), ...client(a), `https://localhost:${srv.port}/`]);
+      expect(distrusting.status).not.toBe(0);
+      const plain = await runAsync('curl', ['-sS', '--max-time', '10', `http://localhost:${srv.port}/`]);
+      expect(plain.status).not.toBe(0);
+      await waitFor(() => srv.log().includes('plain HTTP'));
+      const lines = srv.log().split('\n').filter((l) => l.includes('handshake with 127.0.0.1:'));
+      expect(lines[0]).toMatch(/does not trust this server's certificate \(alert unknown_ca\); give the client the CA certificate \(curl --cacert .*ca(-chain)?\.crt\)$/);
+      expect(lines[1]).toContain('the client spoke plain HTTP to this HTTPS port; use https://');
+    } finally {
+      srv.child.kill('SIGINT');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
+  it('--json: the URL first, then one JSON object per event; --idle-timeout stops it', async () => {
+    const srv = await startServe(['--dir', a, '--json', '--idle-timeout', '2']);
+    const good = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(a)], 'localhost');
+    expect(good.status).toBe(0);
+    const refused = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(b)], 'localhost');
+    expect(JSON.parse(refused.stdout)).toMatchObject({ code: 'UNKNOWN_CA', client: { issuer: 'O=Other, CN=Other CA' } });
+    expect(await srv.done).toBe(0);
+    const events = srv.log().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events[0]).toEqual({ listening: true, url: `https://127.0.0.1:${srv.port}/` });
+    expect(events.slice(1).map((e) => `${e.event}:${e.code ?? ''}`)).toEqual(['request:', 'refused:UNKNOWN_CA', 'stopping:']);
+    expect(events[3].message).toContain('--idle-timeout');
+  });
+
+  it('with an intermediate CA in --dir: accepts its clients, refuses a sibling signed by the root', async () => {
+    const sub = join(tmp.dir, 'sub');
+    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', '/O=Acme/CN=Acme Issuing CA', '--key-type', 'ec:P-256']);
+    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
+    mtlskitOk(['client', 'issue', '--dir', sub]);
+    const srv = await startServe(['--dir', sub]);
+    try {
+      const viaCurl = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(sub)], 'localhost');
+      expect(JSON.parse(viaCurl.stdout).client.issuer).toBe('O=Acme, CN=Acme Issuing CA');
+      // a's client chains to the same root, but this folder's CA did not sign it.
+      const sibling = await probe(`https://localhost:${srv.port}/`, ['--dir', sub, ...client(a)]);
+      expect(sibling.json.cause?.code).toBe('UNKNOWN_CA');
+      expect(sibling.json.body).toContain("not by this server's CA");
+      // probe trusts DIR/ca-chain.crt by default: the intermediate alone is no trust anchor for Node.
+      const good = await probe(`https://localhost:${srv.port}/`, ['--dir', sub, ...client(sub)]);
+      expect(good.json.ok, JSON.stringify(good.json.steps)).toBe(true);
+    } finally {
+      srv.child.kill('SIGTERM');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
   it('stops by itself after --max-requests', async () => {
     const srv = await startServe(['--dir', a, '--max-requests', '1']);
     const r = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(a)], 'localhost');
@@ -135,18 +195,36 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
 });
 
 describe('mtlskit probe against openssl s_server', () => {
-  it('diagnoses alerts from OpenSSL: success, no certificate, unknown CA, revoked, expired, wrong purpose', async () => {
-    const srv = await startOpensslServer(['-cert', p(a, 'server-chain.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-CRL', p(a, 'crl.pem'), '-crl_check', '-Verify', '1', '-verify_return_error']);
-    try {
-      const url = `https://localhost:${srv.port}/`;
-      const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
-      expect(good.json.ok).toBe(true);
-      const cases = failureCases();
-      for (const [args, code] of cases) {
-        const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
-        expect(r.json.cause?.code, JSON.stringify(r.json.steps)).toBe(code);
-        expect(r.status).toBe(1);
+  // TLS 1.2 refuses a client certificate inside the handshake; TLS 1.3 after it, on the first read.
+  for (const version of ['-tls1_2', '-tls1_3']) {
+    it(`diagnoses alerts from OpenSSL (${version}): success, no certificate, unknown CA, revoked, expired, wrong purpose`, async () => {
+      const srv = await startOpensslServer(['-cert', p(a, 'server-chain.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-CRL', p(a, 'crl.pem'), '-crl_check', '-Verify', '1', '-verify_return_error', version]);
+      try {
+        const url = `https://localhost:${srv.port}/`;
+        const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
+        expect(good.json.ok).toBe(true);
+        expect(good.json.certificateRequest).toEqual({ visibility: version === '-tls1_2' ? 'tls1.2' : 'tls1.3', requested: true, acceptedCas: ['O=Acme, CN=Acme mTLS CA'] });
+        const cases = failureCases();
+        for (const [args, code] of cases) {
+          const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
+          expect(r.json.cause?.code, JSON.stringify(r.json.steps)).toBe(code);
+          expect(r.status).toBe(1);
+        }
+      } finally {
+        await srv.stop();
       }
+    });
+  }
+
+  it('reads a legacy RC2 PFX (openssl pkcs12 -export -legacy), which Node itself cannot open', async () => {
+    const pfx = p(a, 'client-rc2.pfx');
+    const made = openssl(['pkcs12', '-export', '-legacy', '-inkey', p(a, 'client.key'), '-in', p(a, 'client.crt'), '-certfile', p(a, 'ca.crt'), '-out', pfx, '-passout', 'pass:old']);
+    expect(made.status, made.stderr).toBe(0);
+    expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain('RC2');
+    const srv = await startOpensslServer(['-cert', p(a, 'server.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-Verify', '1', '-verify_return_error']);
+    try {
+      const r = await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', pfx, '--passin', 'pass:old']);
+      expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
     } finally {
       await srv.stop();
     }
@@ -161,5 +239,27 @@ describe('mtlskit probe against openssl s_server', () => {
     } finally {
       await srv.stop();
     }
+  });
+});
+
+describe('mtlskit probe and serve: bad input and unreachable servers', () => {
+  it('a key that does not belong to the certificate is exit 4, a bad URL exit 2, a closed port exit 1 (UNREACHABLE)', async () => {
+    const mismatch = await runAsync(process.execPath, [BIN, 'probe', 'https://localhost:1/', '--cert', p(a, 'client.crt'), '--key', p(a, 'server.key')]);
+    expect(mismatch.status).toBe(4);
+    expect(mismatch.stderr).toContain('does not belong to the certificate');
+    const badUrl = await runAsync(process.execPath, [BIN, 'probe', 'localhost:8443']);
+    expect(badUrl.status).toBe(2);
+    const closed = await probe(`https://127.0.0.1:${await freePort()}/`, [...client(a)]);
+    expect(closed.status).toBe(1);
+    expect(closed.json.cause?.code).toBe('UNREACHABLE');
+  });
+
+  it('serve refuses bad numbers and a folder without a server certificate (exit 2)', async () => {
+    const bad = await runAsync(process.execPath, [BIN, 'serve', '--dir', a, '--max-requests', 'many']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-requests');
+    const missing = await runAsync(process.execPath, [BIN, 'serve', '--dir', a, '--cert', 'nosuch', '--port', '0']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nosuch.key');
   });
 });
