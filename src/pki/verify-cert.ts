@@ -1,5 +1,5 @@
 /** A certificate read once for path validation: the raw pieces signatures need, and its extensions. */
-import { badInput } from '../errors.js';
+import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { canonicalName } from './verify-names.js';
 import { x509 } from './x509-runtime.js';
@@ -11,6 +11,18 @@ export interface GeneralNames {
   email: string[];
   uri: string[];
   dirNames: string[];
+}
+
+/** A cRLDistributionPoints entry: names as generalNameKey() strings; relative names kept as RDN DER to resolve later. */
+export interface DistributionPoint {
+  fullNames?: string[];
+  /** nameRelativeToCRLIssuer, re-tagged as a SET (the RDN DER). */
+  relativeRdn?: Buffer;
+  /** ReasonFlags as a mask (bit 1 keyCompromise ... bit 8 aACompromise); undefined = all reasons. */
+  reasons?: number;
+  /** cRLIssuer directoryNames as Name DER (to resolve a relative name against), and every cRLIssuer name as a key. */
+  crlIssuerDns: Buffer[];
+  crlIssuerKeys: string[];
 }
 
 export interface NameConstraintSet {
@@ -49,11 +61,56 @@ export interface CertInfo {
   nameConstraints?: NameConstraintSet;
   /** certificatePolicies OIDs; undefined when the extension is absent. */
   policies?: string[];
+  crlDistributionPoints?: DistributionPoint[];
   policyMappings?: [issuerDomain: string, subjectDomain: string][];
   requireExplicitPolicy?: number;
   inhibitPolicyMapping?: number;
   inhibitAnyPolicy?: number;
   criticalExtensions: string[];
+}
+
+/** One GeneralName as a comparable string: directoryNames canonical (RFC 5280 7.1), the others byte for byte. */
+export function generalNameKey(buf: Buffer, gn: Tlv): string {
+  if (gn.tag === 0xa4) return `dn:${canonicalName(slice(buf, readTlv(buf, gn.start)))}`;
+  return `${gn.tag.toString(16)}:${content(buf, gn).toString('latin1')}`;
+}
+
+/** ReasonFlags BIT STRING content → mask with bit n = reason n (n = 0 unused ... 8 aACompromise). */
+export function reasonMask(bits: Buffer): number {
+  let mask = 0;
+  for (let n = 0; n <= 8; n++) {
+    const byte = bits[1 + (n >> 3)];
+    if (byte !== undefined && byte & (0x80 >> (n & 7))) mask |= 1 << n;
+  }
+  return mask;
+}
+
+/** DistributionPointName's two forms ([0] fullName, [1] nameRelativeToCRLIssuer) into `into`. */
+export function readDistributionPointName(buf: Buffer, dpName: Tlv, into: { fullNames?: string[]; relativeRdn?: Buffer }): void {
+  const choice = readTlv(buf, dpName.start, dpName.end);
+  if (choice.tag === 0xa0) into.fullNames = children(buf, choice).map((gn) => generalNameKey(buf, gn));
+  if (choice.tag === 0xa1) {
+    const rdn = Buffer.from(slice(buf, choice));
+    rdn[0] = 0x31; // [1] IMPLICIT SET → SET
+    into.relativeRdn = rdn;
+  }
+}
+
+function parseDistributionPoints(value: Buffer): DistributionPoint[] {
+  return children(value, readTlv(value, 0)).map((dp) => {
+    const point: DistributionPoint = { crlIssuerDns: [], crlIssuerKeys: [] };
+    for (const part of children(value, dp)) {
+      if (part.tag === 0xa0) readDistributionPointName(value, part, point);
+      if (part.tag === 0x81) point.reasons = reasonMask(content(value, part));
+      if (part.tag === 0xa2) {
+        for (const gn of children(value, part)) {
+          point.crlIssuerKeys.push(generalNameKey(value, gn));
+          if (gn.tag === 0xa4) point.crlIssuerDns.push(Buffer.from(slice(value, readTlv(value, gn.start))));
+        }
+      }
+    }
+    return point;
+  });
 }
 
 const emptyNames = (): GeneralNames => ({ dns: [], ip: [], email: [], uri: [], dirNames: [] });
@@ -89,13 +146,18 @@ function smallInt(bytes: Uint8Array): number {
   return n;
 }
 
+/** Reads a certificate for validation; anything unreadable (not a certificate, broken DER or extension) is BAD_INPUT. */
 export function readCertificate(der: Buffer, source: string): CertInfo {
-  let cert: InstanceType<typeof x509.X509Certificate>;
   try {
-    cert = new x509.X509Certificate(new Uint8Array(der));
-  } catch {
-    throw badInput(`${source} holds something that is not an X.509 certificate; give a PEM or DER certificate.`);
+    return readCertificateUnchecked(der, source);
+  } catch (err) {
+    if (err instanceof MtlsError) throw err;
+    throw badInput(`${source} holds something that is not a readable X.509 certificate (${(err as Error).message}); give a PEM or DER certificate.`);
   }
+}
+
+function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
+  const cert = new x509.X509Certificate(new Uint8Array(der));
   const top = readTlv(der, 0);
   const [tbsTlv, algTlv, sigTlv] = children(der, top);
   const fields = children(der, tbsTlv!);
@@ -171,6 +233,7 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
           if (part.tag === 0x81) info.inhibitPolicyMapping = n;
         }
         break;
+      case '2.5.29.31': info.crlDistributionPoints = parseDistributionPoints(value); break;
       case '2.5.29.54': info.inhibitAnyPolicy = smallInt(content(value, readTlv(value, 0))); break;
       default: break;
     }

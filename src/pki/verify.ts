@@ -2,22 +2,30 @@
  * Certificate path validation following RFC 5280 section 6, with every problem said in one sentence
  * that names the certificate and what to do. Collects all problems instead of stopping at the first.
  *
- * Choices (documented in the README): trust anchors' own validity and pathLenConstraint are checked
- * (as OpenSSL and TLS stacks do); the subject CN is matched against --host only when the certificate
- * has no DNS/IP subjectAltName; MD5 signatures are rejected and SHA-1 ones are a warning (an error with
- * rejectSha1, as TLS libraries at their default security level treat them); certificate
- * policies are processed with RFC 5280's default inputs (any policy acceptable, nothing required up front).
+ * Choices where implementations differ:
+ * - A trust anchor is a certificate from --ca. Its signature is not checked (RFC 5280 trust-anchor
+ *   information), but its validity period, keyUsage, pathLenConstraint and name constraints are, as OpenSSL
+ *   and TLS stacks do: an expired root is reported as EXPIRED.
+ * - v1/v2 certificates are CAs only as trust anchors.
+ * - MD5 signatures are rejected; SHA-1 ones are valid by RFC 5280 and a warning (an error with rejectSha1,
+ *   as TLS libraries at their default security level treat them).
+ * - The subject CN is matched against --host only when the certificate has no subjectAltName at all.
+ * - With CRLs given, every certificate below the anchor needs a usable CRL (as openssl -crl_check_all).
+ * - Certificate policies are processed with RFC 5280's default inputs (any policy acceptable, nothing
+ *   required up front).
+ * - The purpose (EKU, keyUsage) is checked on the leaf only (RFC 5280 has no EKU chaining).
  */
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
+import { badInput } from '../errors.js';
 import { keyMatchesPublicKey } from './keys.js';
-import { parseCrl, verifyCrlSignature, type ParsedCrl } from './crl.js';
 import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
-import { canonicalName, dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
+import { checkRevocation, readCrlInfo, type CrlInfo, type RevocationContext } from './verify-crl.js';
+import { dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
 import { ipAddressBytes } from './ip-address.js';
 import { policyProblem } from './verify-policy.js';
-import { children, content, decodeOid, readTlv } from './der.js';
+import { rsaPssParams, withInheritedDsaParams } from './verify-signature.js';
 
 export type Purpose = 'server' | 'client';
 
@@ -53,29 +61,47 @@ const UNDERSTOOD_EXTENSIONS = new Set([
   '2.5.29.32', '2.5.29.36', '2.5.29.54', '2.5.29.33', '2.5.29.18', '1.3.6.1.5.5.7.1.1',
 ]);
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' };
-const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32, cRLSign: 64 };
+const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32 };
 const BROKEN_HASHES = new Set(['md5', 'md2']);
 const MAX_DEPTH = 10;
+/** Candidate paths tried at most (cross-certified meshes can have very many). */
+const MAX_PATHS = 64;
+/** How deep CRL-signer certificates are themselves validated (a signer's CRL signed by yet another signer...). */
+const MAX_SIGNER_DEPTH = 3;
 
 const label = (c: CertInfo) => `${c.source} ('${c.subject}')`;
 const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 
+/** Everything one verifyCertificate call shares between the main path and CRL-signer paths. */
+interface Env {
+  input: VerifyInput;
+  crls: CrlInfo[];
+  /** Chain extras and --untrusted: where intermediates come from. */
+  pool: CertInfo[];
+  trusted: CertInfo[];
+  /** CRL signers being validated right now: a CRL-signing certificate may vouch for its own status (PKITS 4.5.6). */
+  inProgress: Set<CertInfo>;
+  signerVerdicts: Map<CertInfo, boolean>;
+}
+
+interface Checked {
+  problems: VerifyProblem[];
+  warnings: VerifyProblem[];
+}
+
 export async function verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
+  if (input.chain.length === 0) throw badInput('No certificate was given to verify; give a PEM or DER certificate file.');
   const chain = input.chain.map((c) => readCertificate(c.der, c.source));
   const trusted = input.trusted.map((c) => readCertificate(c.der, c.source));
   const pool = [...chain.slice(1), ...input.untrusted.map((c) => readCertificate(c.der, c.source))];
-  const crls = input.crls.map((c) => ({ crl: parseCrl(c.der, c.source), source: c.source }));
-  const leaf = chain[0];
-  if (!leaf) throw new Error('no certificate given');
+  const crls = input.crls.map((c) => readCrlInfo(c.der, c.source));
+  const env: Env = { input, crls, pool, trusted, inProgress: new Set(), signerVerdicts: new Map() };
 
-  const candidates = buildPaths(leaf, pool, trusted);
-  let best: { path: CertInfo[]; anchor?: CertInfo; problems: VerifyProblem[]; warnings: VerifyProblem[] } | undefined;
-  for (const candidate of candidates) {
-    const { problems, warnings } = checkPath(candidate.path, candidate.anchor, input, crls);
-    if (!best || problems.length < best.problems.length || (best.anchor === undefined && candidate.anchor !== undefined)) {
-      best = { ...candidate, problems, warnings };
-    }
-    if (problems.length === 0) break;
+  let best: ({ path: CertInfo[]; anchor?: CertInfo } & Checked) | undefined;
+  for (const candidate of buildPaths(chain[0]!, pool, trusted)) {
+    const checked = checkPath(candidate.path, candidate.anchor, env, 0);
+    if (!best || checked.problems.length < best.problems.length) best = { ...candidate, ...checked };
+    if (checked.problems.length === 0) break;
   }
   const chosen = best!;
   const linked = chosen.anchor ? [...chosen.path, chosen.anchor] : chosen.path;
@@ -93,7 +119,7 @@ function dedupe(list: CertInfo[]): CertInfo[] {
 
 const selfIssued = (c: CertInfo) => c.subjectKey === c.issuerKey;
 /** Self-issued and signed by its own key: the top of a chain. A self-issued certificate signed by another key (CA key rollover) is not. */
-const selfSigned = (c: CertInfo) => selfIssued(c) && signatureValid(c, c);
+const selfSigned = (c: CertInfo) => selfIssued(c) && signatureValid(c, c.spki);
 
 /** Issuer candidates by name, those whose key identifier matches first. */
 function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
@@ -101,10 +127,16 @@ function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
   return named.sort((a, b) => Number(b.ski !== undefined && b.ski === cert.aki) - Number(a.ski !== undefined && a.ski === cert.aki));
 }
 
-/** Every path from the leaf upward (depth-limited, loop-free); complete ones (ending at an anchor) first. */
-function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): { path: CertInfo[]; anchor?: CertInfo }[] {
-  const complete: { path: CertInfo[]; anchor?: CertInfo }[] = [];
-  const partial: { path: CertInfo[]; anchor?: CertInfo }[] = [];
+type Candidate = { path: CertInfo[]; anchor?: CertInfo };
+
+/**
+ * Paths from the leaf upward (depth- and count-limited, loop-free); complete ones (ending at an anchor) first,
+ * then partial ones, longest first. The cap keeps a mesh of cross-certificates from exploding the search.
+ */
+function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): Candidate[] {
+  const complete: Candidate[] = [];
+  const partial: Candidate[] = [];
+  const full = () => complete.length + partial.length >= MAX_PATHS;
   const walk = (path: CertInfo[]) => {
     const top = path[path.length - 1]!;
     // The leaf itself may be a trust anchor (verifying ca.crt against ca.crt).
@@ -112,53 +144,29 @@ function buildPaths(leaf: CertInfo, pool: CertInfo[], trusted: CertInfo[]): { pa
       complete.push({ path: [], anchor: top });
       return;
     }
-    for (const anchor of issuersOf(top, trusted)) complete.push({ path, anchor });
+    for (const anchor of issuersOf(top, trusted)) if (!full()) complete.push({ path, anchor });
     if (path.length >= MAX_DEPTH || selfSigned(top)) {
       partial.push({ path });
       return;
     }
     const next = issuersOf(top, pool).filter((c) => !path.some((p) => p.der.equals(c.der)));
     if (next.length === 0) partial.push({ path });
-    for (const c of next) walk([...path, c]);
+    for (const c of next) if (!full()) walk([...path, c]);
   };
   walk([leaf]);
   return [...complete, ...partial.sort((a, b) => b.path.length - a.path.length)];
 }
 
-function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: VerifyInput, crls: { crl: ParsedCrl; source: string }[]): { problems: VerifyProblem[]; warnings: VerifyProblem[] } {
+function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, depth: number): Checked {
+  const { input } = env;
   const problems: VerifyProblem[] = [];
   const warnings: VerifyProblem[] = [];
-  const add = (code: string, cert: CertInfo, message: string) => problems.push({ code, certificate: cert.source, message });
+  const add: Add = (code, cert, message) => problems.push({ code, certificate: cert.source, message });
   const all = anchor ? [...path, anchor] : path;
   const leaf = path[0] ?? anchor!;
 
-  if (!anchor) {
-    const top = path[path.length - 1]!;
-    const anchors = input.trusted.map((t) => readCertificate(t.der, t.source));
-    const given = anchors.map((a) => `'${a.subject}'`).join(', ');
-    if (selfSigned(top)) {
-      add('UNKNOWN_ISSUER', top, `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`);
-    } else {
-      add('UNKNOWN_ISSUER', top, `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`);
-    }
-  }
-
-  for (let i = 0; i < path.length; i++) {
-    const cert = path[i]!;
-    const issuer = all[i + 1];
-    if (issuer && !signatureValid(cert, issuer)) {
-      add('BAD_SIGNATURE', cert, `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`);
-    }
-    const alg = SIGNATURE_ALGORITHMS[cert.signatureOid];
-    if (!alg) add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
-    else if (BROKEN_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`);
-    else if (alg.hash === 'sha1') {
-      // RFC 5280 allows SHA-1; TLS libraries at their default security level refuse it.
-      const finding = { code: 'WEAK_SIGNATURE', certificate: cert.source, message: `${label(cert)} is signed with ${alg.name}, which TLS libraries refuse at their default security level; re-issue it with SHA-256.` };
-      (input.rejectSha1 ? problems : warnings).push(finding);
-    }
-  }
-
+  if (!anchor) reportUnknownIssuer(path[path.length - 1]!, env.trusted, add);
+  checkSignatures(path, all, input.rejectSha1 === true, add, warnings);
   for (const cert of all) {
     if (input.at < cert.notBefore) add('NOT_YET_VALID', cert, `${label(cert)} is not valid until ${day(cert.notBefore)}; check the clocks, or wait.`);
     if (input.at > cert.notAfter) add('EXPIRED', cert, `${label(cert)} expired on ${day(cert.notAfter)}; ${cert === leaf ? 'issue a new certificate' : 'renew this CA and re-issue what it signed'}.`);
@@ -166,7 +174,6 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
       if (!UNDERSTOOD_EXTENSIONS.has(oid)) add('UNKNOWN_CRITICAL_EXTENSION', cert, `${label(cert)} has a critical extension (${oid}) that verifiers do not understand, so they must reject it; re-issue it without that extension or mark it non-critical.`);
     }
   }
-
   checkIssuers(path, anchor, add);
   const policy = path.length > 0 ? policyProblem([...path].reverse()) : undefined;
   if (policy) add('POLICY', policy.cert, `${policy.message}.`);
@@ -176,27 +183,94 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, input: Verify
   if (input.privateKey && !keyMatchesPublicKey(input.privateKey, leaf.spki)) {
     add('KEY_MISMATCH', leaf, `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`);
   }
-  if (input.crls.length > 0) checkRevocation(path, all, input.at, crls, add);
+  // Without an anchor UNKNOWN_ISSUER already says it all; CRLs of a path that leads nowhere would only add noise.
+  if (env.crls.length > 0 && anchor) checkRevocation(path, all, revocationContext(all, anchor, env, depth), add);
   return { problems, warnings };
 }
 
-function signatureValid(cert: CertInfo, issuer: CertInfo): boolean {
-  let pss: { hash: string; saltLength: number } | undefined;
-  if (cert.signatureOid === '1.2.840.113549.1.1.10' && cert.signatureParams) pss = pssParams(cert.signatureParams);
-  return verifySignature(cert.signatureOid, cert.tbs, cert.signature, issuer.spki, pss);
+/** The issuer at the top is not given: a missing intermediate when it shares the organization of a trusted CA, else another CA. */
+function reportUnknownIssuer(top: CertInfo, trusted: CertInfo[], add: Add): void {
+  const given = trusted.map((a) => `'${a.subject}'`).join(', ');
+  if (selfSigned(top)) {
+    add('UNKNOWN_ISSUER', top, `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`);
+    return;
+  }
+  const org = organizationOf(top.issuer);
+  if (org !== undefined && trusted.some((a) => organizationOf(a.subject) === org)) {
+    add('MISSING_INTERMEDIATE', top, `${label(top)} was issued by '${top.issuer}', which is not among the certificates given (trusted: ${given}); pass that intermediate CA with --untrusted, or append it to ${top.source}.`);
+  } else {
+    add('UNKNOWN_ISSUER', top, `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`);
+  }
 }
 
-/** RSASSA-PSS-params: [0] hashAlgorithm, [2] saltLength (defaults SHA-1 and 20). */
-function pssParams(params: Buffer): { hash: string; saltLength: number } {
-  const hashes: Record<string, string> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
-  let hash = 'sha1';
-  let saltLength = 20;
-  for (const part of children(params, readTlv(params, 0))) {
-    const inner = readTlv(params, part.start);
-    if (part.tag === 0xa0) hash = hashes[decodeOid(content(params, children(params, inner)[0]!))] ?? hash;
-    if (part.tag === 0xa2) saltLength = Number(BigInt('0x' + content(params, inner).toString('hex')));
+function organizationOf(dnText: string): string | undefined {
+  const o = dnText.split(', ').filter((part) => part.startsWith('O='));
+  return o.length > 0 ? o.join('+').toLowerCase() : undefined;
+}
+
+/** Each certificate's working public key: its SPKI, with DSA parameters inherited from above when it omits them. */
+function workingKeys(all: CertInfo[]): Map<CertInfo, Buffer> {
+  const keys = new Map<CertInfo, Buffer>();
+  let above: Buffer | undefined;
+  for (let i = all.length - 1; i >= 0; i--) {
+    above = withInheritedDsaParams(all[i]!.spki, above);
+    keys.set(all[i]!, above);
   }
-  return { hash, saltLength };
+  return keys;
+}
+
+function checkSignatures(path: CertInfo[], all: CertInfo[], rejectSha1: boolean, add: Add, warnings: VerifyProblem[]): void {
+  const keys = workingKeys(all);
+  for (let i = 0; i < path.length; i++) {
+    const cert = path[i]!;
+    const issuer = all[i + 1];
+    const alg = SIGNATURE_ALGORITHMS[cert.signatureOid];
+    if (!alg) {
+      add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
+      continue;
+    }
+    if (issuer && !signatureValid(cert, keys.get(issuer)!)) {
+      add('BAD_SIGNATURE', cert, `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`);
+    }
+    if (BROKEN_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`);
+    else if (alg.hash === 'sha1') {
+      // RFC 5280 allows SHA-1; TLS libraries at their default security level refuse it.
+      const message = `${label(cert)} is signed with ${alg.name}, which TLS libraries refuse at their default security level; re-issue it with SHA-256.`;
+      if (rejectSha1) add('WEAK_SIGNATURE', cert, message);
+      else warnings.push({ code: 'WEAK_SIGNATURE', certificate: cert.source, message });
+    }
+  }
+}
+
+function signatureValid(cert: CertInfo, issuerSpki: Buffer): boolean {
+  const pss = cert.signatureOid === '1.2.840.113549.1.1.10' && cert.signatureParams ? rsaPssParams(cert.signatureParams) : undefined;
+  return verifySignature(cert.signatureOid, cert.tbs, cert.signature, issuerSpki, pss);
+}
+
+/**
+ * What CRL checking may rely on: issuers in this path sign CRLs for it; any other certificate that signed a
+ * CRL must itself validate, revocation included, up to the same trust anchor (RFC 5280 6.3.3 f).
+ */
+function revocationContext(all: CertInfo[], anchor: CertInfo, env: Env, depth: number): RevocationContext {
+  const everyone = dedupe([...all, ...env.pool, ...env.trusted]);
+  const issuers = all.slice(1);
+  return {
+    at: env.input.at,
+    crls: env.crls,
+    certsNamed: (nameKey) => everyone.filter((c) => c.subjectKey === nameKey),
+    signerTrusted: (signer) => {
+      if (issuers.some((c) => c.der.equals(signer.der)) || env.inProgress.has(signer)) return true;
+      if (depth >= MAX_SIGNER_DEPTH) return false;
+      const known = env.signerVerdicts.get(signer);
+      if (known !== undefined) return known;
+      env.inProgress.add(signer);
+      const signerEnv: Env = { ...env, input: { ...env.input, host: undefined, purpose: undefined, privateKey: undefined } };
+      const ok = buildPaths(signer, env.pool, [anchor]).some((p) => p.anchor !== undefined && checkPath(p.path, p.anchor, signerEnv, depth + 1).problems.length === 0);
+      env.inProgress.delete(signer);
+      env.signerVerdicts.set(signer, ok);
+      return ok;
+    },
+  };
 }
 
 type Add = (code: string, cert: CertInfo, message: string) => void;
@@ -234,8 +308,9 @@ function checkNameConstraints(all: CertInfo[], add: Add): void {
     if (!nc) continue;
     for (let j = 0; j < i; j++) {
       const cert = all[j]!;
+      // A self-issued CA certificate inside the path is exempt (RFC 5280 6.1.3 b-c: key rollover keeps the CA's name).
+      if (j > 0 && selfIssued(cert)) continue;
       const names = namesOf(cert);
-      if (j > 0 && selfIssued(cert)) names.dirNames = [];
       const violation = firstViolation(names, nc, cert);
       if (violation) add('NAME_CONSTRAINTS', cert, `${label(cert)} has the name ${violation}, which ${all[i]!.source} ('${all[i]!.subject}') does not allow; issue it with a name inside the CA's permitted names.`);
     }
@@ -292,40 +367,11 @@ function checkHost(leaf: CertInfo, host: string, add: Add): void {
   let ok: boolean;
   if (ip) ok = (san?.ip ?? []).some((b) => b.equals(ip));
   else if (san && san.dns.length > 0) ok = san.dns.some((d) => hostMatchesDnsName(host, d));
-  else ok = !san?.ip.length && leaf.commonNames.some((cn) => hostMatchesDnsName(host, cn));
+  // The subject CN counts only when there is no subjectAltName at all (stricter than RFC 6125 6.4.4: any SAN disables it).
+  else ok = !san && leaf.commonNames.some((cn) => hostMatchesDnsName(host, cn));
   if (!ok) {
-    const names = [...(san?.dns ?? []).map((d) => `DNS:${d}`), ...(san?.ip ?? []).map((b) => `IP:${ipText(b)}`)];
+    const names = san ? [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((b) => `IP:${ipText(b)}`)] : leaf.commonNames.map((cn) => `CN=${cn}`);
     add('HOSTNAME_MISMATCH', leaf, `${label(leaf)} is not valid for ${ip ? 'the IP address' : 'the host name'} ${host} (its names: ${names.join(', ') || 'none'}); issue it with --${ip ? 'ip' : 'dns'} ${host}, or connect with one of its names.`);
   }
 }
 
-function checkRevocation(path: CertInfo[], all: CertInfo[], at: Date, crls: { crl: ParsedCrl; source: string }[], add: Add): void {
-  path.forEach((cert, i) => {
-    const issuer = all[i + 1];
-    const matching = crls.filter((c) => canonicalName(c.crl.issuerNameDer) === cert.issuerKey);
-    if (matching.length === 0) {
-      if (i === 0) {
-        const others = crls.map((c) => c.source).join(', ');
-        add('CRL_MISSING', cert, `None of the CRLs given (${others}) comes from '${cert.issuer}', the issuer of ${label(cert)}, so its revocation cannot be checked; pass that CA's crl.pem with --crl.`);
-      }
-      return;
-    }
-    for (const { crl, source } of matching) {
-      if (issuer && issuer.keyUsage !== undefined && (issuer.keyUsage & KU.cRLSign) === 0) {
-        add('CRL_BAD_SIGNATURE', cert, `${source} is signed by ${issuer.source} ('${issuer.subject}'), whose keyUsage does not allow signing CRLs (no cRLSign); re-issue that CA with cRLSign.`);
-        continue;
-      }
-      if (issuer && !verifyCrlSignature(crl, issuer.spki)) {
-        add('CRL_BAD_SIGNATURE', cert, `${source} claims to come from '${cert.issuer}' but is not signed by ${issuer.source}'s key; get the CRL from the CA that issued ${cert.source}.`);
-        continue;
-      }
-      if (crl.thisUpdate > at) add('CRL_NOT_YET_VALID', cert, `${source} is not valid until ${day(crl.thisUpdate)}; check the clocks.`);
-      if (crl.nextUpdate && crl.nextUpdate < at) add('CRL_EXPIRED', cert, `${source} expired on ${day(crl.nextUpdate)} (its nextUpdate); run 'mtlskit crl gen' and publish the new CRL.`);
-      for (const oid of crl.unknownCriticalExtensions) add('CRL_UNKNOWN_CRITICAL_EXTENSION', cert, `${source} has a critical extension (${oid}) verifiers do not understand; re-issue the CRL.`);
-      const entry = crl.lookup(cert.serialHex);
-      if (entry && entry.revokedAt <= at) {
-        add('REVOKED', cert, `${label(cert)} was revoked on ${day(entry.revokedAt)}${entry.reason ? ` (${entry.reason})` : ''} according to ${source}; issue a new certificate.`);
-      }
-    }
-  });
-}
