@@ -58,7 +58,7 @@ describe('conf → CSR extensions and subject equal openssl req -new', () => {
       const conf = loadOpensslConf(confPath);
       const req = resolveReqConfig(conf);
       expect(hex(buildName(req.subject).toArrayBuffer())).toBe(hex(csr.subjectName.toArrayBuffer()));
-      const ours = req.reqExtensions ? buildExtensions(conf, req.reqExtensions, { subjectKey: key }).extensions : [];
+      const ours = req.reqExtensions ? buildExtensions(conf, req.reqExtensions, { subjectKey: key, request: true }).extensions : [];
       expect(extList(ours)).toEqual(extList(csr.extensions));
       expect(ours).toHaveLength(extensionCount);
     });
@@ -76,6 +76,8 @@ describe('conf → self-signed certificate extensions equal openssl req -x509', 
       const req = resolveReqConfig(conf);
       const ours = buildExtensions(conf, req.x509Extensions!, { subjectKey: key, issuer: { key } }).extensions;
       expect(extList(ours)).toEqual(extList(cert.extensions));
+      // No issuer at all also means self-signed.
+      expect(extList(buildExtensions(conf, req.x509Extensions!, { subjectKey: key }).extensions)).toEqual(extList(cert.extensions));
       expect(ours.length).toBeGreaterThanOrEqual(4);
     });
   }
@@ -120,7 +122,7 @@ describe('bad extension values name file:line', () => {
   it('authorityKeyIdentifier in a request is left out with a warning (openssl req -new refuses it)', () => {
     const path = join(tmp.dir, 'aki.conf');
     writeFileSync(path, '[ e ]\nauthorityKeyIdentifier = keyid:always\nbasicConstraints = CA:yes\n');
-    const built = buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key });
+    const built = buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key, request: true });
     expect(built.warnings).toEqual([expect.stringMatching(/^aki\.conf:2: authorityKeyIdentifier needs the issuing CA/)]);
     // CA:yes is one of OpenSSL's spellings of true.
     expect(extList(built.extensions)).toEqual([{ oid: '2.5.29.19', critical: false, value: '30030101ff' }]);

@@ -36,24 +36,26 @@ function akiOptions(value: string, ctx: TranslateContext): { keyid: Wanted; issu
 }
 
 /**
- * keyid[:always], issuer[:always]. With no issuer (a CSR) there is nothing to point at: openssl req -new
- * refuses the line, mtlskit leaves it out with a warning. A self-signed certificate ({ key } without a
- * certificate) points at its own key.
+ * keyid[:always], issuer[:always]. In a request there is no issuer to point at: openssl req -new
+ * refuses the line, mtlskit leaves it out with a warning. A self-signed certificate (no issuer, or one
+ * without a certificate) points at its own key, as openssl req -x509 does.
  */
 export const authorityKeyIdentifier: Translator = (value, ctx) => {
   const wanted = akiOptions(value, ctx);
   if (!wanted) return undefined;
   const where = `${ctx.entry.file}:${ctx.entry.line}`;
-  if (!ctx.issuer) {
+  if (ctx.request) {
     ctx.warnings.push(`${where}: authorityKeyIdentifier needs the issuing CA, which a certificate request does not have, so it was left out of the request (openssl req -new refuses this line).`);
     return undefined;
   }
-  const signerCert = ctx.issuer.certificate;
+  const signerCert = ctx.issuer?.certificate;
+  const signerKey = ctx.issuer?.key ?? ctx.subjectKey;
   const parts: Buffer[] = [];
   let id: Buffer | undefined;
   if (wanted.keyid !== 'no') {
     const ski = signerCert?.getExtension(x509.SubjectKeyIdentifierExtension);
-    id = ski ? Buffer.from(ski.keyId, 'hex') : keyIdentifierFor(publicKeySpkiDer(ctx.issuer.key));
+    if (!ski && !signerKey) throw ctx.error('authorityKeyIdentifier = keyid needs the signing key, which is not known here.');
+    id = ski ? Buffer.from(ski.keyId, 'hex') : keyIdentifierFor(publicKeySpkiDer(signerKey!));
     parts.push(derTlv(0x80, id));
   }
   if (signerCert && (wanted.issuer === 'always' || (wanted.issuer === 'yes' && !id))) {

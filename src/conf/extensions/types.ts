@@ -6,8 +6,13 @@ import type { ConfEntry, OpensslConf } from '../parse.js';
 export interface ExtensionContext {
   /** The certificate's (or CSR's) own key, for subjectKeyIdentifier = hash. */
   subjectKey?: KeyObject;
-  /** The signer; undefined for a CSR, or a self-signed certificate when `selfSigned`. */
+  /** The signer; undefined (or one without a certificate) = self-signed, the subject's own key signs. */
   issuer?: Issuer;
+  /**
+   * Building a certificate request (openssl req -new): there is no issuer at all, so
+   * authorityKeyIdentifier is left out with a warning.
+   */
+  request?: boolean;
 }
 
 /** What a translator sees: the conf, the line it came from, and a way to fail with file:line. */
