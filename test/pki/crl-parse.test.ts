@@ -92,8 +92,6 @@ describe.each([
     expect(crl.signatureAlgorithmOid).toBe(oid);
     expect(crl.thisUpdate).toEqual(opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-lastupdate']), 'lastupdate'));
     expect(crl.nextUpdate).toEqual(opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-nextupdate']), 'nextupdate'));
-    const issuerDer = runOk('openssl', ['x509', '-in', ca.certPath, '-noout', '-subject', '-nameopt', 'RFC2253']);
-    expect(issuerDer.trim()).toBe('subject=CN=ca,O=CRL Tests');
     const certFields = children(ca.certDer, children(ca.certDer, readTlv(ca.certDer, 0))[0]!);
     expect(crl.issuerNameDer).toEqual(slice(ca.certDer, certFields[5]!)); // [0] version, serial, sig, issuer, validity, subject
     expect(crl.unknownCriticalExtensions).toEqual([]);
