@@ -225,10 +225,21 @@ async function readSafeContents(raw: Buffer, state: DecodeState, safeEncryption:
     } else if (oid === P.shroudedKeyBag) {
       const [alg, encrypted] = children(der, value);
       const { plaintext, name } = await decryptWith(Buffer.from(slice(der, alg!)), Buffer.from(content(der, encrypted!)), state.password);
+      if (!state.macVerified && !isOneSequence(plaintext)) throw new WrongPasswordError();
       state.bags.push({ kind: 'key', der: plaintext, ...meta });
       state.keyEncryption = name;
     }
     // CRL, secret and nested safe bags carry nothing a TLS client needs.
+  }
+}
+
+/** A decrypted PKCS#8 key is exactly one SEQUENCE; garbage from a wrong password almost never is. */
+function isOneSequence(der: Buffer): boolean {
+  try {
+    const t = readTlv(der, 0);
+    return t.tag === 0x30 && t.end === der.length;
+  } catch {
+    return false;
   }
 }
 
