@@ -98,7 +98,8 @@ export function loadOpensslConf(path: string): OpensslConf {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MtlsError('CONF_ERROR', `The conf file ${path} cannot be read (${code === 'ENOENT' ? 'it does not exist' : code}); check the --config path.`);
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : code;
+    throw new MtlsError('CONF_ERROR', `The conf file ${path} cannot be read (${why}); check the --config path.`);
   }
   return parseOpensslConf(text, { fileName: path, baseDir: dirname(resolve(path)) });
 }

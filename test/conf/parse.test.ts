@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../helpers/run.js';
 import { loadOpensslConf, parseOpensslConf, type OpensslConf } from '../../src/conf/parse.js';
-import { resolveReqConfig } from '../../src/conf/req.js';
+import { resolveReqConfig, sectionExists } from '../../src/conf/req.js';
+import { buildExtensions } from '../../src/conf/extensions.js';
 import { parseSubjectString } from '../../src/conf/subject.js';
 
 const GOLDEN = join(FIXTURES, 'conf', 'golden');
@@ -103,6 +104,18 @@ describe('malformed confs fail with file:line in one sentence', () => {
       }
     });
   }
+
+  it('a missing or unreadable conf file is named, with what to do', () => {
+    expect(() => loadOpensslConf('/nonexistent/mtlskit/x.conf')).toThrowError(/^The conf file \/nonexistent\/mtlskit\/x\.conf cannot be read \(it does not exist\); check the --config path\.$/);
+    expect(() => loadOpensslConf(tmpdir())).toThrowError(/cannot be read \(it is a folder\)/);
+  });
+
+  it('an extension section that does not exist is reported at the line naming it', () => {
+    const conf = parseOpensslConf('[ req ]\ndistinguished_name = dn\nreq_extensions = v3_nope\n[ dn ]\nO = x\n', { fileName: 'x.conf' });
+    expect(sectionExists(conf, 'v3_nope')).toBe(false);
+    expect(sectionExists(conf, 'dn')).toBe(true);
+    expect(() => buildExtensions(conf, 'v3_nope', {})).toThrowError(/^x\.conf:3: the extension section \[ v3_nope \] does not exist/);
+  });
 
   it('a [ req ] that names a missing DN section', () => {
     const conf = parseOpensslConf('[ req ]\nprompt = no\ndistinguished_name = nowhere\n', { fileName: 'x.conf' });
