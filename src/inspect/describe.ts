@@ -105,8 +105,19 @@ export async function describeCsr(der: Uint8Array): Promise<CsrView> {
     key: publicKeyLabel(csr.publicKey.rawData),
     signatureValid: await csr.verify().catch(() => false),
     subjectAltNames: subjectAltNameStrings(csr.extensions.find((e) => e.type === '2.5.29.17')),
-    requestedExtensions: csr.extensions.map((e) => `${EXTENSION_NAMES[e.type] ?? e.type}${e.critical ? ' (critical)' : ''}`),
+    requestedExtensions: csr.extensions.map((e) => {
+      const value = requestedValue(e);
+      return `${EXTENSION_NAMES[e.type] ?? e.type}${value ? `: ${value}` : ''}${e.critical ? ' (critical)' : ''}`;
+    }),
   };
+}
+
+/** The value of a requested extension where it decides what the certificate may do (names are shown apart). */
+function requestedValue(e: InstanceType<typeof x509.Extension>): string | undefined {
+  if (e instanceof x509.BasicConstraintsExtension) return `CA:${e.ca ? 'TRUE' : 'FALSE'}${e.pathLength !== undefined ? `, pathlen:${e.pathLength}` : ''}`;
+  if (e instanceof x509.KeyUsagesExtension) return KEY_USAGE_NAMES.filter(([bit]) => (e.usages & bit) !== 0).map(([, n]) => n).join(', ');
+  if (e instanceof x509.ExtendedKeyUsageExtension) return e.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)).join(', ');
+  return undefined;
 }
 
 const EXTENSION_NAMES: Record<string, string> = {

@@ -7,7 +7,7 @@ const SHOW = join(FIXTURES, 'show');
 
 /** Days left change every day; everything else in the output is fixed by the fixture bytes. */
 function normalise(text: string): string {
-  return text.replace(/\(\d+ days left\)/g, '(N days left)').replace(/"daysLeft": -?\d+/g, '"daysLeft": N').replace(/"expired": (true|false)/g, '"expired": $1');
+  return text.replace(/\(\d+ days left\)/g, '(N days left)').replace(/\(expired \d+ days ago\)/g, '(expired N days ago)').replace(/"daysLeft": -?\d+/g, '"daysLeft": N').replace(/"expired": (true|false)/g, '"expired": $1');
 }
 
 function expectGolden(name: string, actual: string) {
@@ -22,10 +22,12 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
     ['certificate', ['ca.crt']],
     ['chain', ['chain.pem']],
     ['der-certificate', ['server.der']],
-    ['csr', ['server.csr']],
+    ['csr', ['server.csr', 'ca-request.csr']],
+    ['expired', ['expired.crt']],
     ['crl', ['crl.pem']],
     ['keys', ['server.key', 'server-encrypted.key', 'ca-sec1.key']],
     ['pfx', ['legacy.pfx', '--passin', 'pass:fixture']],
+    ['pfx-modern', ['modern.pfx', '--passin', 'pass:fixture']],
   ];
   for (const [name, args] of cases) {
     it(name, () => {
@@ -43,6 +45,40 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
     expect(cert.extendedKeyUsage).toEqual(['serverAuth']);
     expect(cert.role).toBe('leaf');
     expectGolden('json', JSON.stringify(r, null, 2) + '\n');
+  });
+
+  it('PFX algorithms and requested CSR extensions agree with openssl', () => {
+    const info = (file: string, extra: string[] = []) => openssl(['pkcs12', '-in', join(SHOW, file), '-info', '-noout', '-passin', 'pass:fixture', ...extra]).stderr;
+    const json = JSON.parse(mtlskitOk(['show', 'modern.pfx', 'legacy.pfx', 'ca-request.csr', '--passin', 'pass:fixture', '--json'], { cwd: SHOW }).stdout);
+    const [modern, legacy, csr] = json.files.map((f: { items: unknown[] }) => f.items[0]);
+    expect(info('modern.pfx')).toMatch(/MAC: sha256[\s\S]*Encrypted data: PBES2, PBKDF2, AES-256-CBC[\s\S]*Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
+    expect([modern.mac, modern.certificateEncryption, modern.keyEncryption]).toEqual(['HMAC-SHA-256', 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)', 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)']);
+    expect(info('legacy.pfx', ['-legacy'])).toMatch(/MAC: sha1[\s\S]*Encrypted data: pbeWithSHA1And40BitRC2-CBC[\s\S]*Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
+    expect([legacy.mac, legacy.certificateEncryption, legacy.keyEncryption]).toEqual(['HMAC-SHA-1', 'pbeWithSHA1And40BitRC2-CBC', 'pbeWithSHA1And3-KeyTripleDES-CBC']);
+    expect(modern.certificates.map((c: { subject: string }) => c.subject)).toEqual(['O=Show Fixtures, CN=api.example.com', 'O=Show Fixtures, CN=Show Root CA']);
+    expect(openssl(['req', '-in', join(SHOW, 'ca-request.csr'), '-noout', '-text']).stdout).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    expect(csr.requestedExtensions).toEqual(['basicConstraints: CA:TRUE (critical)', 'keyUsage: digitalSignature, keyCertSign']);
+    expect(csr.signatureValid).toBe(true);
+  });
+
+  it('validity is red when expired or within 30 days, green otherwise (on a colour terminal)', () => {
+    const tmp = tempDir();
+    try {
+      const soon = join(tmp.dir, 'soon.crt');
+      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp.dir, 'soon.key'), '-subj', '/CN=soon', '-days', '20', '-out', soon]);
+      const colour = { NO_COLOR: '', FORCE_COLOR: '1' };
+      const validLine = (file: string) => mtlskitOk(['show', file], { cwd: SHOW, env: colour }).stdout.split('\n').find((l) => l.includes('valid '))!;
+      const RED = '\u001b[31m';
+      const GREEN = '\u001b[32m';
+      expect(validLine('expired.crt')).toContain(`${RED}2020-01-01 → 2020-01-02 (expired`);
+      expect(validLine(soon)).toMatch(new RegExp(`\u001b\\[31m.*\\((19|20) days left\\)`));
+      expect(validLine('ca.crt')).toContain(GREEN);
+      expect(mtlskitOk(['show', 'expired.crt'], { cwd: SHOW }).stdout).not.toContain('\u001b[');
+      const json = JSON.parse(mtlskitOk(['show', 'expired.crt', '--json'], { cwd: SHOW }).stdout);
+      expect(json.files[0].items[0]).toMatchObject({ expired: true, notAfter: '2020-01-02T00:00:00.000Z' });
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('never prints key material', () => {

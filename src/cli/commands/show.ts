@@ -79,7 +79,7 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('key', item.key),
         ...row('signature', item.signatureValid ? out.green('valid') : out.red('INVALID: the request was altered or damaged')),
         ...row('names', item.subjectAltNames.join(', ')),
-        ...row('extensions', item.requestedExtensions.join(', ') || '(none requested)'),
+        ...row('extensions', item.requestedExtensions.join('; ') || '(none requested)'),
       ];
     case 'crl':
       return [
