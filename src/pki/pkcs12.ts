@@ -22,7 +22,6 @@ import { keyMatchesPublicKey } from './keys.js';
  */
 export const PFX_ITERATIONS = 2048;
 
-
 const P = {
   data: '1.2.840.113549.1.7.1',
   encryptedData: '1.2.840.113549.1.7.6',
@@ -65,6 +64,7 @@ function encryptedContentInfo(enc: Encryption): Buffer {
 
 export async function encodePfx(input: PfxInput): Promise<Buffer> {
   const iterations = input.iterations ?? PFX_ITERATIONS;
+  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new RangeError(`PKCS#12 iterations must be a positive integer, not ${iterations}`);
   const encrypt = (plain: Buffer) => (input.legacy ? encryptLegacy3Des(plain, input.password, iterations) : encryptPbes2(plain, input.password, iterations));
   // localKeyId links the key to its certificate; OpenSSL uses the SHA-1 of the certificate.
   const localKeyId = createHash('sha1').update(input.certificateDer).digest();

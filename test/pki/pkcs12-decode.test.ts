@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePfx, type PfxContents } from '../../src/pki/pkcs12.js';
 import { decryptWith, hmac, macKey, pkcs12Password } from '../../src/pki/pkcs12-crypto.js';
-import { children, content, derNull, derOctetString, derOid, derSequence, derSmallInteger, readTlv, slice } from '../../src/pki/der.js';
+import { children, content, derExplicit, derNull, derOctetString, derOid, derSequence, derSmallInteger, readTlv, slice } from '../../src/pki/der.js';
 import { makePki, runOk, type TestKeyType, type TestPki } from '../fixtures/pkcs12/make-pki.js';
 
 const PBES2_SHA256 = (cipher: string) => `${cipher} (PBES2, PBKDF2-HMAC-SHA256)`;
@@ -141,6 +141,27 @@ describe('decodePfx on damaged and foreign input', () => {
     expect(got.macAlgorithm).toBe('HMAC-SHA-256');
     expectBundle(got, pki);
     await expect(decodePfx(pfx, 'x', 'null.p12')).rejects.toMatchObject({ code: 'BAD_PASSWORD' });
+  });
+});
+
+describe('decodePfx finding the leaf without localKeyId', () => {
+  let pki: TestPki;
+  beforeAll(() => {
+    pki = makePki('rsa');
+  });
+  afterAll(() => pki?.cleanup());
+
+  it('takes the certificate that matches the key, whatever the bag order, and orders the chain from it', async () => {
+    // A hand-made bundle with no attributes at all: plain keyBag, certificates root first, leaf last, no MAC.
+    const certBag = (der: Buffer) => derSequence(derOid('1.2.840.113549.1.12.10.1.3'), derExplicit(0, derSequence(derOid('1.2.840.113549.1.9.22.1'), derExplicit(0, derOctetString(der)))));
+    const keyBag = derSequence(derOid('1.2.840.113549.1.12.10.1.1'), derExplicit(0, pki.leafPkcs8));
+    const safe = derSequence(keyBag, certBag(pki.root.der), certBag(pki.intermediate.der), certBag(pki.leaf.der));
+    const data = (der: Buffer) => derSequence(derOid('1.2.840.113549.1.7.1'), derExplicit(0, derOctetString(der)));
+    const pfx = derSequence(derSmallInteger(3), data(derSequence(data(safe))));
+    const got = await decodePfx(pfx, 'ignored', 'bare.p12');
+    expectBundle(got, pki);
+    expect(got).toMatchObject({ macAlgorithm: 'none', keyEncryption: 'none', certEncryption: 'none', friendlyName: undefined });
+    expect(got.keyPkcs8Der.equals(pki.leafPkcs8)).toBe(true);
   });
 });
 
