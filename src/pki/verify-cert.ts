@@ -62,6 +62,8 @@ export interface CertInfo {
   /** certificatePolicies OIDs; undefined when the extension is absent. */
   policies?: string[];
   crlDistributionPoints?: DistributionPoint[];
+  /** freshestCRL present: delta CRLs are part of this certificate's revocation status (RFC 5280 6.3.3 c). */
+  hasFreshestCrl: boolean;
   policyMappings?: [issuerDomain: string, subjectDomain: string][];
   requireExplicitPolicy?: number;
   inhibitPolicyMapping?: number;
@@ -187,6 +189,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     emailInSubject: [],
     commonNames: [],
     criticalExtensions: [],
+    hasFreshestCrl: false,
   };
   info.subjectKey = canonicalName(info.subjectDer);
   info.issuerKey = canonicalName(info.issuerDer);
@@ -233,6 +236,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
           if (part.tag === 0x81) info.inhibitPolicyMapping = n;
         }
         break;
+      case '2.5.29.46': info.hasFreshestCrl = true; break;
       case '2.5.29.31': info.crlDistributionPoints = parseDistributionPoints(value); break;
       case '2.5.29.54': info.inhibitAnyPolicy = smallInt(content(value, readTlv(value, 0))); break;
       default: break;

@@ -44,6 +44,7 @@ export interface CrlInfo {
   /** BaseCRLNumber: set on delta CRLs only. */
   deltaBase?: bigint;
   signatureParams?: Buffer;
+  hasFreshestCrl: boolean;
   unknownCritical: string[];
   /** The first critical entry extension we do not process; such a CRL must not be used at all (RFC 5280 5.3). */
   unknownEntryCritical?: string;
@@ -64,6 +65,7 @@ export function readCrlInfo(der: Buffer, source: string): CrlInfo {
     issuerKey: canonicalName(crl.issuerNameDer),
     issuer: nameToText(new x509.Name(new Uint8Array(crl.issuerNameDer))),
     unknownCritical: [],
+    hasFreshestCrl: false,
   };
   const alg = children(crl.signatureAlgorithmDer, readTlv(crl.signatureAlgorithmDer, 0));
   if (alg[1]) info.signatureParams = Buffer.from(slice(crl.signatureAlgorithmDer, alg[1]));
@@ -86,6 +88,7 @@ function readCrlExtensions(buf: Buffer, list: Tlv, info: CrlInfo): void {
     const critical = parts.length === 3 && content(buf, parts[1]!)[0] !== 0;
     const value = content(buf, parts[parts.length - 1]!);
     if (oid === '2.5.29.28') info.idp = readIdp(value);
+    if (oid === '2.5.29.46') info.hasFreshestCrl = true;
     if (oid === '2.5.29.27') info.deltaBase = BigInt('0x' + (integerHex(content(value, readTlv(value, 0))) || '0'));
     if (critical && !UNDERSTOOD_CRL_EXTENSIONS.has(oid)) info.unknownCritical.push(oid);
   }
@@ -250,7 +253,9 @@ function judge(info: CrlInfo, cert: CertInfo, issuer: CertInfo | undefined, ctx:
 
 /**
  * Delta CRLs (RFC 5280 5.2.4, 6.3.3 c, i): one built on this complete CRL's number or an earlier one updates its
- * answer. A revocation in any delta that verifies counts (stale or not); removeFromCRL only from a current one.
+ * answer. A revocation in any delta given that verifies counts (stale or not, safer than ignoring it); removeFromCRL
+ * only from a current one, and only when the certificate or the complete CRL points to deltas (freshestCRL), as
+ * RFC 5280 6.3.3 (c) and openssl -use_deltas do.
  */
 function applyDeltas(complete: CrlInfo, cert: CertInfo, issuer: CertInfo | undefined, entry: Entry | undefined, ctx: RevocationContext): Entry | undefined {
   let status = entry;
@@ -263,7 +268,7 @@ function applyDeltas(complete: CrlInfo, cert: CertInfo, issuer: CertInfo | undef
     const listed = entryFor(delta, cert);
     if (!listed) continue;
     if (listed.reason === REMOVE_FROM_CRL) {
-      if (!problem) status = undefined;
+      if (!problem && (complete.hasFreshestCrl || cert.hasFreshestCrl)) status = undefined;
     } else status = listed;
   }
   return status;

@@ -100,7 +100,9 @@ export async function verifyCertificate(input: VerifyInput): Promise<VerifyResul
   let best: ({ path: CertInfo[]; anchor?: CertInfo } & Checked) | undefined;
   for (const candidate of buildPaths(chain[0]!, pool, trusted)) {
     const checked = checkPath(candidate.path, candidate.anchor, env, 0);
-    if (!best || checked.problems.length < best.problems.length) best = { ...candidate, ...checked };
+    // A path to a trust anchor beats any partial one, whatever the counts; then the fewest problems.
+    const better = !best || (best.anchor === undefined && candidate.anchor !== undefined) || ((best.anchor === undefined) === (candidate.anchor === undefined) && checked.problems.length < best.problems.length);
+    if (better) best = { ...candidate, ...checked };
     if (checked.problems.length === 0) break;
   }
   const chosen = best!;
