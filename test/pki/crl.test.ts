@@ -295,6 +295,15 @@ describe('createCrl edge cases', () => {
     expect(parseCrl(der, 'bare.crl').authorityKeyIdHex).toBe(expected);
   });
 
+  it('with a subjectKeyIdentifier that is not the key hash, the AKI copies it', () => {
+    const custom = makeRootCa(tmp.dir, 'custom', 'P-256', { ski: '0102030405060708090A' });
+    expect(custom.skiHex).toBe('0102030405060708090a');
+    const der = createCrl({ issuerCertificateDer: custom.certDer, issuerKey: custom.key, entries: [], crlNumber: 3n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    const crl = writeCrl(tmp.dir, der, 'custom');
+    expect(readWithPython(crl.der, custom)).toMatchObject({ valid: true, aki: '0102030405060708090a' });
+    expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-text'])).toMatch(/X509v3 Authority Key Identifier: \s*(?:keyid:)?01:02:03:04:05:06:07:08:09:0A/);
+  });
+
   it('100,000 entries: openssl verifies the signature and python counts them all', () => {
     const entries: RevokedEntry[] = [];
     const reasons = [undefined, 'keyCompromise', 'superseded', 'affiliationChanged'] as const;
