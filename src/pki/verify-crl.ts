@@ -179,15 +179,21 @@ function scopeOf(info: CrlInfo, cert: CertInfo): Scope {
   if (idp?.onlyUser && cert.isCa) return { outOfScope: 'lists only end-entity certificates (onlyContainsUserCerts)' };
   if (idp?.onlyCa && !cert.isCa) return { outOfScope: 'lists only CA certificates (onlyContainsCACerts)' };
   if (idp?.onlyAttribute) return { outOfScope: 'lists only attribute certificates' };
-  let point: DistributionPoint | undefined;
+  // A distribution point naming a cRLIssuer is served by an indirect CRL from it; any other by the certificate's issuer.
+  const served = (dp: DistributionPoint) => (dp.crlIssuerKeys.length > 0 ? idp?.indirect === true && dp.crlIssuerKeys.includes(ownKey) : direct);
   const idpNames = idp?.fullNames ?? (idp?.relativeRdn ? [nameWithRdn(info.crl.issuerNameDer, idp.relativeRdn)] : undefined);
+  let point: DistributionPoint | undefined;
   if (idpNames) {
-    point = points.find((dp) => (dpNames(dp, cert) ?? dp.crlIssuerKeys).some((n) => idpNames.includes(n)));
-    if (!point) return { outOfScope: "covers a distribution point the certificate's cRLDistributionPoints does not name" };
-  } else {
-    point = points.find((dp) => (direct ? dp.crlIssuerKeys.length === 0 : dp.crlIssuerKeys.includes(ownKey)));
+    const named = points.filter((dp) => (dpNames(dp, cert) ?? dp.crlIssuerKeys).some((n) => idpNames.includes(n)));
+    if (named.length === 0) return { outOfScope: "covers a distribution point the certificate's cRLDistributionPoints does not name" };
+    point = named.find(served);
+    if (!point) return { outOfScope: 'is not from the CRL issuer the certificate names for that distribution point' };
+  } else if (points.length > 0) {
+    point = points.find(served);
+    if (!point && !direct) return { outOfScope: 'is from another issuer' };
+  } else if (!direct) {
+    return { outOfScope: 'is from another issuer' };
   }
-  if (!direct && !(idp?.indirect && point?.crlIssuerKeys.includes(ownKey))) return { outOfScope: 'is from another issuer' };
   const reasons = (idp?.reasons ?? ALL_REASONS) & (point?.reasons ?? ALL_REASONS) & ALL_REASONS;
   if (reasons === 0) return { outOfScope: 'covers none of the revocation reasons the certificate asks for' };
   return { reasons };

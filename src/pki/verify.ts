@@ -58,7 +58,7 @@ export interface VerifyResult {
 
 const UNDERSTOOD_EXTENSIONS = new Set([
   '2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.17', '2.5.29.14', '2.5.29.35', '2.5.29.30', '2.5.29.31',
-  '2.5.29.32', '2.5.29.36', '2.5.29.54', '2.5.29.33', '2.5.29.18', '1.3.6.1.5.5.7.1.1',
+  '2.5.29.32', '2.5.29.36', '2.5.29.54', '2.5.29.33', '2.5.29.18', '2.5.29.46', '1.3.6.1.5.5.7.1.1',
 ]);
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' };
 const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32 };
@@ -300,7 +300,8 @@ function checkIssuers(path: CertInfo[], anchor: CertInfo | undefined, add: Add):
 
 function namesOf(cert: CertInfo): GeneralNames {
   const san = cert.san ?? { dns: [], ip: [], email: [], uri: [], dirNames: [] };
-  return { ...san, email: [...san.email, ...cert.emailInSubject], dirNames: [cert.subjectKey] };
+  // The subject DN and any directoryName in the SAN; emailAddress attributes of the DN count as rfc822Names.
+  return { ...san, email: [...san.email, ...cert.emailInSubject], dirNames: [cert.subjectKey, ...san.dirNames] };
 }
 
 /** Name constraints of each CA apply to every certificate below it (RFC 5280 6.1.3 b, c). */

@@ -4,13 +4,13 @@
  * openssl in a temp folder and compared with `openssl verify`; where RFC 5280 and openssl part ways the case says so.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openssl, tempDir } from '../helpers/run.js';
 import { readDerObjects } from '../../src/pki/pem.js';
 import { certificateFields } from '../../src/pki/cert-fields.js';
-import { derBitString, derExplicit, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTlv } from '../../src/pki/der.js';
+import { children, derBitString, derExplicit, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTlv, readTlv, slice } from '../../src/pki/der.js';
 import { verifyCertificate, type VerifyInput } from '../../src/pki/verify.js';
 import { isMtlsError } from '../../src/errors.js';
 
@@ -185,7 +185,7 @@ beforeAll(() => {
   root('old-root', '/O=Vfy/CN=Old Root', CA_EXT, 1);
   issue('under-old', 'old-root', '/O=Vfy/CN=under-old', LEAF_EXT);
 });
-afterAll(() => tmp.cleanup());
+afterAll(() => (process.env.KEEP_TMP ? console.log("kept", tmp.dir) : tmp.cleanup()));
 
 function ymd(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
@@ -316,6 +316,69 @@ describe('verifyCertificate: input and messages', () => {
     const c: Case = { name: '', ...chain, crl: 'sub-revoked.crl', valid: false };
     const r = await verifyCertificate(inputOf(c));
     expect(r.problems.map((p) => [p.code, p.certificate])).toEqual([['REVOKED', 'sub.crt']]);
+    expect(opensslValid(c)).toBe(false);
+  });
+});
+
+describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
+  const name = (cn: string) => derSequence(derTlv(0x31, derSequence(derOid('2.5.4.3'), derTlv(0x0c, Buffer.from(cn)))));
+  const caExtensions = [ext('2.5.29.19', true, derSequence(derTlv(0x01, Buffer.from([0xff])))), ext('2.5.29.15', true, derTlv(0x03, Buffer.from([0x01, 0x06])))];
+  const DSA_SHA256 = derSequence(derOid('2.16.840.1.101.3.4.3.2'));
+
+  /** The SPKI with the AlgorithmIdentifier's domain parameters left out, as a CA may do under a DSA issuer. */
+  function withoutParams(spki: Buffer): Buffer {
+    const parts = children(spki, readTlv(spki, 0));
+    const oid = children(spki, parts[0]!)[0]!;
+    return derSequence(derSequence(slice(spki, oid)), slice(spki, parts[1]!));
+  }
+
+  function handCert(serialByte: number, issuer: Buffer, subject: Buffer, spki: Buffer, signer: KeyObject, extensions: Buffer[]): Buffer {
+    const now = Date.now();
+    const tbs = derSequence(derExplicit(0, derSmallInteger(2)), derTlv(0x02, Buffer.from([serialByte])), DSA_SHA256, issuer, derSequence(derTime(new Date(now - 3600_000)), derTime(new Date(now + 30 * DAY * 1000))),
+      subject, spki, derExplicit(3, derSequence(...extensions)));
+    return derSequence(tbs, DSA_SHA256, derBitString(sign('sha256', tbs, { key: signer, dsaEncoding: 'der' })));
+  }
+
+  const pem = (x: Buffer) => `-----BEGIN CERTIFICATE-----\n${x.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+  const spkiOf = (k: KeyObject) => createPublicKey(k).export({ type: 'spki', format: 'der' });
+
+  /** Root (with parameters) → intermediate (without) → EC leaf; the intermediate's key comes from `intParams`. */
+  function build(prefix: string, intParams: string) {
+    run(['genpkey', '-paramfile', d('dsa-a.param'), '-out', d(`${prefix}-root.key`)]);
+    run(['genpkey', '-paramfile', d(intParams), '-out', d(`${prefix}-int.key`)]);
+    const rootKey = key(`${prefix}-root`);
+    const intKey = key(`${prefix}-int`);
+    const rootDer = handCert(1, name(`${prefix} DSA Root`), name(`${prefix} DSA Root`), spkiOf(rootKey), rootKey, caExtensions);
+    const intDer = handCert(2, name(`${prefix} DSA Root`), name(`${prefix} DSA Int`), withoutParams(spkiOf(intKey)), rootKey, caExtensions);
+    run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', d(`${prefix}-leaf.key`)]);
+    const leafDer = handCert(3, name(`${prefix} DSA Int`), name(`${prefix} leaf`), spkiOf(key(`${prefix}-leaf`)), intKey, [ext('2.5.29.19', false, derSequence())]);
+    writeFileSync(d(`${prefix}-root.crt`), pem(rootDer));
+    writeFileSync(d(`${prefix}-int.crt`), pem(intDer));
+    writeFileSync(d(`${prefix}-leaf.crt`), pem(leafDer));
+  }
+
+  beforeAll(() => {
+    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', d('dsa-a.param')]);
+    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', d('dsa-b.param')]);
+    build('inherit', 'dsa-a.param');
+    build('mismatch', 'dsa-b.param');
+  });
+
+  it('an intermediate without DSA parameters takes its issuer\'s, and its signatures verify', async () => {
+    const c: Case = { name: '', cert: 'inherit-leaf.crt', ca: 'inherit-root.crt', untrusted: 'inherit-int.crt', valid: true };
+    const r = await verifyCertificate(inputOf(c));
+    expect(r.problems).toEqual([]);
+    // RFC 5280 6.1.4 (l) inherits the parameters; OpenSSL 3 cannot even decode such a certificate
+    // ("No supported data to decode"), so it refuses what OpenSSL 1.x and PKITS 4.1.5 accept.
+    const load = openssl(['x509', '-in', d('inherit-int.crt'), '-noout']);
+    expect(load.status).not.toBe(0);
+    expect(opensslValid(c)).toBe(false);
+  });
+
+  it('inherited parameters that are not the key\'s own make its signatures fail', async () => {
+    const c: Case = { name: '', cert: 'mismatch-leaf.crt', ca: 'mismatch-root.crt', untrusted: 'mismatch-int.crt', valid: false };
+    const r = await verifyCertificate(inputOf(c));
+    expect(r.problems.map((p) => [p.code, p.certificate])).toEqual([['BAD_SIGNATURE', 'mismatch-leaf.crt']]);
     expect(opensslValid(c)).toBe(false);
   });
 });
