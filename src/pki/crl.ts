@@ -266,7 +266,7 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   let decoded: Map<string, CrlEntry> | undefined;
   const result: ParsedCrl = {
     der,
-    tbsDer: Buffer.from(slice(der, tbs!)),
+    tbsDer: slice(der, tbs!), // a view: `der` is already this CRL's own copy, and a big CRL's TBS is megabytes
     issuerNameDer,
     thisUpdate,
     nextUpdate,
