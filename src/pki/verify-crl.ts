@@ -46,8 +46,8 @@ export interface CrlInfo {
   signatureParams?: Buffer;
   hasFreshestCrl: boolean;
   unknownCritical: string[];
-  /** The first critical entry extension we do not process; such a CRL must not be used at all (RFC 5280 5.3). */
-  unknownEntryCritical?: string;
+  /** The first critical entry extension we do not process (null: none); such a CRL must not be used at all (RFC 5280 5.3). Found on first use. */
+  unknownEntryCritical?: string | null;
   revokedList?: Tlv;
 }
 
@@ -77,7 +77,6 @@ export function readCrlInfo(der: Buffer, source: string): CrlInfo {
     }
     if (field.tag === 0xa0) readCrlExtensions(tbs, children(tbs, field)[0]!, info);
   }
-  scanEntryExtensions(info);
   return info;
 }
 
@@ -108,24 +107,33 @@ function readIdp(value: Buffer): IssuingDistributionPoint {
   return idp;
 }
 
-/** Walks the entries once for critical extensions we do not know (rare; most CRLs carry only reason codes). */
-function scanEntryExtensions(info: CrlInfo): void {
+/**
+ * The first critical entry extension we do not know, walking the entries once without building lists
+ * (a CRL can hold 100,000 entries; most carry only a non-critical reason code). Null when there is none.
+ */
+function unknownEntryCritical(info: CrlInfo): string | null {
+  if (info.unknownEntryCritical !== undefined) return info.unknownEntryCritical;
   const buf = info.crl.tbsDer;
-  if (!info.revokedList) return;
-  for (const entry of children(buf, info.revokedList)) {
-    const parts = children(buf, entry);
-    if (parts.length < 3) continue;
-    for (const ext of children(buf, parts[2]!)) {
-      const e = children(buf, ext);
-      if (e.length === 3 && content(buf, e[1]!)[0] !== 0) {
-        const oid = decodeOid(content(buf, e[0]!));
-        if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(oid)) {
-          info.unknownEntryCritical = oid;
-          return;
-        }
-      }
+  const list = info.revokedList;
+  info.unknownEntryCritical = null;
+  for (let p = list?.start ?? 0; list && p < list.end; ) {
+    const entry = readTlv(buf, p, list.end);
+    p = entry.end;
+    const serial = readTlv(buf, entry.start, entry.end);
+    const time = readTlv(buf, serial.end, entry.end);
+    if (time.end >= entry.end) continue;
+    const exts = readTlv(buf, time.end, entry.end);
+    for (let q = exts.start; q < exts.end; ) {
+      const ext = readTlv(buf, q, exts.end);
+      q = ext.end;
+      const oid = readTlv(buf, ext.start, ext.end);
+      const next = readTlv(buf, oid.end, ext.end);
+      if (next.tag !== 0x01 || buf[next.start] === 0) continue;
+      const name = decodeOid(content(buf, oid));
+      if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(name)) return (info.unknownEntryCritical = name);
     }
   }
+  return null;
 }
 
 /** The entry for `cert` in an indirect CRL: entries belong to the CRL issuer until a certificateIssuer extension says otherwise. */
@@ -238,7 +246,7 @@ function checkSigner(info: CrlInfo, issuer: CertInfo | undefined, ctx: Revocatio
 
 /** Whether a CRL (complete or delta) can be relied on at all: extensions, signature, time. */
 function usable(info: CrlInfo, issuer: CertInfo | undefined, ctx: RevocationContext): { code: string; message: string } | undefined {
-  const critical = info.unknownEntryCritical ?? info.unknownCritical[0];
+  const critical = info.unknownCritical[0] ?? unknownEntryCritical(info);
   if (critical) return { code: 'CRL_UNKNOWN_CRITICAL_EXTENSION', message: `${info.source} has a critical extension (${critical}) that verifiers do not understand, so it cannot be used; re-issue the CRL without it.` };
   const signer = checkSigner(info, issuer, ctx);
   if (signer) return signer;
