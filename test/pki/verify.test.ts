@@ -134,7 +134,8 @@ beforeAll(() => {
   bundle('user-only-root-and-sub.crl', ['root-only-user.crl', 'sub.crl']);
 
   // Delta CRLs (PKITS 4.15): base number 5, a delta on it revoking the leaf.
-  crl('sub-delta', 'sub', { revoke: ['leaf'], number: 6, exts: ['2.5.29.27 = critical, ASN1:INTEGER:5'] });
+  // Older than the complete CRLs: openssl, given equal candidates, checks against the newest, which must not be the delta.
+  crl('sub-delta', 'sub', { revoke: ['leaf'], number: 6, exts: ['2.5.29.27 = critical, ASN1:INTEGER:5'], lastUpdate: ymd(NOW - 900) });
   crl('sub-fresh', 'sub', { number: 5, exts: ['freshestCRL = dp_good'] });
   bundle('with-delta.crl', ['root.crl', 'sub-fresh.crl', 'sub-delta.crl']);
   bundle('with-unannounced-delta.crl', ['root.crl', 'sub.crl', 'sub-delta.crl']);
