@@ -36,11 +36,18 @@ export function hostMatchesDnsName(host: string, pattern: string): boolean {
   return dot > 0 && h.slice(dot + 1) === suffix;
 }
 
-/** DNS name constraint: the name equals the constraint or ends with "." + constraint (RFC 5280 4.2.1.10). */
+/**
+ * DNS name constraint: the name equals the constraint or ends with "." + constraint (RFC 5280 4.2.1.10).
+ * A constraint written with a leading dot (".example.com", outside RFC 5280) allows subdomains only, as OpenSSL
+ * and Go read it. A wildcard name is judged by the domain it covers.
+ */
 export function dnsWithin(name: string, constraint: string): boolean {
+  const wildcard = name.startsWith('*.');
   const n = name.toLowerCase().replace(/^\*\./, '');
-  const c = constraint.toLowerCase().replace(/^\./, '');
-  if (c === '') return true;
+  const c = constraint.toLowerCase();
+  if (c === '' || c === '.') return true;
+  // "*.example.com" names only subdomains of example.com, so ".example.com" covers it.
+  if (c.startsWith('.')) return n.endsWith(c) || (wildcard && n === c.slice(1));
   return n === c || n.endsWith(`.${c}`);
 }
 

@@ -165,6 +165,9 @@ beforeAll(() => {
   issue('nc-excluded', 'nc', '/O=Vfy/OU=Allowed/CN=x', [...LEAF_EXT, 'subjectAltName = DNS:www.bad.example.test']);
   issue('nc-dn', 'nc', '/O=Vfy/OU=Other/CN=y', [...LEAF_EXT, 'subjectAltName = DNS:good.example.test']);
   issue('nc-ip', 'nc', '/O=Vfy/OU=Allowed/CN=z', [...LEAF_EXT, 'subjectAltName = IP:192.168.1.1']);
+  root('nc-dot', '/O=Vfy/CN=Dot Root', [...CA_EXT, 'nameConstraints = critical, permitted;DNS:.dot.example.test']);
+  issue('nc-dot-apex', 'nc-dot', '/O=Vfy/CN=apex', [...LEAF_EXT, 'subjectAltName = DNS:dot.example.test']);
+  issue('nc-dot-sub', 'nc-dot', '/O=Vfy/CN=sub', [...LEAF_EXT, 'subjectAltName = DNS:a.dot.example.test, DNS:*.dot.example.test']);
 
   // Host names: CN only without any SAN; an IP in a DNS SAN never matches an IP host.
   issue('cn-only', 'root', '/O=Vfy/CN=cn.example.test', LEAF_EXT);
@@ -259,6 +262,8 @@ const cases: Case[] = [
   { name: 'excluded DNS subtree', cert: 'nc-excluded.crt', ca: 'nc.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
   { name: 'subject DN outside the permitted directoryName', cert: 'nc-dn.crt', ca: 'nc.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
   { name: 'IP outside the permitted range', cert: 'nc-ip.crt', ca: 'nc.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
+  { name: 'a leading-dot DNS constraint permits subdomains', cert: 'nc-dot-sub.crt', ca: 'nc-dot.crt', valid: true },
+  { name: 'a leading-dot DNS constraint does not permit the domain itself', cert: 'nc-dot-apex.crt', ca: 'nc-dot.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
   { name: 'CN matches the host when there is no SAN', cert: 'cn-only.crt', ca: 'root.crt', host: 'cn.example.test', valid: true },
   { name: 'any SAN turns the CN off for host names', cert: 'email-san.crt', ca: 'root.crt', host: 'cn.example.test', valid: false, codes: ['HOSTNAME_MISMATCH'],
     opensslDiffers: 'openssl falls back to the CN when there is no DNS SAN; mtlskit uses the CN only for certificates with no subjectAltName at all' },
