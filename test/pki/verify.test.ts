@@ -169,6 +169,20 @@ beforeAll(() => {
   issue('nc-dot-apex', 'nc-dot', '/O=Vfy/CN=apex', [...LEAF_EXT, 'subjectAltName = DNS:dot.example.test']);
   issue('nc-dot-sub', 'nc-dot', '/O=Vfy/CN=sub', [...LEAF_EXT, 'subjectAltName = DNS:a.dot.example.test, DNS:*.dot.example.test']);
 
+  // A self-issued CA certificate (key rollover) under a CA's own name constraints is exempt from them (PKITS 4.13).
+  issue('nci', 'root', '/O=Vfy/CN=NC Int', [...CA_EXT, 'nameConstraints = critical, permitted;dirName:nc_dn']);
+  issue('nci-new', 'nci', '/O=Vfy/CN=NC Int', CA_EXT);
+  issue('nci-leaf', 'nci-new', '/O=Vfy/OU=Allowed/CN=leaf', LEAF_EXT);
+  issue('nci-outside', 'nci-new', '/O=Vfy/OU=Other/CN=leaf', LEAF_EXT);
+  bundle('nci-chain.pem', ['nci.crt', 'nci-new.crt']);
+
+  // Policies (PKITS 4.10, 4.12): a mapping 1.2.3.1 -> 1.2.3.2, and anyPolicy inhibited, with an explicit policy required.
+  issue('pol-map', 'root', '/O=Vfy/CN=Mapping CA', [...CA_EXT, 'certificatePolicies = 1.2.3.1', 'policyMappings = 1.2.3.1:1.2.3.2', 'policyConstraints = requireExplicitPolicy:0']);
+  issue('pol-mapped', 'pol-map', '/O=Vfy/CN=mapped', [...LEAF_EXT, 'certificatePolicies = 1.2.3.2']);
+  issue('pol-unmapped', 'pol-map', '/O=Vfy/CN=unmapped', [...LEAF_EXT, 'certificatePolicies = 1.2.3.1']);
+  issue('pol-inhibit', 'root', '/O=Vfy/CN=Inhibit CA', [...CA_EXT, 'certificatePolicies = 2.5.29.32.0', 'inhibitAnyPolicy = 0', 'policyConstraints = requireExplicitPolicy:0']);
+  issue('pol-any', 'pol-inhibit', '/O=Vfy/CN=any', [...LEAF_EXT, 'certificatePolicies = 2.5.29.32.0']);
+
   // Host names: CN only without any SAN; an IP in a DNS SAN never matches an IP host.
   issue('cn-only', 'root', '/O=Vfy/CN=cn.example.test', LEAF_EXT);
   issue('email-san', 'root', '/O=Vfy/CN=cn.example.test', [...LEAF_EXT, 'subjectAltName = email:ops@example.test']);
@@ -264,6 +278,12 @@ const cases: Case[] = [
   { name: 'IP outside the permitted range', cert: 'nc-ip.crt', ca: 'nc.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
   { name: 'a leading-dot DNS constraint permits subdomains', cert: 'nc-dot-sub.crt', ca: 'nc-dot.crt', valid: true },
   { name: 'a leading-dot DNS constraint does not permit the domain itself', cert: 'nc-dot-apex.crt', ca: 'nc-dot.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
+  { name: 'a self-issued CA is exempt from its own name constraints', cert: 'nci-leaf.crt', ca: 'root.crt', untrusted: 'nci-chain.pem', valid: true },
+  { name: 'below a self-issued CA the constraints still apply', cert: 'nci-outside.crt', ca: 'root.crt', untrusted: 'nci-chain.pem', valid: false, codes: ['NAME_CONSTRAINTS'] },
+  // RFC 5280's default user-initial-policy-set is anyPolicy; openssl's is empty, hence -policy 2.5.29.32.0.
+  { name: 'policy mapped by the CA is accepted', cert: 'pol-mapped.crt', ca: 'root.crt', untrusted: 'pol-map.crt', valid: true, opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
+  { name: 'the policy mapped away is no longer valid', cert: 'pol-unmapped.crt', ca: 'root.crt', untrusted: 'pol-map.crt', valid: false, codes: ['POLICY'], opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
+  { name: 'anyPolicy inhibited below the CA', cert: 'pol-any.crt', ca: 'root.crt', untrusted: 'pol-inhibit.crt', valid: false, codes: ['POLICY'], opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
   { name: 'CN matches the host when there is no SAN', cert: 'cn-only.crt', ca: 'root.crt', host: 'cn.example.test', valid: true },
   { name: 'any SAN turns the CN off for host names', cert: 'email-san.crt', ca: 'root.crt', host: 'cn.example.test', valid: false, codes: ['HOSTNAME_MISMATCH'],
     opensslDiffers: 'openssl falls back to the CN when there is no DNS SAN; mtlskit uses the CN only for certificates with no subjectAltName at all' },
