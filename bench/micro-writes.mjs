@@ -3,7 +3,7 @@
  * Scratch experiment behind the batch suggestions: the file pattern of a 1,000-certificate batch
  * (src/store/atomic-write.ts: temp file opened 'wx', written, synced, closed, then link + unlink into place),
  * with variants, on a folder given as argument. Not part of `npm run bench`.
- *   UV_THREADPOOL_SIZE=16 node bench/micro-writes.mjs DIR
+ *   UV_THREADPOOL_SIZE=16 node bench/micro-writes.mjs DIR [ROUNDS]   (variants interleaved; medians)
  */
 import { linkSync, mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 
 const base = process.argv[2];
 const data = Buffer.alloc(1200, 65);
+const results = {};
+const rounds = Number(process.argv[3] ?? 3);
 
 async function pattern(label, files, { limit = 32, sync = 'fsync' } = {}) {
   const dir = join(base, 'micro-writes');
@@ -38,15 +40,19 @@ async function pattern(label, files, { limit = 32, sync = 'fsync' } = {}) {
   });
   const ms = performance.now() - t;
   rmSync(dir, { recursive: true, force: true });
-  console.log(`${label.padEnd(58)} ${ms.toFixed(0).padStart(6)} ms`);
+  (results[label] ??= []).push(ms);
   return ms;
 }
 
 console.log(`folder ${base}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}`);
-for (let round = 0; round < 2; round++) {
+for (let round = 0; round < rounds; round++) {
   await pattern('4,000 files (key, csr, crt, chain), fsync each, 32 in flight', 4000);
   await pattern('2,000 files (key, crt: csr skipped, chain linked), fsync', 2000);
   await pattern('4,000 files, fdatasync each', 4000, { sync: 'fdatasync' });
   await pattern('4,000 files, 128 in flight', 4000, { limit: 128 });
   await pattern('4,000 files, no sync (upper bound of the gain)', 4000, { sync: 'none' });
+}
+for (const [label, v] of Object.entries(results)) {
+  const m = [...v].sort((a, b) => a - b)[v.length >> 1];
+  console.log(`${label.padEnd(62)} median ${m.toFixed(0).padStart(5)} ms  (${v.map((x) => x.toFixed(0)).join(', ')})`);
 }
