@@ -5,6 +5,7 @@
  * critical extension we do not process; then delta CRLs on top. Indirect CRLs (certificateIssuer entries)
  * are followed when the certificate's cRLDistributionPoints names the CRL issuer.
  */
+import { badInput } from '../errors.js';
 import { parseCrl, type ParsedCrl } from './crl.js';
 import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { verifySignature } from './signature.js';
@@ -56,9 +57,17 @@ interface Entry {
   reason?: number;
 }
 
-/** Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator, entry extensions). */
+/** Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator); unreadable is BAD_INPUT. */
 export function readCrlInfo(der: Buffer, source: string): CrlInfo {
   const crl = parseCrl(der, source);
+  try {
+    return crlInfo(crl, source);
+  } catch (err) {
+    throw badInput(`${source} is not a readable CRL (${(err as Error).message}); give a PEM or DER X.509 CRL.`);
+  }
+}
+
+function crlInfo(crl: ParsedCrl, source: string): CrlInfo {
   const info: CrlInfo = {
     crl,
     source,
@@ -157,11 +166,22 @@ function indirectEntry(info: CrlInfo, cert: CertInfo): Entry | undefined {
   return undefined;
 }
 
+/** Entries are read lazily (big CRLs), so a broken entry shows up here: still BAD_INPUT, naming the CRL. */
+function readingEntries<T>(info: CrlInfo, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw badInput(`${info.source} has an unreadable revoked-certificate entry (${(err as Error).message}); give a well-formed X.509 CRL.`);
+  }
+}
+
 function entryFor(info: CrlInfo, cert: CertInfo): Entry | undefined {
-  if (info.idp?.indirect) return indirectEntry(info, cert);
-  const e = info.crl.lookup(cert.serialHex);
-  if (!e) return undefined;
-  return { revokedAt: e.revokedAt, reason: e.reason ? REASON_NAMES.indexOf(e.reason) : undefined };
+  return readingEntries(info, () => {
+    if (info.idp?.indirect) return indirectEntry(info, cert);
+    const e = info.crl.lookup(cert.serialHex);
+    if (!e) return undefined;
+    return { revokedAt: e.revokedAt, reason: e.reason ? REASON_NAMES.indexOf(e.reason) : undefined };
+  });
 }
 
 /** A Name with one more RDN: how nameRelativeToCRLIssuer becomes a full name. */
@@ -246,7 +266,7 @@ function checkSigner(info: CrlInfo, issuer: CertInfo | undefined, ctx: Revocatio
 
 /** Whether a CRL (complete or delta) can be relied on at all: extensions, signature, time. */
 function usable(info: CrlInfo, issuer: CertInfo | undefined, ctx: RevocationContext): { code: string; message: string } | undefined {
-  const critical = info.unknownCritical[0] ?? unknownEntryCritical(info);
+  const critical = info.unknownCritical[0] ?? readingEntries(info, () => unknownEntryCritical(info));
   if (critical) return { code: 'CRL_UNKNOWN_CRITICAL_EXTENSION', message: `${info.source} has a critical extension (${critical}) that verifiers do not understand, so it cannot be used; re-issue the CRL without it.` };
   const signer = checkSigner(info, issuer, ctx);
   if (signer) return signer;

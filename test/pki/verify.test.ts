@@ -203,7 +203,8 @@ beforeAll(() => {
   root('old-root', '/O=Vfy/CN=Old Root', CA_EXT, 1);
   issue('under-old', 'old-root', '/O=Vfy/CN=under-old', LEAF_EXT);
 });
-afterAll(() => (process.env.KEEP_TMP ? console.log("kept", tmp.dir) : tmp.cleanup()));
+// KEEP_TMP=1 keeps the certificates for a look with openssl when a case fails.
+afterAll(() => (process.env.KEEP_TMP ? console.log('kept', tmp.dir) : tmp.cleanup()));
 
 function ymd(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
