@@ -183,6 +183,10 @@ beforeAll(() => {
   issue('pol-inhibit', 'root', '/O=Vfy/CN=Inhibit CA', [...CA_EXT, 'certificatePolicies = 2.5.29.32.0', 'inhibitAnyPolicy = 0', 'policyConstraints = requireExplicitPolicy:0']);
   issue('pol-any', 'pol-inhibit', '/O=Vfy/CN=any', [...LEAF_EXT, 'certificatePolicies = 2.5.29.32.0']);
 
+  // A CA whose keyUsage lacks keyCertSign (PKITS 4.7.1).
+  issue('ku-ca', 'root', '/O=Vfy/CN=No CertSign CA', ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature, cRLSign']);
+  issue('ku-leaf', 'ku-ca', '/O=Vfy/CN=ku-leaf', LEAF_EXT);
+
   // Host names: CN only without any SAN; an IP in a DNS SAN never matches an IP host.
   issue('cn-only', 'root', '/O=Vfy/CN=cn.example.test', LEAF_EXT);
   issue('email-san', 'root', '/O=Vfy/CN=cn.example.test', [...LEAF_EXT, 'subjectAltName = email:ops@example.test']);
@@ -279,6 +283,7 @@ const cases: Case[] = [
   { name: 'IP outside the permitted range', cert: 'nc-ip.crt', ca: 'nc.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
   { name: 'a leading-dot DNS constraint permits subdomains', cert: 'nc-dot-sub.crt', ca: 'nc-dot.crt', valid: true },
   { name: 'a leading-dot DNS constraint does not permit the domain itself', cert: 'nc-dot-apex.crt', ca: 'nc-dot.crt', valid: false, codes: ['NAME_CONSTRAINTS'] },
+  { name: 'CA without keyCertSign in its keyUsage', cert: 'ku-leaf.crt', ca: 'root.crt', untrusted: 'ku-ca.crt', valid: false, codes: ['KEY_USAGE_NO_CERTSIGN'] },
   { name: 'a self-issued CA is exempt from its own name constraints', cert: 'nci-leaf.crt', ca: 'root.crt', untrusted: 'nci-chain.pem', valid: true },
   { name: 'below a self-issued CA the constraints still apply', cert: 'nci-outside.crt', ca: 'root.crt', untrusted: 'nci-chain.pem', valid: false, codes: ['NAME_CONSTRAINTS'] },
   // RFC 5280's default user-initial-policy-set is anyPolicy; openssl's is empty, hence -policy 2.5.29.32.0.
