@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { MtlsError } from '../errors.js';
-import { loadOpensslConf, type OpensslConf } from '../conf/parse.js';
+import { loadOpensslConfOnce, type OpensslConf } from '../conf/parse.js';
 import { resolveReqConfig, sectionExists } from '../conf/req.js';
 import { buildExtensions } from '../conf/extensions.js';
 import { templatePath } from '../conf/templates.js';
@@ -34,21 +34,11 @@ export interface RequestDetails {
   warnings: string[];
 }
 
-const confCache = new Map<string, OpensslConf>();
 const reqCache = new WeakMap<OpensslConf, ReturnType<typeof resolveReqConfig>>();
-
-function loadConfCached(path: string): OpensslConf {
-  let conf = confCache.get(path);
-  if (!conf) {
-    conf = loadOpensslConf(path);
-    confCache.set(path, conf);
-  }
-  return conf;
-}
 
 export function resolveRequest(profile: Profile, source: RequestSource, keyTypeFlag?: string, preferX509Section = false): RequestDetails {
   const usesTemplate = source.configPath === undefined;
-  const conf = loadConfCached(source.configPath ?? templatePath(profile));
+  const conf = loadOpensslConfOnce(source.configPath ?? templatePath(profile));
   let req = reqCache.get(conf);
   if (!req) reqCache.set(conf, (req = resolveReqConfig(conf)));
   const subject = source.subject ?? req.subject;

@@ -104,6 +104,18 @@ export function loadOpensslConf(path: string): OpensslConf {
   return parseOpensslConf(text, { fileName: path, baseDir: dirname(resolve(path)) });
 }
 
+const loadedConfs = new Map<string, OpensslConf>();
+
+/** loadOpensslConf once per path and run (the key prefetch, a batch and each certificate share it). */
+export function loadOpensslConfOnce(path: string): OpensslConf {
+  let conf = loadedConfs.get(path);
+  if (!conf) {
+    conf = loadOpensslConf(path);
+    loadedConfs.set(path, conf);
+  }
+  return conf;
+}
+
 /** Joins `\`-continued lines, remembering where each logical line started. */
 function logicalLines(text: string): { text: string; line: number }[] {
   const physical = text.replace(/^\uFEFF/, '').split(/\r?\n/);

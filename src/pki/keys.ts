@@ -35,7 +35,29 @@ export function parseKeyType(text: string): KeyType {
   throw usageError(`Unknown key type '${text}'; use one of ${KEY_TYPES.join(', ')}.`);
 }
 
-export async function generatePrivateKey(type: KeyType): Promise<KeyObject> {
+const prefetched = new Map<KeyType, Promise<KeyObject>>();
+
+/**
+ * Starts generating a key of this type now; the next generatePrivateKey(type) takes it. Key generation
+ * runs on libuv's thread pool, so it overlaps with loading the certificate modules and reading the CA.
+ */
+export function prefetchPrivateKey(type: KeyType): void {
+  if (prefetched.has(type)) return;
+  const key = newPrivateKey(type);
+  key.catch(() => undefined); // an unused prefetch must not become an unhandled rejection
+  prefetched.set(type, key);
+}
+
+export function generatePrivateKey(type: KeyType): Promise<KeyObject> {
+  const early = prefetched.get(type);
+  if (early) {
+    prefetched.delete(type);
+    return early;
+  }
+  return newPrivateKey(type);
+}
+
+async function newPrivateKey(type: KeyType): Promise<KeyObject> {
   if (type.startsWith('rsa:')) {
     const modulusLength = Number(type.slice(4));
     const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength, publicExponent: 0x10001 });

@@ -5,6 +5,9 @@ import { newPassword, passwordFrom, subjectFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
 import type { Output } from '../output.js';
+import { join } from 'node:path';
+
+const caFilesIn = (dir: string): string[] => [join(dir, 'ca.crt'), join(dir, 'ca.key')];
 
 export interface LeafIssueOptions extends CommonOptions {
   dns: string[];
@@ -50,8 +53,14 @@ export function registerLeafIssue(parent: Command, profile: 'server' | 'client',
 }
 
 async function issueAction(profile: 'server' | 'client', nameArg: string | undefined, opts: LeafIssueOptions, output: Output): Promise<void> {
-  const [{ loadCa, readKeyFile }, { issueLeaves }, { CaStore }] = await Promise.all([
+  if (!opts.batch && !opts.key) {
+    const { prefetchKeyFor, leafFiles } = await import('../../ca/key-prefetch.js');
+    const ca = caFilesIn(opts.dir);
+    prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: profile, mustExist: ca, mustNotExist: opts.force ? [] : leafFiles(opts.dir, nameArg ?? profile) });
+  }
+  const [{ loadCa }, { readKeyFile }, { issueLeaves }, { CaStore }] = await Promise.all([
     import('../../ca/load-ca.js'),
+    import('../../ca/key-file.js'),
     import('../../ca/issue.js'),
     import('../../store/ca-store.js'),
   ]);
