@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { parseSubjectString } from '../conf/subject.js';
 import type { DnEntry } from '../pki/name.js';
-import { checkName } from './issue.js';
+import { checkName } from './leaf-paths.js';
 import { validateSanRequest } from './extension-plan.js';
 
 export interface BatchRow {

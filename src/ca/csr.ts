@@ -14,7 +14,8 @@ import { subjectAltNameStrings } from '../pki/summaries.js';
 import { assertWritable, makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
-import { checkName, createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
+import { checkName } from './leaf-paths.js';
+import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
 import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
 
 export interface CsrCreateRequest extends RequestSource {

@@ -16,7 +16,7 @@ import { planExtensions, NO_SAN } from './extension-plan.js';
 import { confExtensions, resolveRequest, type RequestSource } from './request-details.js';
 import { validityWindow } from './issue.js';
 import { CLOCK_SKEW_BACKDATE_MS } from '../pki/certificate.js';
-import { sha256Fingerprint } from '../pki/summaries.js';
+import { sha256Fingerprint } from '../pki/fingerprint.js';
 
 export const DEFAULT_CA_DAYS = 3650;
 

@@ -4,13 +4,15 @@
  * so parallel CI jobs never share a serial, lose a record or leave a torn file.
  */
 import type { KeyObject } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { badInput } from '../errors.js';
+import { checkName, leafPaths } from './leaf-paths.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
 import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
 import { signatureSchemeFor } from '../pki/signature.js';
-import { sha256Fingerprint, subjectAltNameStrings } from '../pki/summaries.js';
+import { subjectAltNameStrings } from '../pki/summaries.js';
+import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { buildName, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
 import { derToPem } from '../pki/pem.js';
 import { CLOCK_SKEW_BACKDATE_MS, signCertificateDer } from '../pki/certificate.js';
@@ -67,17 +69,6 @@ export interface IssuedCertificate {
   files: { key?: string; csr?: string; certificate: string; chain: string };
   notes: string[];
   warnings: string[];
-}
-
-export function leafPaths(dir: string, name: string) {
-  return { key: join(dir, `${name}.key`), csr: join(dir, `${name}.csr`), cert: join(dir, `${name}.crt`), chain: join(dir, `${name}-chain.crt`) };
-}
-
-export function checkName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) || name === 'ca' || name === 'crl') {
-    throw badInput(`'${name}' cannot be used as a name; use letters, digits, '.', '_' or '-' (and not 'ca' or 'crl'), e.g. partner-erp.`);
-  }
-  return name;
 }
 
 /** Settles everything about a leaf that does not need the lock: key, subject, extensions, CSR. */

@@ -6,7 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readInputFile } from '../store/input-file.js';
 import { MtlsError } from '../errors.js';
-import { keyMatchesPublicKey, isEncryptedKey, loadPrivateKey } from '../pki/keys.js';
+import { keyMatchesPublicKey } from '../pki/keys.js';
+import { readKeyFile, type PasswordProvider } from './key-file.js';
 import { readDerObjects, derToPem } from '../pki/pem.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { nameToText } from '../pki/name.js';
@@ -14,8 +15,6 @@ import type { CaSettings, CaStore } from '../store/ca-store.js';
 
 type Certificate = InstanceType<typeof x509.X509Certificate>;
 
-/** Asks for a key's password (from --passin or a prompt); `describe` names the key file. */
-export type PasswordProvider = (describe: string) => Promise<string>;
 
 export interface LoadedCa {
   store: CaStore;
@@ -38,12 +37,6 @@ export function readCertificateFile(path: string, describe = path): Certificate[
       throw new MtlsError('BAD_INPUT', `${describe} holds something that is not an X.509 certificate; give a PEM or DER certificate.`);
     }
   });
-}
-
-export async function readKeyFile(path: string, describe: string, password: PasswordProvider): Promise<KeyObject> {
-  const data = readInputFile(path, 'private key');
-  const pass = isEncryptedKey(data) ? await password(describe) : undefined;
-  return loadPrivateKey(data, pass, describe);
 }
 
 /** Why a certificate cannot act as an issuer, or undefined when it can. */

@@ -3,20 +3,20 @@
  * to the root; `import pfx` unpacks a bundle made by openssl, Windows or Java into NAME.* files.
  */
 import { createPrivateKey } from 'node:crypto';
-import { sha256Fingerprint } from '../pki/summaries.js';
+import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { existsSync } from 'node:fs';
 import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError } from '../errors.js';
-import { x509 } from '../pki/x509-runtime.js';
 import { keyMatchesPublicKey, privateKeyToPem, privateKeyToPkcs8Der } from '../pki/keys.js';
 import { derToPem } from '../pki/pem.js';
-import { nameToText } from '../pki/name.js';
+import { nameDerToText } from '../pki/name-text.js';
 import { decodePfx, encodePfx, PFX_ITERATIONS } from '../pki/pkcs12.js';
 import { makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import { caPaths } from '../store/ca-store.js';
-import { readCertificateFile, readKeyFile, type PasswordProvider } from './load-ca.js';
-import { checkName, leafPaths } from './issue.js';
+import { readKeyFile, type PasswordProvider } from './key-file.js';
+import { certificateFieldsOf, readCertificateDers } from './cert-file.js';
+import { checkName, leafPaths } from './leaf-paths.js';
 
 export interface ExportPfxRequest {
   dir: string;
@@ -40,10 +40,6 @@ export interface ExportPfxResult {
   friendlyName: string;
 }
 
-function derOf(cert: InstanceType<typeof x509.X509Certificate>): Buffer {
-  return Buffer.from(cert.rawData);
-}
-
 /** The leaf's issuers up to the root: NAME-chain.crt's intermediates, then the CA folder's chain. */
 function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
   const paths = leafPaths(dir, name);
@@ -52,8 +48,7 @@ function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
   const seen = new Set<string>([leafDer.toString('base64')]);
   const chain: Buffer[] = [];
   for (const source of sources) {
-    for (const cert of readCertificateFile(source)) {
-      const der = derOf(cert);
+    for (const { der } of readCertificateDers(source)) {
       const id = der.toString('base64');
       if (!seen.has(id)) {
         seen.add(id);
@@ -71,12 +66,12 @@ export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult>
     throw new MtlsError('NOT_FOUND', `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`);
   }
   const out = req.out ?? join(req.dir, `${req.name}.pfx`);
-  const [leaf] = readCertificateFile(paths.cert);
+  const [leaf] = readCertificateDers(paths.cert);
   const key = await readKeyFile(paths.key, paths.key, req.keyPassword);
-  if (!keyMatchesPublicKey(key, new Uint8Array(leaf!.publicKey.rawData))) {
+  if (!keyMatchesPublicKey(key, leaf!.fields.spkiDer)) {
     throw new MtlsError('KEY_MISMATCH', `${paths.key} does not belong to ${paths.cert}; re-issue the certificate or restore the matching key.`);
   }
-  const leafDer = derOf(leaf!);
+  const leafDer = leaf!.der;
   const chainDer = req.includeChain ? chainFor(req.dir, req.name, leafDer) : [];
   const friendlyName = req.friendlyName ?? req.name;
   const pfx = await encodePfx({ keyPkcs8Der: privateKeyToPkcs8Der(key), certificateDer: leafDer, chainDer, password: req.password, friendlyName, legacy: req.legacy });
@@ -84,7 +79,7 @@ export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult>
   return {
     file: out,
     name: req.name,
-    subject: nameToText(leaf!.subjectName),
+    subject: nameDerToText(leaf!.fields.subjectDer),
     certificates: 1 + chainDer.length,
     format: req.legacy ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC' : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
     iterations: PFX_ITERATIONS,
@@ -116,8 +111,8 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   const name = checkName(req.name ?? basename(req.file, extname(req.file)));
   const contents = await decodePfx(data, req.password, req.file);
   const key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
-  const leaf = new x509.X509Certificate(new Uint8Array(contents.certificateDer));
-  if (!keyMatchesPublicKey(key, new Uint8Array(leaf.publicKey.rawData))) {
+  const leaf = certificateFieldsOf(contents.certificateDer, `The certificate in ${req.file}`);
+  if (!keyMatchesPublicKey(key, leaf.spkiDer)) {
     throw new MtlsError('KEY_MISMATCH', `The key in ${req.file} does not belong to its certificate; ask for a new bundle.`);
   }
   const paths = leafPaths(req.dir, name);
@@ -133,8 +128,8 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   );
   return {
     name,
-    subject: nameToText(leaf.subjectName),
-    issuer: nameToText(leaf.issuerName),
+    subject: nameDerToText(leaf.subjectDer),
+    issuer: nameDerToText(leaf.issuerDer),
     fingerprintSha256: sha256Fingerprint(contents.certificateDer),
     chainCertificates: contents.chainDer.length,
     files: { key: paths.key, certificate: paths.cert, chain: paths.chain },

@@ -6,7 +6,7 @@ import { MtlsError } from '../errors.js';
 import { readDerObjects } from '../pki/pem.js';
 import { verifyCertificate, type Purpose, type VerifyResult } from '../pki/verify.js';
 import { caPaths } from '../store/ca-store.js';
-import { readKeyFile, type PasswordProvider } from './load-ca.js';
+import { readKeyFile, type PasswordProvider } from './key-file.js';
 
 export interface VerifyFilesRequest {
   certFile: string;

@@ -3,7 +3,8 @@
  * Never includes secret material: for keys only the type, size and whether they are encrypted.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { sha256Fingerprint, subjectAltNameStrings } from '../pki/summaries.js';
+import { subjectAltNameStrings } from '../pki/summaries.js';
+import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { nameToText } from '../pki/name.js';
 import { describeKey } from '../pki/keys.js';

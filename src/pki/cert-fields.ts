@@ -15,7 +15,8 @@ export function certificateFields(der: Buffer): CertificateFields {
   const cert = readTlv(der, 0);
   const tbs = children(der, cert)[0]!;
   const fields = children(der, tbs);
-  const i = fields[0]!.tag === 0xa0 ? 1 : 0;
+  const i = fields[0]?.tag === 0xa0 ? 1 : 0;
+  if (cert.tag !== 0x30 || tbs.tag !== 0x30 || fields.length < i + 6) throw new Error('not a certificate');
   let subjectKeyId: Buffer | undefined;
   const extWrapper = fields.find((f) => f.tag === 0xa3);
   if (extWrapper) {

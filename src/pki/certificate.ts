@@ -2,7 +2,8 @@
  * Signing certificates: builds the TBSCertificate from a subject, a public key, a validity window and
  * extensions, and signs it with the issuer's key (or the subject's own key for a self-signed root).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { keyIdentifierFor } from './key-identifier.js';
 import { x509 } from './x509-runtime.js';
 import { publicKeySpkiDer } from './keys.js';
 import { derBitString, derExplicit, derIntegerFromHex, derOctetString, derSequence, derSmallInteger, derTime, derTlv } from './der.js';
@@ -32,29 +33,6 @@ export interface CertificateRequest {
   notBefore: Date;
   notAfter: Date;
   extensions: Extension[];
-}
-
-/** SHA-1 of the subjectPublicKey BIT STRING contents: RFC 5280 4.2.1.2 method 1, what OpenSSL's `hash` does. */
-export function keyIdentifierFor(spkiDer: Uint8Array): Buffer {
-  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest();
-}
-
-function readLength(der: Uint8Array, offset: number): [length: number, next: number] {
-  const first = der[offset]!;
-  if (first < 0x80) return [first, offset + 1];
-  const count = first & 0x7f;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + der[offset + 1 + i]!;
-  return [length, offset + 1 + count];
-}
-
-/** SPKI = SEQUENCE { algorithm SEQUENCE, subjectPublicKey BIT STRING }. */
-export function subjectPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
-  let [, p] = readLength(spkiDer, 1); // outer SEQUENCE
-  const [algLen, algBody] = readLength(spkiDer, p + 1);
-  p = algBody + algLen; // skip AlgorithmIdentifier
-  const [bitsLen, bitsBody] = readLength(spkiDer, p + 1);
-  return spkiDer.subarray(bitsBody + 1, bitsBody + bitsLen);
 }
 
 export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension {

@@ -12,7 +12,7 @@ import {
 import { readDerObjects } from './pem.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
-import { subjectPublicKeyBits } from './certificate.js';
+import { subjectPublicKeyBits } from './key-identifier.js';
 import { certificateFields } from './cert-fields.js';
 
 export type RevocationReason =

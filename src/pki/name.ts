@@ -5,6 +5,7 @@
  */
 import { x509 } from './x509-runtime.js';
 import { badInput } from '../errors.js';
+import { nameDerToSlashForm, nameDerToText } from './name-text.js';
 
 export interface DnEntry {
   /** Short name (CN, O, OU, C, ST, L, emailAddress, ...) or a dotted OID. */
@@ -58,21 +59,10 @@ export function buildName(entries: DnEntry[]): InstanceType<typeof x509.Name> {
 
 /** OpenSSL's one-line form, as in index.txt: /O=Acme/CN=client */
 export function nameToSlashForm(name: InstanceType<typeof x509.Name>): string {
-  return name
-    .toJSON()
-    .flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((v) => `/${shortName(type)}=${v.replace(/\//g, '\\/')}`)))
-    .join('');
+  return nameDerToSlashForm(new Uint8Array(name.toArrayBuffer()));
 }
 
 /** Human form used in messages: O=Acme, CN=client (in certificate order, like `openssl x509 -subject`). */
 export function nameToText(name: InstanceType<typeof x509.Name>): string {
-  return name
-    .toJSON()
-    .flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((v) => `${shortName(type)}=${v}`)))
-    .join(', ');
-}
-
-function shortName(type: string): string {
-  if (type === 'E') return 'emailAddress';
-  return type;
+  return nameDerToText(new Uint8Array(name.toArrayBuffer()));
 }

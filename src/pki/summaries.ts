@@ -1,11 +1,5 @@
-/** Short text forms shared by every command's output: fingerprints and subjectAltName entries. */
-import { createHash } from 'node:crypto';
+/** subjectAltName entries as every command's output shows them. */
 import { x509 } from './x509-runtime.js';
-
-/** SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` prints it (AB:CD:...). */
-export function sha256Fingerprint(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
-}
 
 const LABELS: Record<string, string> = { dns: 'DNS', ip: 'IP', email: 'email', url: 'URI', dn: 'dirName', id: 'RID' };
 

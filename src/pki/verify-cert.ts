@@ -1,9 +1,7 @@
 /** A certificate read once for path validation: the raw pieces signatures need, and its extensions. */
 import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
-import { canonicalName } from './verify-names.js';
-import { x509 } from './x509-runtime.js';
-import { nameToText } from './name.js';
+import { canonicalName, nameDerToText, readNameAttributes } from './name-text.js';
 
 export interface GeneralNames {
   dns: string[];
@@ -158,29 +156,58 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
   }
 }
 
+interface RawExtension {
+  oid: string;
+  critical: boolean;
+  value: Buffer;
+}
+
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+function readExtensions(der: Buffer, wrapper: Tlv | undefined): RawExtension[] {
+  if (!wrapper) return [];
+  const list = readTlv(der, wrapper.start, wrapper.end);
+  if (list.tag !== 0x30) throw new Error('extensions are not a SEQUENCE');
+  return children(der, list).map((ext) => {
+    const parts = children(der, ext);
+    const [oidTlv, second, third] = parts;
+    const valueTlv = third ?? second;
+    if (!oidTlv || oidTlv.tag !== 0x06 || !valueTlv || valueTlv.tag !== 0x04 || (third && second!.tag !== 0x01) || parts.length > 3) {
+      throw new Error('a malformed extension');
+    }
+    const critical = third !== undefined && content(der, second!)[0] !== 0;
+    return { oid: decodeOid(content(der, oidTlv)), critical, value: Buffer.from(content(der, valueTlv)) };
+  });
+}
+
+const OID_TLV = 0x06;
+
 function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
-  const cert = new x509.X509Certificate(new Uint8Array(der));
   const top = readTlv(der, 0);
+  if (top.tag !== 0x30 || top.end !== der.length) throw new Error('not a single DER SEQUENCE');
   const [tbsTlv, algTlv, sigTlv] = children(der, top);
-  const fields = children(der, tbsTlv!);
+  if (!tbsTlv || !algTlv || !sigTlv || sigTlv.tag !== 0x03) throw new Error('not a certificate');
+  const fields = children(der, tbsTlv);
   const offset = fields[0]!.tag === 0xa0 ? 1 : 0;
+  if (fields.length < offset + 6) throw new Error('a TBSCertificate with fields missing');
   const version = offset ? content(der, readTlv(der, fields[0]!.start))[0]! + 1 : 1;
-  const algParts = children(der, algTlv!);
+  const algParts = children(der, algTlv);
+  const subjectDer = Buffer.from(slice(der, fields[offset + 4]!));
+  const issuerDer = Buffer.from(slice(der, fields[offset + 2]!));
   const info: CertInfo = {
     der,
     source,
-    tbs: Buffer.from(slice(der, tbsTlv!)),
+    tbs: Buffer.from(slice(der, tbsTlv)),
     signatureOid: decodeOid(content(der, algParts[0]!)),
     signatureParams: algParts[1] ? Buffer.from(slice(der, algParts[1])) : undefined,
-    signature: Buffer.from(content(der, sigTlv!).subarray(1)),
+    signature: Buffer.from(content(der, sigTlv).subarray(1)),
     spki: Buffer.from(slice(der, fields[offset + 5]!)),
     serialHex: integerHex(content(der, fields[offset]!)),
-    issuerDer: Buffer.from(slice(der, fields[offset + 2]!)),
-    subjectDer: Buffer.from(slice(der, fields[offset + 4]!)),
-    subject: nameToText(cert.subjectName) || '(empty subject)',
-    issuer: nameToText(cert.issuerName),
-    subjectKey: '',
-    issuerKey: '',
+    issuerDer,
+    subjectDer,
+    subject: nameDerToText(subjectDer) || '(empty subject)',
+    issuer: nameDerToText(issuerDer),
+    subjectKey: canonicalName(subjectDer),
+    issuerKey: canonicalName(issuerDer),
     notBefore: decodeTime(der, children(der, fields[offset + 3]!)[0]!),
     notAfter: decodeTime(der, children(der, fields[offset + 3]!)[1]!),
     version,
@@ -191,27 +218,30 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     criticalExtensions: [],
     hasFreshestCrl: false,
   };
-  info.subjectKey = canonicalName(info.subjectDer);
-  info.issuerKey = canonicalName(info.issuerDer);
-  for (const rdn of cert.subjectName.toJSON()) {
-    for (const [type, values] of Object.entries(rdn)) {
-      if (type === 'E' || type === 'emailAddress' || type === '1.2.840.113549.1.9.1') info.emailInSubject.push(...values);
-      if (type === 'CN') info.commonNames.push(...values);
-    }
+  for (const { type, value } of readNameAttributes(subjectDer)) {
+    if (type === 'emailAddress') info.emailInSubject.push(value);
+    if (type === 'CN') info.commonNames.push(value);
   }
-  for (const ext of cert.extensions) {
-    if (ext.critical) info.criticalExtensions.push(ext.type);
-    const value = Buffer.from(ext.value);
-    switch (ext.type) {
+  for (const ext of readExtensions(der, fields.find((f) => f.tag === 0xa3))) {
+    if (ext.critical) info.criticalExtensions.push(ext.oid);
+    const value = ext.value;
+    switch (ext.oid) {
       case '2.5.29.19': {
-        const bc = new x509.BasicConstraintsExtension(ext.rawData);
+        // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
         info.hasBasicConstraints = true;
-        info.isCa = bc.ca;
-        info.pathLength = bc.pathLength;
+        for (const part of children(value, readTlv(value, 0))) {
+          if (part.tag === 0x01) info.isCa = content(value, part)[0] !== 0;
+          if (part.tag === 0x02) info.pathLength = smallInt(content(value, part));
+        }
         break;
       }
-      case '2.5.29.15': info.keyUsage = new x509.KeyUsagesExtension(ext.rawData).usages; break;
-      case '2.5.29.37': info.extKeyUsage = new x509.ExtendedKeyUsageExtension(ext.rawData).usages.map(String); break;
+      case '2.5.29.15': info.keyUsage = reasonMask(content(value, readTlv(value, 0))); break;
+      case '2.5.29.37':
+        info.extKeyUsage = children(value, readTlv(value, 0)).map((t) => {
+          if (t.tag !== OID_TLV) throw new Error('extendedKeyUsage holds something that is not an OID');
+          return decodeOid(content(value, t));
+        });
+        break;
       case '2.5.29.17': info.san = readGeneralNames(value, children(value, readTlv(value, 0))); break;
       case '2.5.29.14': info.ski = content(value, readTlv(value, 0)).toString('hex'); break;
       case '2.5.29.35': {

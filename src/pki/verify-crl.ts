@@ -10,9 +10,7 @@ import { parseCrl, type ParsedCrl } from './crl.js';
 import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { verifySignature } from './signature.js';
 import { generalNameKey, readDistributionPointName, reasonMask, type CertInfo, type DistributionPoint } from './verify-cert.js';
-import { canonicalName } from './verify-names.js';
-import { nameToText } from './name.js';
-import { x509 } from './x509-runtime.js';
+import { canonicalName, nameDerToText } from './name-text.js';
 import { rsaPssParams } from './verify-signature.js';
 
 /** ReasonFlags bits 1 (keyCompromise) to 8 (aACompromise): what a set of CRLs must cover together. */
@@ -72,7 +70,7 @@ function crlInfo(crl: ParsedCrl, source: string): CrlInfo {
     crl,
     source,
     issuerKey: canonicalName(crl.issuerNameDer),
-    issuer: nameToText(new x509.Name(new Uint8Array(crl.issuerNameDer))),
+    issuer: nameDerToText(crl.issuerNameDer),
     unknownCritical: [],
     hasFreshestCrl: false,
   };

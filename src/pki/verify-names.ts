@@ -2,27 +2,7 @@
  * Name matching for path validation: RFC 5280 7.1 distinguished-name comparison, RFC 6125 host
  * names (wildcards in the left-most label only), and the name-constraint subtree rules of 4.2.1.10.
  */
-import { x509 } from './x509-runtime.js';
-
-type Name = InstanceType<typeof x509.Name>;
-
-/** Case-insensitive, whitespace-folded form of a DN, for comparing issuer and subject names. */
-export function canonicalName(der: ArrayBuffer | Uint8Array): string {
-  const name = new x509.Name(der instanceof Uint8Array ? new Uint8Array(der) : der);
-  return canonicalJson(name);
-}
-
-export function canonicalJson(name: Name): string {
-  return name
-    .toJSON()
-    .map((rdn) =>
-      Object.entries(rdn)
-        .map(([type, values]) => values.map((v) => `${type.toLowerCase()}=${v.trim().replace(/\s+/g, ' ').toLowerCase()}`).join('+'))
-        .sort()
-        .join('+'),
-    )
-    .join('/');
-}
+export { canonicalName } from './name-text.js';
 
 /** RFC 6125 6.4: exact match, or `*` as the whole left-most label matching exactly one label. */
 export function hostMatchesDnsName(host: string, pattern: string): boolean {

@@ -8,7 +8,7 @@ import { MtlsError } from '../errors.js';
 import { readInputFile } from '../store/input-file.js';
 import { derToPem, readDerObjects } from '../pki/pem.js';
 import { privateKeyToPem } from '../pki/keys.js';
-import { readKeyFile, type PasswordProvider } from '../ca/load-ca.js';
+import { readKeyFile, type PasswordProvider } from '../ca/key-file.js';
 
 export interface ClientCredentials {
   /** PEM: the leaf, then any intermediates. */

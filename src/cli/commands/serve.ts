@@ -58,7 +58,7 @@ export function registerServe(program: Command): void {
         const maxRequests = wholeNumber(opts.maxRequests, '--max-requests', 1);
         const idleSeconds = wholeNumber(opts.idleTimeout, '--idle-timeout', 1);
         const [{ startEchoServer }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }] = await Promise.all([
-          import('../../tls/echo-server.js'), import('node:fs'), import('node:path'), import('../../ca/load-ca.js'), import('../../pki/keys.js'),
+          import('../../tls/echo-server.js'), import('node:fs'), import('node:path'), import('../../ca/key-file.js'), import('../../pki/keys.js'),
         ]);
         const path = (name: string, what: string) => {
           const p = join(opts.dir, name);

@@ -1,5 +1,5 @@
 import { derExplicit, derIntegerFromHex, derOctetString, derSequence, derTlv } from '../../pki/der.js';
-import { keyIdentifierFor } from '../../pki/certificate.js';
+import { keyIdentifierFor } from '../../pki/key-identifier.js';
 import { publicKeySpkiDer } from '../../pki/keys.js';
 import { x509 } from '../../pki/x509-runtime.js';
 import { listItems } from './list.js';
