@@ -8,9 +8,10 @@ import { basename, extname, join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { generatePrivateKey, privateKeyToPem, describeKey } from '../pki/keys.js';
-import { buildName, nameToText } from '../pki/name.js';
+import { buildName } from '../pki/name.js';
+import { nameDerToText, readNameAttributes } from '../pki/name-text.js';
 import { readDerObjects } from '../pki/pem.js';
-import { subjectAltNameStrings } from '../pki/summaries.js';
+import { subjectAltNameStrings } from '../pki/extension-values.js';
 import { assertWritable, makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
@@ -65,7 +66,7 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   );
   return {
     name: req.name,
-    subject: nameToText(subject),
+    subject: nameDerToText(subject),
     subjectAltNames: subjectAltNameStrings(san),
     keyType: describeKey(key).label,
     files: { ...(writesKey ? { key: keyPath } : {}), csr: csrPath },
@@ -106,8 +107,9 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
     if (err instanceof MtlsError) throw err;
     throw badInput(`${req.csrPath} holds a public key mtlskit cannot use; ask for an RSA or ECDSA key.`);
   }
-  const subject = csr.subjectName;
-  if (subject.toJSON().length === 0 && !csr.extensions.some((e) => e.type === '2.5.29.17')) {
+  const subject = Buffer.from(csr.subjectName.toArrayBuffer());
+  const subjectAttributes = readNameAttributes(subject);
+  if (subjectAttributes.length === 0 && !csr.extensions.some((e) => e.type === '2.5.29.17')) {
     throw badInput(`${req.csrPath} has neither a subject nor a subjectAltName; ask for a CSR that names its owner.`);
   }
   const issuer = { certificate: ca.certificate, key: ca.key };
@@ -119,7 +121,7 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
     source: 'csr',
     sourceName: basename(req.csrPath),
     san: NO_SAN,
-    commonName: commonNameOf(subject.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))))),
+    commonName: commonNameOf(subjectAttributes),
     crlUrl: ca.settings.crlUrl,
   });
   const [issued] = await signAndRecord(

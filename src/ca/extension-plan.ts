@@ -6,12 +6,12 @@
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { badInput } from '../errors.js';
-import { x509 } from '../pki/x509-runtime.js';
+import { crlDistributionPointsExtension, readBasicConstraints, readExtendedKeyUsage, readKeyUsage, readSubjectAltName, sanEntry, subjectAltNameExtension, KEY_USAGE as KU, type SanEntry } from '../pki/extension-values.js';
+import type { CertExtension } from '../pki/raw-extension.js';
 import { authorityKeyIdentifierExtension, subjectKeyIdentifierExtension, type Issuer } from '../pki/certificate.js';
 import { profileExtensions, describeProfile, PROFILE_OIDS, type Profile } from '../pki/profiles.js';
 
-type Extension = InstanceType<typeof x509.Extension>;
-type GeneralNameJson = { type: 'dns' | 'ip' | 'email' | 'url'; value: string };
+type Extension = CertExtension;
 
 export interface SanRequest {
   dns: string[];
@@ -66,7 +66,7 @@ export function planExtensions(input: ExtensionPlanInput): ExtensionPlan {
   const handled = new Set<string>([O.basicConstraints, O.keyUsage, O.extKeyUsage, O.subjectAltName, O.subjectKeyIdentifier, O.authorityKeyIdentifier]);
   for (const e of requested) if (!handled.has(e.type)) extensions.push(e);
   if (input.crlUrl && !byOid.has(O.crlDistributionPoints) && input.profile !== 'ca') {
-    extensions.push(new x509.CRLDistributionPointsExtension([input.crlUrl]));
+    extensions.push(crlDistributionPointsExtension(input.crlUrl));
   }
   if (input.source !== 'conf' || !hasAny(byOid, [O.basicConstraints, O.keyUsage, O.extKeyUsage])) {
     notes.push(`applied the ${input.profile} profile: ${describeProfile(input.profile, input.subjectKey)}`);
@@ -84,7 +84,7 @@ function filterCsrExtensions(requested: Extension[], source: string, warnings: s
   const dropped: string[] = [];
   for (const e of requested) {
     if (e.type === O.subjectAltName) kept.push(e);
-    else if (e.type === O.basicConstraints && new x509.BasicConstraintsExtension(e.rawData).ca) dropped.push('basicConstraints CA:TRUE');
+    else if (e.type === O.basicConstraints && readBasicConstraints(e).ca) dropped.push('basicConstraints CA:TRUE');
     else dropped.push(extensionName(e.type));
   }
   if (dropped.length > 0) warnings.push(`${source} asked for ${dropped.join(', ')}; not copied (the profile decides what the certificate may do).`);
@@ -103,7 +103,7 @@ function extensionName(oid: string): string {
 
 function caPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes: string[]): Extension[] {
   const confBc = byOid.get(O.basicConstraints);
-  const confPathLength = confBc ? new x509.BasicConstraintsExtension(confBc.rawData).pathLength : undefined;
+  const confPathLength = confBc ? readBasicConstraints(confBc).pathLength : undefined;
   const pathLength = confPathLength ?? input.pathLength;
   if (confPathLength === undefined && input.pathLength !== undefined) notes.push(`pathlen:${input.pathLength} (this CA may sign leaves${input.pathLength > 0 ? ` and ${input.pathLength} level(s) of CAs` : ' only'})`);
   return profileExtensions('ca', { subjectKey: input.subjectKey, pathLength });
@@ -135,13 +135,12 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
   const [bc, profileKu, profileEku] = profileExtensions(profile, { subjectKey: input.subjectKey });
   const result: Extension[] = [bc!];
   const confBc = byOid.get(O.basicConstraints);
-  if (confBc && new x509.BasicConstraintsExtension(confBc.rawData).ca) {
+  if (confBc && readBasicConstraints(confBc).ca) {
     warnings.push(`${input.sourceName} sets basicConstraints CA:TRUE; a ${profile} certificate is never a CA, so CA:FALSE was used.`);
   }
   const confKu = byOid.get(O.keyUsage);
-  const KU = x509.KeyUsageFlags;
   if (confKu) {
-    const usages = new x509.KeyUsagesExtension(confKu.rawData).usages;
+    const usages = readKeyUsage(confKu);
     const caBits = KU.keyCertSign | KU.cRLSign;
     if ((usages & KU.digitalSignature) !== 0 && (usages & caBits) === 0) result.push(confKu);
     else {
@@ -151,7 +150,7 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
   } else result.push(profileKu!);
   const confEku = byOid.get(O.extKeyUsage);
   if (confEku) {
-    const usages = new x509.ExtendedKeyUsageExtension(confEku.rawData).usages.map(String);
+    const usages = readExtendedKeyUsage(confEku);
     if (usages.includes(PURPOSE_OID[profile])) result.push(confEku);
     else {
       warnings.push(`${input.sourceName}'s extendedKeyUsage lacks ${profile === 'server' ? 'serverAuth' : 'clientAuth'}; the ${profile} profile's extendedKeyUsage was used.`);
@@ -166,21 +165,18 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
 
 /** The requested SAN plus the flags' names; a server must end up with at least one DNS or IP name. */
 export function mergeSubjectAltName(profile: 'server' | 'client', requested: Extension | undefined, flags: SanRequest, commonName: string | undefined, notes: string[]): Extension | undefined {
-  const names: GeneralNameJson[] = [];
-  let critical = false;
-  if (requested) {
-    const san = new x509.SubjectAlternativeNameExtension(requested.rawData);
-    critical = san.critical;
-    for (const n of san.names.items) names.push({ type: n.type as GeneralNameJson['type'], value: n.value });
-  }
-  const add = (type: GeneralNameJson['type'], value: string) => {
-    if (!names.some((n) => n.type === type && n.value.toLowerCase() === value.toLowerCase())) names.push({ type, value });
+  // The requested names stay as they were encoded (any kind of GeneralName); flags add what is not there yet.
+  const names: SanEntry[] = requested ? readSubjectAltName(requested) : [];
+  const critical = requested?.critical ?? false;
+  const add = (kind: NonNullable<SanEntry['kind']>, value: string) => {
+    const entry = sanEntry(kind, value);
+    if (!names.some((n) => n.kind === kind && n.key === entry.key)) names.push(entry);
   };
   flags.dns.forEach((d) => add('dns', checkDnsName(d)));
   flags.ip.forEach((ip) => add('ip', checkIp(ip)));
   flags.email.forEach((e) => add('email', checkEmail(e)));
-  flags.uri.forEach((u) => add('url', checkUri(u)));
-  if (profile === 'server' && !names.some((n) => n.type === 'dns' || n.type === 'ip')) {
+  flags.uri.forEach((u) => add('uri', checkUri(u)));
+  if (profile === 'server' && !names.some((n) => n.kind === 'dns' || n.kind === 'ip')) {
     const cn = commonName;
     if (cn && (isIP(cn) || isDnsName(cn))) {
       add(isIP(cn) ? 'ip' : 'dns', cn);
@@ -190,7 +186,7 @@ export function mergeSubjectAltName(profile: 'server' | 'client', requested: Ext
     }
   }
   if (names.length === 0) return undefined;
-  return new x509.SubjectAlternativeNameExtension(names as never, critical);
+  return subjectAltNameExtension(names, critical);
 }
 
 /** Checks every flag-given name up front (batch rows are checked before anything is issued). */

@@ -5,10 +5,12 @@
 import type { KeyObject } from 'node:crypto';
 import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
-import { x509 } from '../pki/x509-runtime.js';
 import { describeKey, generatePrivateKey, privateKeyToPem } from '../pki/keys.js';
-import { buildName, nameToSlashForm, nameToText } from '../pki/name.js';
-import { signCertificate, type Issuer } from '../pki/certificate.js';
+import { buildName } from '../pki/name.js';
+import { nameDerToSlashForm } from '../pki/name-text.js';
+import { signCertificateDer, type Issuer } from '../pki/certificate.js';
+import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
+import { derToPem } from '../pki/pem.js';
 import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
 import { CaStore, randomSerialHex } from '../store/ca-store.js';
 import type { LoadedCa } from './load-ca.js';
@@ -78,10 +80,11 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   const sign = async (serialHex: string) => {
     const window = req.parent ? validityWindow(req.parent.certificate, req.days) : rootWindow(req.days);
     if (window.clamped) warnings.push(`The intermediate's validity was shortened to end with its issuer on ${window.notAfter.toISOString()}.`);
-    return signCertificate({ subject, subjectKey: key, serialHex, notBefore: window.notBefore, notAfter: window.notAfter, extensions: plan.extensions }, issuer);
+    const der = signCertificateDer({ subject, subjectKey: key, serialHex, notBefore: window.notBefore, notAfter: window.notAfter, extensions: plan.extensions }, issuer);
+    return readCertificate(der, paths.cert);
   };
 
-  let cert: InstanceType<typeof x509.X509Certificate>;
+  let cert: CertInfo;
   let serialHex: string;
   if (req.parent) {
     // The parent records the intermediate like any certificate it signs, so it can be listed and revoked.
@@ -91,9 +94,9 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
       const taken = new Set(parentStore.readIndex().map((e) => e.serialHex.toUpperCase()));
       const serial = parentStore.newSerial(taken);
       const signed = await sign(serial);
-      const pem = signed.toString('pem') + '\n';
+      const pem = derToPem(signed.der, 'CERTIFICATE');
       await writeFilesAtomically([{ path: parentStore.certPathForSerial(serial), data: pem }], { overwrite: true });
-      parentStore.appendIndex([{ status: 'V', notAfter: signed.notAfter, serialHex: serial, name: basename(paths.dir), subject: nameToSlashForm(subject) }]);
+      parentStore.appendIndex([{ status: 'V', notAfter: signed.notAfter, serialHex: serial, name: basename(paths.dir), subject: nameDerToSlashForm(subject) }]);
       return [signed, serial] as const;
     });
   } else {
@@ -101,7 +104,7 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     cert = await sign(serialHex);
   }
 
-  const certPem = cert.toString('pem') + '\n';
+  const certPem = derToPem(cert.der, 'CERTIFICATE');
   const chainPem = certPem + (req.parent ? req.parent.chainPem : '');
   const files: PlannedFile[] = [
     { path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 },
@@ -118,15 +121,15 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   return {
     dir: paths.dir,
     files: { key: paths.key, certificate: paths.cert, chain: paths.chain, index: paths.index },
-    subject: nameToText(cert.subjectName),
-    issuer: nameToText(cert.issuerName),
+    subject: cert.subject,
+    issuer: cert.issuer,
     serial: serialHex,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
     keyType: describeKey(key).label,
     keyEncrypted: req.keyPassword !== undefined,
     pathLength,
-    fingerprintSha256: sha256Fingerprint(new Uint8Array(cert.rawData)),
+    fingerprintSha256: sha256Fingerprint(cert.der),
     notes: plan.notes,
     warnings,
   };
@@ -142,7 +145,7 @@ function rootWindow(days: number) {
 }
 
 function parentPathLength(parent: LoadedCa): number | undefined {
-  return parent.certificate.getExtension(x509.BasicConstraintsExtension)?.pathLength;
+  return parent.certificate.pathLength;
 }
 
 /** An intermediate gets pathlen:0 by default: it signs leaves, not further CAs. */

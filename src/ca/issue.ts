@@ -7,13 +7,15 @@ import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { badInput } from '../errors.js';
 import { checkName, leafPaths } from './leaf-paths.js';
-import { x509 } from '../pki/x509-runtime.js';
 import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
 import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
 import { signatureSchemeFor } from '../pki/signature.js';
-import { subjectAltNameStrings } from '../pki/summaries.js';
+import { subjectAltNameStrings } from '../pki/extension-values.js';
+import type { CertExtension } from '../pki/raw-extension.js';
+import type { CertInfo } from '../pki/verify-cert.js';
+import { nameDerToSlashForm, nameDerToText } from '../pki/name-text.js';
 import { sha256Fingerprint } from '../pki/fingerprint.js';
-import { buildName, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
+import { buildName, type DnEntry } from '../pki/name.js';
 import { derToPem } from '../pki/pem.js';
 import { CLOCK_SKEW_BACKDATE_MS, signCertificateDer } from '../pki/certificate.js';
 import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
@@ -22,9 +24,7 @@ import type { LoadedCa } from './load-ca.js';
 import { planExtensions, type SanRequest } from './extension-plan.js';
 import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
 
-type Extension = InstanceType<typeof x509.Extension>;
-type Certificate = InstanceType<typeof x509.X509Certificate>;
-type Name = InstanceType<typeof x509.Name>;
+type Extension = CertExtension;
 
 export type LeafProfile = 'server' | 'client';
 
@@ -46,7 +46,8 @@ export interface LeafRequest extends RequestSource {
 export interface PreparedLeaf {
   name: string;
   profile: LeafProfile;
-  subject: Name;
+  /** The subject Name's DER. */
+  subject: Buffer;
   subjectKey: KeyObject;
   extensions: Extension[];
   days: number;
@@ -127,17 +128,17 @@ function defaultSubject(entries: DnEntry[], fromTemplate: boolean, req: LeafRequ
 }
 
 /** A PKCS#10 request in DER, signed with node:crypto, returned as PEM text. */
-export function createCsr(subject: Name, key: KeyObject, extensions: Extension[]): string {
+export function createCsr(subject: Buffer, key: KeyObject, extensions: Extension[]): string {
   const scheme = signatureSchemeFor(key);
   const attributes = extensions.length
     ? derExplicit(0, derSequence(derOid('1.2.840.113549.1.9.14'), derSet(derSequence(...extensions.map((e) => Buffer.from(e.rawData))))))
     : derExplicit(0, Buffer.alloc(0));
-  const info = derSequence(derSmallInteger(0), Buffer.from(subject.toArrayBuffer()), publicKeySpkiDer(key), attributes);
+  const info = derSequence(derSmallInteger(0), subject, publicKeySpkiDer(key), attributes);
   return derToPem(derSequence(info, scheme.algorithmIdentifier, derBitString(scheme.sign(info))), 'CERTIFICATE REQUEST');
 }
 
 /** Validity from now (backdated for clock skew), never past the issuer's own notAfter. */
-export function validityWindow(issuer: Certificate, days: number, now = new Date()): { notBefore: Date; notAfter: Date; clamped: boolean } {
+export function validityWindow(issuer: Pick<CertInfo, 'notAfter'>, days: number, now = new Date()): { notBefore: Date; notAfter: Date; clamped: boolean } {
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_BACKDATE_MS) / 1000) * 1000);
   let notAfter = new Date(Math.floor((now.getTime() + days * 86_400_000) / 1000) * 1000);
   let clamped = false;
@@ -167,7 +168,7 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
     const records: IndexEntry[] = [];
     const issued: IssuedCertificate[] = [];
     const intermediatesPem = ca.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(0, -1).join('');
-    const issuerText = nameToText(ca.certificate.subjectName);
+    const issuerText = ca.certificate.subject;
     for (const leaf of leaves) {
       const serialHex = store.newSerial(taken);
       const window = validityWindow(ca.certificate, leaf.days);
@@ -179,7 +180,7 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
       const chainPem = pem + intermediatesPem;
       files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem });
       links.push([serialHex, paths.cert]);
-      records.push({ status: 'V', notAfter: window.notAfter, serialHex, name: leaf.name, subject: nameToSlashForm(leaf.subject) });
+      records.push({ status: 'V', notAfter: window.notAfter, serialHex, name: leaf.name, subject: nameDerToSlashForm(leaf.subject) });
       issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
     }
     // Checked again under the lock: another job may have taken NAME since the first check.
@@ -200,7 +201,7 @@ function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window:
     name: leaf.name,
     profile: leaf.profile,
     serial,
-    subject: nameToText(leaf.subject),
+    subject: nameDerToText(leaf.subject),
     issuer,
     notBefore: window.notBefore.toISOString(),
     notAfter: window.notAfter.toISOString(),

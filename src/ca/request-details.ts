@@ -12,9 +12,9 @@ import { parseKeyType, DEFAULT_KEY_TYPE, type KeyType } from '../pki/keys.js';
 import type { DnEntry } from '../pki/name.js';
 import type { Issuer } from '../pki/certificate.js';
 import type { Profile } from '../pki/profiles.js';
-import { x509 } from '../pki/x509-runtime.js';
+import type { CertExtension } from '../pki/raw-extension.js';
 
-type Extension = InstanceType<typeof x509.Extension>;
+type Extension = CertExtension;
 
 export interface RequestSource {
   /** The user's conf; undefined = templates/<profile>.conf. */

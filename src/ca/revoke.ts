@@ -5,10 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
-import { x509 } from '../pki/x509-runtime.js';
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry } from '../pki/crl.js';
 import { derToPem, readDerObjects } from '../pki/pem.js';
-import { nameToSlashForm, nameToText } from '../pki/name.js';
+import { nameDerToSlashForm } from '../pki/name-text.js';
+import { readCertificate } from '../pki/verify-cert.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
 import type { Revocation } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
@@ -69,13 +70,12 @@ async function resolveTarget(ca: LoadedCa, target: RevokeTarget): Promise<{ seri
     throw new MtlsError('NOT_FOUND', `There is no certificate named '${spec}' in ${ca.store.paths.dir} (no ${path}); give a NAME from 'mtlskit list', a .crt file, or --serial HEX.`);
   }
   const [der] = readDerObjects(readFileSync(path), ['CERTIFICATE'], path, 'certificate');
-  const cert = new x509.X509Certificate(new Uint8Array(der!));
-  const caSubject = Buffer.from(ca.certificate.subjectName.toArrayBuffer());
-  const issuedByUs = Buffer.from(cert.issuerName.toArrayBuffer()).equals(caSubject) && (await cert.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true }).catch(() => false));
+  const cert = readCertificate(der!, path);
+  const issuedByUs = cert.issuerDer.equals(ca.certificate.subjectDer) && signedBy(der!, ca.certificate.spki);
   if (!issuedByUs) {
-    throw new MtlsError('CA_REFUSED', `${path} was issued by '${nameToText(cert.issuerName)}', not by this CA ('${nameToText(ca.certificate.subjectName)}'); revoke it with the CA that signed it.`);
+    throw new MtlsError('CA_REFUSED', `${path} was issued by '${cert.issuer}', not by this CA ('${ca.certificate.subject}'); revoke it with the CA that signed it.`);
   }
-  return { serialHex: normalizeSerial(cert.serialNumber), subject: nameToSlashForm(cert.subjectName), name: existsSync(spec) ? undefined : spec };
+  return { serialHex: normalizeSerial(cert.serialHex), subject: nameDerToSlashForm(cert.subjectDer), name: existsSync(spec) ? undefined : spec };
 }
 
 export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promise<RevokeResult> {
@@ -103,6 +103,15 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
   });
 }
 
+/** Node's own X.509 (OpenSSL) checks the signature: a certificate signed by another key is not this CA's. */
+function signedBy(certDer: Buffer, issuerSpki: Buffer): boolean {
+  try {
+    return new X509Certificate(certDer).verify(createPublicKey({ key: issuerSpki, format: 'der', type: 'spki' }));
+  } catch {
+    return false;
+  }
+}
+
 /** Re-issues the CRL from the index (call it under the store lock, or through generateCrl). */
 async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): Promise<CrlResult> {
   const { store } = ca;
@@ -110,7 +119,7 @@ async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): 
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
   const entries: RevokedEntry[] = revocations;
-  const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
+  const der = createCrl({ issuerCertificateDer: ca.certificate.der, issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [
       { path: store.paths.crlPem, data: derToPem(der, 'X509 CRL') },

@@ -3,8 +3,7 @@
  * table below; the result is DER that matches what OpenSSL writes for the same line.
  */
 import { basename } from 'node:path';
-import type { x509 } from '../pki/x509-runtime.js';
-import { rawExtension } from '../pki/raw-extension.js';
+import { rawExtension, type CertExtension } from '../pki/raw-extension.js';
 import { confError, type ConfEntry, type OpensslConf } from './parse.js';
 import type { ExtensionContext, TranslateContext, Translator } from './extensions/types.js';
 import { basicConstraints } from './extensions/basic-constraints.js';
@@ -38,10 +37,10 @@ const UNSUPPORTED = new Set(['nsCertType', 'nsBaseUrl', 'nsRevocationUrl', 'nsCa
 
 /** Translators whose result depends on the key or issuer; every other result is reused for the same conf line. */
 const CONTEXT_DEPENDENT = new Set(['subjectKeyIdentifier', 'authorityKeyIdentifier', 'issuerAltName']);
-const translated = new WeakMap<ConfEntry, { extension: InstanceType<typeof x509.Extension> | null; warnings: string[] }>();
+const translated = new WeakMap<ConfEntry, { extension: CertExtension | null; warnings: string[] }>();
 
 export interface BuiltExtensions {
-  extensions: InstanceType<typeof x509.Extension>[];
+  extensions: CertExtension[];
   warnings: string[];
 }
 
@@ -64,7 +63,7 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
     throw confError(naming?.file ?? conf.fileName, naming?.line ?? 1, `the extension section [ ${sectionName} ] does not exist; add it or fix the name.`);
   }
   const warnings: string[] = [];
-  const byOid = new Map<string, InstanceType<typeof x509.Extension>>();
+  const byOid = new Map<string, CertExtension>();
   for (const entry of section) {
     const translate = Object.hasOwn(TRANSLATORS, entry.key) ? TRANSLATORS[entry.key] : undefined;
     if (!translate) {

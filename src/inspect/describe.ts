@@ -3,10 +3,10 @@
  * Never includes secret material: for keys only the type, size and whether they are encrypted.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { subjectAltNameStrings } from '../pki/summaries.js';
+import { subjectAltNameStrings } from '../pki/extension-values.js';
 import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { x509 } from '../pki/x509-runtime.js';
-import { nameToText } from '../pki/name.js';
+import { nameDerToText, nameObjectToText as nameToText } from '../pki/name-text.js';
 import { describeKey } from '../pki/keys.js';
 import { parseCrl } from '../pki/crl.js';
 import { SIGNATURE_ALGORITHMS } from '../pki/signature.js';
@@ -142,7 +142,7 @@ export function describeCrl(der: Buffer, describe: string, now = new Date()): Cr
   const crl = parseCrl(der, describe);
   return {
     type: 'crl',
-    issuer: nameToText(new x509.Name(new Uint8Array(crl.issuerNameDer))),
+    issuer: nameDerToText(crl.issuerNameDer),
     crlNumber: crl.crlNumber?.toString(),
     thisUpdate: crl.thisUpdate.toISOString(),
     nextUpdate: crl.nextUpdate?.toISOString(),

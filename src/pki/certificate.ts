@@ -4,29 +4,27 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { keyIdentifierFor } from './key-identifier.js';
-import { x509 } from './x509-runtime.js';
 import { publicKeySpkiDer } from './keys.js';
 import { derBitString, derExplicit, derIntegerFromHex, derOctetString, derSequence, derSmallInteger, derTime, derTlv } from './der.js';
 import { signatureSchemeFor } from './signature.js';
-import { certificateFields } from './cert-fields.js';
-import { rawExtension } from './raw-extension.js';
+import { rawExtension, type CertExtension } from './raw-extension.js';
+import type { CertInfo } from './verify-cert.js';
 import { PROFILE_OIDS } from './profiles.js';
 
-type Extension = InstanceType<typeof x509.Extension>;
-type Name = InstanceType<typeof x509.Name>;
-type Certificate = InstanceType<typeof x509.X509Certificate>;
+type Extension = CertExtension;
 
 /** How far notBefore is set into the past, so peers whose clocks run a little slow accept new certificates. */
 export const CLOCK_SKEW_BACKDATE_MS = 5 * 60_000;
 
 export interface Issuer {
-  /** Undefined for a self-signed certificate. */
-  certificate?: Certificate;
+  /** The issuing CA's certificate, as read from DER; undefined for a self-signed certificate. */
+  certificate?: CertInfo;
   key: KeyObject;
 }
 
 export interface CertificateRequest {
-  subject: Name;
+  /** The subject Name's DER. */
+  subject: Buffer;
   /** The subject's key: private (we made it) or public (from a CSR). */
   subjectKey: KeyObject;
   serialHex: string;
@@ -42,11 +40,9 @@ export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension 
 
 /** AKI keyIdentifier: the issuer's SKI when it has one, else the hash of its key (as OpenSSL does). */
 export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyObject): Extension {
-  let keyId: string;
-  const ski = issuer.certificate?.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski) keyId = ski.keyId;
-  else keyId = keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey)).toString('hex');
-  return rawExtension('2.5.29.35', false, derSequence(derTlv(0x80, Buffer.from(keyId, 'hex'))));
+  const ski = issuer.certificate?.ski;
+  const keyId = ski ? Buffer.from(ski, 'hex') : keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey));
+  return rawExtension('2.5.29.35', false, derSequence(derTlv(0x80, keyId)));
 }
 
 /**
@@ -55,8 +51,8 @@ export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyO
  */
 export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buffer {
   const scheme = signatureSchemeFor(issuer.key);
-  const subjectDer = Buffer.from(req.subject.toArrayBuffer());
-  const issuerDer = issuer.certificate ? certificateFields(Buffer.from(issuer.certificate.rawData)).subjectDer : subjectDer;
+  const subjectDer = req.subject;
+  const issuerDer = issuer.certificate ? issuer.certificate.subjectDer : subjectDer;
   const tbs = derSequence(
     derExplicit(0, derSmallInteger(2)),
     derIntegerFromHex(req.serialHex),
@@ -68,10 +64,6 @@ export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buf
     ...(req.extensions.length > 0 ? [derExplicit(3, derSequence(...req.extensions.map((e) => Buffer.from(e.rawData))))] : []),
   );
   return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
-}
-
-export async function signCertificate(req: CertificateRequest, issuer: Issuer): Promise<Certificate> {
-  return new x509.X509Certificate(new Uint8Array(signCertificateDer(req, issuer)));
 }
 
 /** Replaces or adds extensions by OID, keeping the first list's order. */

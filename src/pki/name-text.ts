@@ -96,3 +96,8 @@ export function canonicalName(der: Uint8Array): string {
     )
     .join('/');
 }
+
+/** nameDerToText for a Name object of the X.509 library (show and probe read certificates with it). */
+export function nameObjectToText(name: { toArrayBuffer(): ArrayBuffer }): string {
+  return nameDerToText(new Uint8Array(name.toArrayBuffer()));
+}

@@ -1,11 +1,10 @@
 /**
  * Distinguished names: from the conf's DN entries or a `/O=Acme/CN=x` subject to DER, with the
  * string types OpenSSL 3 uses by default (UTF8String; PrintableString for countryName;
- * IA5String for emailAddress and domainComponent), and back to text for people.
+ * IA5String for emailAddress and domainComponent). name-text.ts reads them back for people.
  */
-import { x509 } from './x509-runtime.js';
+import { derOid, derSequence, derSet, derTlv } from './der.js';
 import { badInput } from '../errors.js';
-import { nameDerToSlashForm, nameDerToText } from './name-text.js';
 
 export interface DnEntry {
   /** Short name (CN, O, OU, C, ST, L, emailAddress, ...) or a dotted OID. */
@@ -43,26 +42,26 @@ export function attributeOid(type: string): string {
   return oid;
 }
 
-/** Builds the Name; an empty DN is refused because nobody can tell such a certificate apart. */
-export function buildName(entries: DnEntry[]): InstanceType<typeof x509.Name> {
+/** Builds the Name's DER, one attribute per RDN; an empty DN is refused because nobody can tell such a certificate apart. */
+export function buildName(entries: DnEntry[]): Buffer {
   if (entries.length === 0) throw badInput('The subject is empty; set at least O or CN in the conf or with --subject "/O=Org/CN=name".');
-  const params = entries.map((e) => {
+  const rdns = entries.map((e) => {
     const oid = attributeOid(e.type);
     if (oid === '2.5.4.6' && !/^[A-Za-z]{2}$/.test(e.value)) {
       throw badInput(`The country (C) must be a two-letter code such as US or BR, not '${e.value}'.`);
     }
-    const kind = IA5_TYPES.has(oid) ? 'ia5String' : PRINTABLE_TYPES.has(oid) ? 'printableString' : 'utf8String';
-    return { [oid]: [{ [kind]: e.value }] };
+    if (IA5_TYPES.has(oid) && !/^[\x20-\x7e]*$/.test(e.value)) {
+      throw badInput(`${e.type} '${e.value}' must be plain ASCII (it is an IA5String); remove accents and other special characters.`);
+    }
+    if (PRINTABLE_TYPES.has(oid) && !/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(e.value)) {
+      throw badInput(`${e.type} '${e.value}' may hold only letters, digits, spaces and ' ( ) + , - . / : = ? (it is a PrintableString).`);
+    }
+    const value = IA5_TYPES.has(oid)
+      ? derTlv(0x16, Buffer.from(e.value, 'latin1'))
+      : PRINTABLE_TYPES.has(oid)
+        ? derTlv(0x13, Buffer.from(e.value, 'latin1'))
+        : derTlv(0x0c, Buffer.from(e.value, 'utf8'));
+    return derSet(derSequence(derOid(oid), value));
   });
-  return new x509.Name(params);
-}
-
-/** OpenSSL's one-line form, as in index.txt: /O=Acme/CN=client */
-export function nameToSlashForm(name: InstanceType<typeof x509.Name>): string {
-  return nameDerToSlashForm(new Uint8Array(name.toArrayBuffer()));
-}
-
-/** Human form used in messages: O=Acme, CN=client (in certificate order, like `openssl x509 -subject`). */
-export function nameToText(name: InstanceType<typeof x509.Name>): string {
-  return nameDerToText(new Uint8Array(name.toArrayBuffer()));
+  return derSequence(...rdns);
 }

@@ -3,7 +3,8 @@
  * basicConstraints, keyUsage and extendedKeyUsage, so a CSR or conf cannot widen a certificate's power.
  */
 import type { KeyObject } from 'node:crypto';
-import { x509 } from './x509-runtime.js';
+import { basicConstraintsExtension, extendedKeyUsageExtension, keyUsageExtension, EKU, KEY_USAGE as KU } from './extension-values.js';
+import type { CertExtension } from './raw-extension.js';
 
 export type Profile = 'ca' | 'server' | 'client';
 
@@ -27,10 +28,10 @@ export interface ProfileOptions {
   pathLength?: number;
 }
 
-const profileCache = new Map<string, InstanceType<typeof x509.Extension>[]>();
+const profileCache = new Map<string, CertExtension[]>();
 
 /** The profile's extensions; built once per kind (they depend only on the profile, RSA or not, and pathlen). */
-export function profileExtensions(profile: Profile, opts: ProfileOptions): InstanceType<typeof x509.Extension>[] {
+export function profileExtensions(profile: Profile, opts: ProfileOptions): CertExtension[] {
   const isRsa = opts.subjectKey.asymmetricKeyType === 'rsa';
   const cacheKey = `${profile}:${isRsa}:${opts.pathLength}`;
   let exts = profileCache.get(cacheKey);
@@ -38,26 +39,25 @@ export function profileExtensions(profile: Profile, opts: ProfileOptions): Insta
   return exts;
 }
 
-function buildProfileExtensions(profile: Profile, isRsa: boolean, pathLength: number | undefined): InstanceType<typeof x509.Extension>[] {
-  const KU = x509.KeyUsageFlags;
+function buildProfileExtensions(profile: Profile, isRsa: boolean, pathLength: number | undefined): CertExtension[] {
   switch (profile) {
     case 'ca':
       return [
-        new x509.BasicConstraintsExtension(true, pathLength, true),
-        new x509.KeyUsagesExtension(KU.keyCertSign | KU.cRLSign, true),
+        basicConstraintsExtension(true, pathLength, true),
+        keyUsageExtension(KU.keyCertSign | KU.cRLSign, true),
       ];
     case 'server':
       return [
-        new x509.BasicConstraintsExtension(false, undefined, false),
+        basicConstraintsExtension(false, undefined, false),
         // keyEncipherment lets TLS 1.2 RSA key exchange work; ECDSA keys only sign.
-        new x509.KeyUsagesExtension(isRsa ? KU.digitalSignature | KU.keyEncipherment : KU.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+        keyUsageExtension(isRsa ? KU.digitalSignature | KU.keyEncipherment : KU.digitalSignature, true),
+        extendedKeyUsageExtension([EKU.serverAuth], false),
       ];
     case 'client':
       return [
-        new x509.BasicConstraintsExtension(false, undefined, false),
-        new x509.KeyUsagesExtension(KU.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
+        basicConstraintsExtension(false, undefined, false),
+        keyUsageExtension(KU.digitalSignature, true),
+        extendedKeyUsageExtension([EKU.clientAuth], false),
       ];
   }
 }

@@ -54,6 +54,8 @@ export interface CertInfo {
   keyUsage?: number;
   extKeyUsage?: string[];
   san?: GeneralNames;
+  /** The subjectAltName extnValue as it is (issuerAltName = issuer:copy copies it). */
+  subjectAltNameDer?: Buffer;
   emailInSubject: string[];
   commonNames: string[];
   nameConstraints?: NameConstraintSet;
@@ -242,7 +244,10 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
           return decodeOid(content(value, t));
         });
         break;
-      case '2.5.29.17': info.san = readGeneralNames(value, children(value, readTlv(value, 0))); break;
+      case '2.5.29.17':
+        info.san = readGeneralNames(value, children(value, readTlv(value, 0)));
+        info.subjectAltNameDer = value;
+        break;
       case '2.5.29.14': info.ski = content(value, readTlv(value, 0)).toString('hex'); break;
       case '2.5.29.35': {
         const keyId = children(value, readTlv(value, 0)).find((t) => t.tag === 0x80);

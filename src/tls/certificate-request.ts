@@ -7,8 +7,7 @@
  * derive the record key (RFC 8446 section 7) and decrypt the server's handshake flight ourselves.
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
-import { x509 } from '../pki/x509-runtime.js';
-import { nameToText } from '../pki/name.js';
+import { nameDerToText } from '../pki/name-text.js';
 
 export interface CertificateRequestInfo {
   /** Which handshake the answer comes from; 'unavailable' when the bytes could not be read. */
@@ -113,7 +112,7 @@ function readCaNames(buf: Buffer, p: number): CertificateRequestInfo['acceptedCa
     const der = Buffer.from(buf.subarray(p + 2, p + 2 + len));
     let name: string;
     try {
-      name = nameToText(new x509.Name(new Uint8Array(der)));
+      name = nameDerToText(der);
     } catch {
       name = '(unreadable name)';
     }

@@ -7,7 +7,7 @@ import { request } from 'node:https';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { x509 } from '../pki/x509-runtime.js';
-import { nameToText } from '../pki/name.js';
+import { nameObjectToText as nameToText } from '../pki/name-text.js';
 import { badInput } from '../errors.js';
 import { observeCertificateRequest, type CertificateRequestInfo } from './certificate-request.js';
 import { alertFromError } from './reasons.js';

@@ -14,12 +14,12 @@ export const issuerAltName: Translator = (value, ctx) => {
   const copy = items.findIndex((i) => i.name === 'issuer' && i.value === 'copy');
   if (copy >= 0) {
     if (items.length > 1) throw ctx.error('issuer:copy cannot be combined with other names here; use it alone.');
-    const san = ctx.issuer?.certificate?.extensions.find((e) => e.type === '2.5.29.17');
+    const san = ctx.issuer?.certificate?.subjectAltNameDer;
     if (!san) {
       ctx.warnings.push(`${ctx.entry.file}:${ctx.entry.line}: issuerAltName = issuer:copy found no subjectAltName on the issuer, so it was left out.`);
       return undefined;
     }
-    return { oid: '2.5.29.18', value: Buffer.from(san.value) };
+    return { oid: '2.5.29.18', value: Buffer.from(san) };
   }
   return { oid: '2.5.29.18', value: derSequence(...encodeGeneralNames(items)) };
 };

@@ -68,7 +68,7 @@ function directoryName(sectionName: string, item: ListItem): Buffer {
   const section = item.ctx.conf.section(sectionName);
   if (!section) throw item.ctx.error(`dirName:${sectionName} names a section that does not exist; add [ ${sectionName} ] with the DN.`);
   try {
-    return Buffer.from(buildName(subjectFromValuesSection(section)).toArrayBuffer());
+    return buildName(subjectFromValuesSection(section));
   } catch (err) {
     if (isMtlsError(err)) throw item.ctx.error(`dirName:${sectionName}: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
     throw err;

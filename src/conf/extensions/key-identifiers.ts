@@ -1,7 +1,6 @@
 import { derExplicit, derIntegerFromHex, derOctetString, derSequence, derTlv } from '../../pki/der.js';
 import { keyIdentifierFor } from '../../pki/key-identifier.js';
 import { publicKeySpkiDer } from '../../pki/keys.js';
-import { x509 } from '../../pki/x509-runtime.js';
 import { listItems } from './list.js';
 import type { TranslateContext, Translator } from './types.js';
 
@@ -53,15 +52,14 @@ export const authorityKeyIdentifier: Translator = (value, ctx) => {
   const parts: Buffer[] = [];
   let id: Buffer | undefined;
   if (wanted.keyid !== 'no') {
-    const ski = signerCert?.getExtension(x509.SubjectKeyIdentifierExtension);
+    const ski = signerCert?.ski;
     if (!ski && !signerKey) throw ctx.error('authorityKeyIdentifier = keyid needs the signing key, which is not known here.');
-    id = ski ? Buffer.from(ski.keyId, 'hex') : keyIdentifierFor(publicKeySpkiDer(signerKey!));
+    id = ski ? Buffer.from(ski, 'hex') : keyIdentifierFor(publicKeySpkiDer(signerKey!));
     parts.push(derTlv(0x80, id));
   }
   if (signerCert && (wanted.issuer === 'always' || (wanted.issuer === 'yes' && !id))) {
-    const name = Buffer.from(signerCert.issuerName.toArrayBuffer());
-    parts.push(derTlv(0xa1, derExplicit(4, name)));
-    parts.push(derTlv(0x82, derIntegerFromHex(signerCert.serialNumber).subarray(2)));
+    parts.push(derTlv(0xa1, derExplicit(4, signerCert.issuerDer)));
+    parts.push(derTlv(0x82, derIntegerFromHex(signerCert.serialHex).subarray(2)));
   } else if (!signerCert && wanted.issuer === 'always') {
     // Self-signed, OpenSSL writes the certificate's own name and serial, which are not known here.
     ctx.warnings.push(`${where}: authorityKeyIdentifier issuer:always is not written for a self-signed certificate by mtlskit; keyid identifies the key.`);
