@@ -67,7 +67,7 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     profile: 'ca',
     subjectKey: key,
     issuer,
-    requested: confExtensions(details, key, req.parent ? issuer : undefined, warnings),
+    requested: confExtensions(details, { subjectKey: key, issuer: req.parent ? issuer : undefined }, warnings),
     source: details.extensionSection ? 'conf' : 'none',
     sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
     san: NO_SAN,
