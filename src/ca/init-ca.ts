@@ -4,10 +4,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { basename } from 'node:path';
-import { MtlsError } from '../errors.js';
+import { MtlsError, badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { describeKey, generatePrivateKey, privateKeyToPem } from '../pki/keys.js';
-import { buildName, nameToSlashForm, nameToText } from '../pki/name.js';
+import { attributeOid, buildName, nameToEntries, nameToSlashForm, nameToText, type DnEntry } from '../pki/name.js';
+import { canonicalJson } from '../pki/verify-names.js';
 import { signCertificate, type Issuer } from '../pki/certificate.js';
 import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
 import { CaStore, randomSerialHex } from '../store/ca-store.js';
@@ -60,7 +61,14 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   if (req.parent && req.pathLength !== undefined) checkPathLengthUnderParent(req.parent, req.pathLength);
   const details = resolveRequest('ca', req, req.keyTypeFlag, true);
   const warnings = [...details.warnings];
-  const subject = buildName(details.subject);
+  // An intermediate without --subject or --config is named after its issuer, not the template's root DN.
+  const subject = buildName(req.parent && details.usesTemplate && !req.subject ? intermediateSubject(req.parent) : details.subject);
+  if (req.parent && canonicalJson(subject) === canonicalJson(req.parent.certificate.subjectName)) {
+    throw badInput(
+      `The intermediate's subject (${nameToText(subject)}) is the same as its issuer's, so it would look self-issued and confuse path building; ` +
+        `give it its own name, e.g. --subject "${nameToSlashForm(buildName(intermediateSubject(req.parent)))}".`,
+    );
+  }
   const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
   const issuer: Issuer = req.parent ? { certificate: req.parent.certificate, key: req.parent.key } : { key };
   const plan = planExtensions({
@@ -130,6 +138,20 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     notes: plan.notes,
     warnings,
   };
+}
+
+/**
+ * The default name of an intermediate: its issuer's DN with the last CN made its own, a trailing
+ * "Root CA" / "Root" / "CA" replaced by "Intermediate CA" ("Acme Root CA" → "Acme Intermediate CA");
+ * CN=Intermediate CA is added when the issuer has no CN.
+ */
+export function intermediateSubject(parent: LoadedCa): DnEntry[] {
+  const entries = nameToEntries(parent.certificate.subjectName);
+  const cn = entries.map((e) => attributeOid(e.type)).lastIndexOf('2.5.4.3');
+  if (cn < 0) return [...entries, { type: 'CN', value: 'Intermediate CA' }];
+  const base = entries[cn]!.value.trim().replace(/(^|\s+)(Root\s+CA|Root|CA)$/i, '').trim();
+  entries[cn] = { type: 'CN', value: base ? `${base} Intermediate CA` : 'Intermediate CA' };
+  return entries;
 }
 
 function rootWindow(days: number) {

@@ -56,6 +56,18 @@ export function buildName(entries: DnEntry[]): InstanceType<typeof x509.Name> {
   return new x509.Name(params);
 }
 
+/** peculiar's own short names (G, I, T) are not all OpenSSL's; mapping each OID to itself keys toJSON by OID instead. */
+const BY_OID: Record<string, string> = Object.fromEntries(
+  ['2.5.4.3', '2.5.4.4', '2.5.4.6', '2.5.4.7', '2.5.4.8', '2.5.4.10', '2.5.4.11', '2.5.4.12', '2.5.4.42', '2.5.4.43', '0.9.2342.19200300.100.1.25', '1.2.840.113549.1.9.1'].map((oid) => [oid, oid]),
+);
+
+/** A Name's attributes in order as DnEntry (types as dotted OIDs), e.g. to derive one name from another. */
+export function nameToEntries(name: InstanceType<typeof x509.Name>): DnEntry[] {
+  return new x509.Name(name.toArrayBuffer(), BY_OID)
+    .toJSON()
+    .flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))));
+}
+
 /** OpenSSL's one-line form, as in index.txt: /O=Acme/CN=client */
 export function nameToSlashForm(name: InstanceType<typeof x509.Name>): string {
   return name
