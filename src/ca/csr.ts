@@ -52,7 +52,7 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   assertWritable(writesKey ? [keyPath, csrPath] : [csrPath], { overwrite: req.force });
   const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
   const hasSanFlags = Object.values(req.san).some((v) => v.length > 0);
-  const requested = withoutTemplateSan(details, confExtensions(details, key, undefined, warnings), hasSanFlags);
+  const requested = withoutTemplateSan(details, confExtensions(details, { subjectKey: key, request: true }, warnings), hasSanFlags);
   const notes: string[] = [];
   const sanOid = '2.5.29.17';
   const san = mergeSubjectAltName(req.profile, requested.find((e) => e.type === sanOid), req.san, commonNameOf(entries), notes);

@@ -4,10 +4,10 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { basename } from 'node:path';
-import { MtlsError } from '../errors.js';
+import { MtlsError, badInput } from '../errors.js';
 import { describeKey, generatePrivateKey, privateKeyToPem } from '../pki/keys.js';
-import { buildName } from '../pki/name.js';
-import { nameDerToSlashForm } from '../pki/name-text.js';
+import { attributeOid, buildName, type DnEntry } from '../pki/name.js';
+import { canonicalName, nameDerToSlashForm, nameDerToText, readNameAttributes } from '../pki/name-text.js';
 import { signCertificateDer, type Issuer } from '../pki/certificate.js';
 import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
 import { derToPem } from '../pki/pem.js';
@@ -62,14 +62,21 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   if (req.parent && req.pathLength !== undefined) checkPathLengthUnderParent(req.parent, req.pathLength);
   const details = resolveRequest('ca', req, req.keyTypeFlag, true);
   const warnings = [...details.warnings];
-  const subject = buildName(details.subject);
+  // An intermediate without --subject or --config is named after its issuer, not the template's root DN.
+  const subject = buildName(req.parent && details.usesTemplate && !req.subject ? intermediateSubject(req.parent) : details.subject);
+  if (req.parent && canonicalName(subject) === req.parent.certificate.subjectKey) {
+    throw badInput(
+      `The intermediate's subject (${nameDerToText(subject)}) is the same as its issuer's, so it would look self-issued and confuse path building; ` +
+        `give it its own name, e.g. --subject "${nameDerToSlashForm(buildName(intermediateSubject(req.parent)))}".`,
+    );
+  }
   const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
   const issuer: Issuer = req.parent ? { certificate: req.parent.certificate, key: req.parent.key } : { key };
   const plan = planExtensions({
     profile: 'ca',
     subjectKey: key,
     issuer,
-    requested: confExtensions(details, key, req.parent ? issuer : undefined, warnings),
+    requested: confExtensions(details, { subjectKey: key, issuer: req.parent ? issuer : undefined }, warnings),
     source: details.extensionSection ? 'conf' : 'none',
     sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
     san: NO_SAN,
@@ -133,6 +140,20 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     notes: plan.notes,
     warnings,
   };
+}
+
+/**
+ * The default name of an intermediate: its issuer's DN with the last CN made its own, a trailing
+ * "Root CA" / "Root" / "CA" replaced by "Intermediate CA" ("Acme Root CA" → "Acme Intermediate CA");
+ * CN=Intermediate CA is added when the issuer has no CN.
+ */
+export function intermediateSubject(parent: LoadedCa): DnEntry[] {
+  const entries: DnEntry[] = readNameAttributes(parent.certificate.subjectDer);
+  const cn = entries.map((e) => attributeOid(e.type)).lastIndexOf('2.5.4.3');
+  if (cn < 0) return [...entries, { type: 'CN', value: 'Intermediate CA' }];
+  const base = entries[cn]!.value.trim().replace(/(^|\s+)(Root\s+CA|Root|CA)$/i, '').trim();
+  entries[cn] = { type: 'CN', value: base ? `${base} Intermediate CA` : 'Intermediate CA' };
+  return entries;
 }
 
 function rootWindow(days: number) {

@@ -82,7 +82,7 @@ export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<Prepa
   const subject = buildName(subjectEntries);
   const subjectKey = req.existingKey ?? (await generatePrivateKey(details.keyType as KeyType));
   const issuer = { certificate: ca.certificate, key: ca.key };
-  const requested = withoutTemplateSan(details, confExtensions(details, subjectKey, issuer, warnings), hasSanFlags);
+  const requested = withoutTemplateSan(details, confExtensions(details, { subjectKey, issuer }, warnings), hasSanFlags);
   const plan = planExtensions({
     profile: req.profile,
     subjectKey,

@@ -2,15 +2,12 @@
  * What a new certificate or CSR asks for, read from a conf (the user's, or the built-in template)
  * and overridden by flags: the subject, the conf's extension section, and the key type.
  */
-import type { KeyObject } from 'node:crypto';
-import { MtlsError } from '../errors.js';
 import { loadOpensslConfOnce, type OpensslConf } from '../conf/parse.js';
-import { resolveReqConfig, sectionExists } from '../conf/req.js';
-import { buildExtensions } from '../conf/extensions.js';
+import { resolveReqConfig } from '../conf/req.js';
+import { buildExtensions, checkExtensionSection, type ExtensionContext } from '../conf/extensions.js';
 import { templatePath } from '../conf/templates.js';
 import { parseKeyType, DEFAULT_KEY_TYPE, type KeyType } from '../pki/keys.js';
 import type { DnEntry } from '../pki/name.js';
-import type { Issuer } from '../pki/certificate.js';
 import type { Profile } from '../pki/profiles.js';
 import type { CertExtension } from '../pki/raw-extension.js';
 
@@ -43,19 +40,21 @@ export function resolveRequest(profile: Profile, source: RequestSource, keyTypeF
   if (!req) reqCache.set(conf, (req = resolveReqConfig(conf)));
   const subject = source.subject ?? req.subject;
   const section = preferX509Section ? (req.x509Extensions ?? req.reqExtensions) : (req.reqExtensions ?? req.x509Extensions);
-  if (section !== undefined && !sectionExists(conf, section)) {
-    throw new MtlsError('CONF_ERROR', `${conf.fileName}: the extension section [ ${section} ] named in [ req ] does not exist; add it or remove the reference.`);
-  }
+  // Fail before a key is generated; the error is buildExtensions' own, at the line naming the section.
+  if (section !== undefined) checkExtensionSection(conf, section);
   let keyType: KeyType = DEFAULT_KEY_TYPE;
   if (keyTypeFlag) keyType = parseKeyType(keyTypeFlag);
   else if (req.defaultBits) keyType = parseKeyType(`rsa:${req.defaultBits}`);
   return { conf, usesTemplate, subject, extensionSection: section, keyType, warnings: [...req.warnings] };
 }
 
-/** The conf's extensions for this subject key and issuer (empty when the conf has no extension section). */
-export function confExtensions(details: RequestDetails, subjectKey: KeyObject, issuer: Issuer | undefined, warnings: string[]): Extension[] {
+/**
+ * The conf's extensions for this subject key and signer (empty when the conf has no extension section):
+ * `{ subjectKey, issuer }` for a certificate (no issuer = self-signed), `{ subjectKey, request: true }` for a CSR.
+ */
+export function confExtensions(details: RequestDetails, ctx: ExtensionContext, warnings: string[]): Extension[] {
   if (!details.extensionSection) return [];
-  const built = buildExtensions(details.conf, details.extensionSection, { subjectKey, issuer });
+  const built = buildExtensions(details.conf, details.extensionSection, ctx);
   warnings.push(...built.warnings);
   return built.extensions;
 }

@@ -31,7 +31,11 @@ export interface RevokeTarget {
 }
 
 export interface RevokeRequest extends RevokeTarget {
-  reason: RevocationReason;
+  /**
+   * Undefined: no reason is recorded (index.txt holds only the date, as `openssl ca -revoke` without
+   * -crl_reason writes it) and the CRL entry has no reasonCode, as RFC 5280 5.3.1 prefers for unspecified.
+   */
+  reason?: RevocationReason;
   revokedAt: Date;
   crlDays: number;
 }
@@ -40,7 +44,10 @@ export interface RevokeResult {
   serial: string;
   name: string;
   subject: string;
+  /** The reason given, else 'unspecified' (what a CRL entry without reasonCode means). */
   reason: RevocationReason;
+  /** Whether the CRL entry carries a reasonCode: false when no reason was given. */
+  reasonCode: boolean;
   revokedAt: string;
   crl: CrlResult;
   warnings: string[];
@@ -96,10 +103,11 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     }
     entry.status = 'R';
     entry.revokedAt = req.revokedAt;
-    entry.reason = req.reason;
+    if (req.reason) entry.reason = req.reason;
+    else delete entry.reason;
     store.writeIndex(index);
     const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
-    return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason, revokedAt: req.revokedAt.toISOString(), crl, warnings };
+    return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason ?? 'unspecified', reasonCode: req.reason !== undefined, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
 }
 

@@ -55,13 +55,16 @@ function contextFor(conf: OpensslConf, entry: ConfEntry, base: ExtensionContext,
   };
 }
 
-export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: ExtensionContext): BuiltExtensions {
+/** The section's entries; a missing section is reported at the line that names it (req_extensions = ..., x509_extensions = ...). */
+export function checkExtensionSection(conf: OpensslConf, sectionName: string): ConfEntry[] {
   const section = conf.section(sectionName);
-  if (!section) {
-    // Point at the line that names the section (req_extensions = ..., x509_extensions = ...) when there is one.
-    const naming = conf.section('req')?.find((e) => e.value === sectionName);
-    throw confError(naming?.file ?? conf.fileName, naming?.line ?? 1, `the extension section [ ${sectionName} ] does not exist; add it or fix the name.`);
-  }
+  if (section) return section;
+  const naming = conf.section('req')?.find((e) => e.value === sectionName);
+  throw confError(naming?.file ?? conf.fileName, naming?.line ?? 1, `the extension section [ ${sectionName} ] does not exist; add it or fix the name.`);
+}
+
+export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: ExtensionContext): BuiltExtensions {
+  const section = checkExtensionSection(conf, sectionName);
   const warnings: string[] = [];
   const byOid = new Map<string, CertExtension>();
   for (const entry of section) {

@@ -20,6 +20,7 @@ const ATTRIBUTE_OIDS: Record<string, string> = {
   L: '2.5.4.7', localityName: '2.5.4.7',
   ST: '2.5.4.8', S: '2.5.4.8', stateOrProvinceName: '2.5.4.8',
   street: '2.5.4.9', streetAddress: '2.5.4.9',
+  postalCode: '2.5.4.17',
   O: '2.5.4.10', organizationName: '2.5.4.10',
   OU: '2.5.4.11', organizationalUnitName: '2.5.4.11',
   title: '2.5.4.12',

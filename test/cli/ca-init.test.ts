@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { FIXTURES, ROOT, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -134,6 +134,32 @@ describe('mtlskit ca init', () => {
     const deeper = mtlskit(['ca', 'init', '--dir', join(tmp.dir, 'deeper'), '--issuer', sub]);
     expect(deeper.status).toBe(5);
     expect(deeper.stderr).toContain('pathlen:0');
+  });
+
+  it('names an intermediate without --subject/--config after its issuer, with its own CN, and refuses the issuer\'s own name', () => {
+    const root = join(tmp.dir, 'named-root');
+    const sub = join(tmp.dir, 'named-sub');
+    mtlskitOk(['ca', 'init', '--dir', root, '--key-type', 'ec:P-256']);
+    const rootSubject = openssl(['x509', '-in', join(root, 'ca.crt'), '-noout', '-subject']).stdout.trim();
+    expect(rootSubject).toBe('subject=O = Server CA Company Name, CN = Server CA Company Name Root CA');
+    // The issuer's own name, spelled differently (RFC 5280 7.1 compares case- and space-insensitively): refused, nothing written.
+    const indexBefore = readFileSync(join(root, 'index.txt'), 'utf8');
+    for (const args of [['--subject', '/O=server ca company name/CN=Server CA Company Name  ROOT CA'], ['--config', join(ROOT, 'templates', 'ca.conf')]]) {
+      const same = mtlskit(['ca', 'init', '--dir', sub, '--issuer', root, '--key-type', 'ec:P-256', ...args]);
+      expect(same.status).toBe(2);
+      expect(same.stderr.trim().split('\n')).toHaveLength(1);
+      expect(same.stderr).toMatch(/is the same as its issuer's.*--subject "\/O=Server CA Company Name\/CN=Server CA Company Name Intermediate CA"/);
+      expect(existsSync(join(sub, 'ca.crt'))).toBe(false);
+      expect(readFileSync(join(root, 'index.txt'), 'utf8')).toBe(indexBefore);
+    }
+    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', root, '--key-type', 'ec:P-256']);
+    const names = openssl(['x509', '-in', join(sub, 'ca.crt'), '-noout', '-subject', '-issuer']).stdout;
+    expect(names).toBe(`subject=O = Server CA Company Name, CN = Server CA Company Name Intermediate CA\nissuer=${rootSubject.slice('subject='.length)}\n`);
+    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'svc.example.com', '--key-type', 'ec:P-256']);
+    const v = openssl(['verify', '-x509_strict', '-show_chain', '-CAfile', join(root, 'ca.crt'), '-untrusted', join(sub, 'ca.crt'), join(sub, 'server.crt')]);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/depth=1: O = Server CA Company Name, CN = Server CA Company Name Intermediate CA \(untrusted\)\ndepth=2: O = Server CA Company Name, CN = Server CA Company Name Root CA\n/);
+    expect(openssl(['verify', '-CAfile', join(root, 'ca.crt'), join(sub, 'server.crt')]).status).not.toBe(0);
   });
 
   it('copies the seed ca.conf fixture byte for byte from the walkthrough', () => {

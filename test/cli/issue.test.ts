@@ -160,6 +160,35 @@ describe('csr create and csr sign', () => {
     mtlskitOk(['csr', 'sign', join(out, 'gw.csr'), '--profile', 'server', '--dir', pki]);
     expect(verify(['-purpose', 'sslserver', '-verify_hostname', 'gw.example.com', '-CAfile', join(pki, 'ca.crt'), join(pki, 'gw.crt')]).ok).toBe(true);
   });
+
+  it('csr create leaves authorityKeyIdentifier out of a request, with a warning (openssl req -new refuses the line)', () => {
+    const conf = join(tmp.dir, 'aki-req.conf');
+    writeFileSync(conf, [
+      '[ req ]', 'prompt = no', 'distinguished_name = dn', 'req_extensions = v3_req', '',
+      '[ dn ]', 'CN = aki-test', '',
+      '[ v3_req ]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', 'subjectAltName = DNS:aki.example.com', '',
+    ].join('\n'));
+    const out = join(tmp.dir, 'aki-requests');
+    const r = mtlskitOk(['csr', 'create', 'aki', '--dir', out, '--config', conf, '--profile', 'server', '--key-type', 'ec:P-256']);
+    expect(r.stderr).toMatch(/warning: aki-req\.conf:11: authorityKeyIdentifier .* left out of the request/);
+    const text = openssl(['req', '-in', join(out, 'aki.csr'), '-noout', '-verify', '-text']);
+    expect(text.stderr + text.stdout).toMatch(/verify OK/i);
+    expect(text.stdout).toContain('Subject Key Identifier');
+    expect(text.stdout).not.toContain('Authority Key Identifier');
+    expect(text.stdout).toContain('DNS:aki.example.com');
+    // openssl itself refuses this conf for a request.
+    expect(openssl(['req', '-new', '-config', conf, '-key', join(out, 'aki.key'), '-out', join(tmp.dir, 'aki-openssl.csr')]).status).not.toBe(0);
+  });
+
+  it('a missing extension section is reported once, at the [ req ] line naming it, before any file is written', () => {
+    const conf = join(tmp.dir, 'nosection.conf');
+    writeFileSync(conf, ['[ req ]', 'prompt = no', 'distinguished_name = dn', 'req_extensions = v3_nope', '', '[ dn ]', 'CN = x', ''].join('\n'));
+    const out = join(tmp.dir, 'nosection');
+    const r = mtlskit(['csr', 'create', 'x', '--dir', out, '--config', conf]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nosection\.conf:4: the extension section \[ v3_nope \] does not exist; add it or fix the name\./);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('existing keys and files', () => {

@@ -81,6 +81,40 @@ describe.each([
   });
 });
 
+describe('revoke without --reason', () => {
+  it('records no reason, as openssl ca -revoke without -crl_reason does, so the CRL entry has no reasonCode; --reason unspecified writes one', () => {
+    const dir = join(tmp.dir, 'noreason');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    for (const n of ['plain', 'byopenssl', 'unspec']) mtlskitOk(['client', 'issue', n, '--dir', dir]);
+    const serial = (n: string) => openssl(['x509', '-in', join(dir, `${n}.crt`), '-noout', '-serial']).stdout.trim().split('=')[1]!;
+    const plain = JSON.parse(mtlskitOk(['revoke', 'plain', '--dir', dir, '--json']).stdout);
+    expect(plain.reason).toBe('unspecified');
+    expect(plain.reasonCode).toBe(false);
+    // openssl ca -revoke on the same index.txt, without -crl_reason.
+    const cnf = join(tmp.dir, 'noreason.cnf');
+    writeFileSync(cnf, ['[ ca ]', 'default_ca = d', '[ d ]', `database = ${join(dir, 'index.txt')}`, `certificate = ${join(dir, 'ca.crt')}`, `private_key = ${join(dir, 'ca.key')}`, 'default_md = sha256', ''].join('\n'));
+    const byOpenssl = openssl(['ca', '-config', cnf, '-revoke', join(dir, 'byopenssl.crt')]);
+    expect(byOpenssl.status, byOpenssl.stderr).toBe(0);
+    const unspec = JSON.parse(mtlskitOk(['revoke', 'unspec', '--reason', 'unspecified', '--dir', dir, '--json']).stdout);
+    expect(unspec).toMatchObject({ reason: 'unspecified', reasonCode: true });
+    const index = readFileSync(join(dir, 'index.txt'), 'utf8');
+    const revokedField = (n: string) => new RegExp(`^R\\t\\d{12}Z\\t([^\\t]*)\\t${serial(n)}\\t`, 'm').exec(index)?.[1];
+    expect(revokedField('plain')).toMatch(/^\d{12}Z$/);
+    expect(revokedField('byopenssl')).toMatch(/^\d{12}Z$/);
+    expect(revokedField('unspec')).toMatch(/^\d{12}Z,unspecified$/);
+    const text = crlText(dir);
+    const entry = (n: string) => new RegExp(`Serial Number: ${serial(n)}\\n\\s+Revocation Date: [^\\n]*\\n(\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code: \\s*(\\S+))?`).exec(text);
+    expect(entry('plain')).not.toBeNull();
+    expect(entry('plain')![2]).toBeUndefined();
+    expect(entry('byopenssl')![2]).toBeUndefined();
+    expect(entry('unspec')![2]).toBe('Unspecified');
+    // list shows the absent reason as absent; an explicit one by name.
+    const rows = JSON.parse(mtlskitOk(['list', '--dir', dir, '--json']).stdout).certificates as { name: string; reason?: string }[];
+    expect(rows.find((r) => r.name === 'plain')).not.toHaveProperty('reason');
+    expect(rows.find((r) => r.name === 'unspec')!.reason).toBe('unspecified');
+  });
+});
+
 describe('CRL distribution point', () => {
   it('ca init --crl-url puts crlDistributionPoints into every certificate the CA issues', () => {
     const dir = join(tmp.dir, 'cdp');

@@ -6,7 +6,7 @@ import { usageError } from '../../errors.js';
 
 interface Options extends CommonOptions {
   serial?: string;
-  reason: string;
+  reason?: string;
   date?: string;
   passin?: string;
   crlDays: number;
@@ -17,7 +17,9 @@ export function registerRevoke(program: Command): void {
     summary: 'revoke a certificate and write a fresh CRL',
     description:
       'Marks the certificate revoked in DIR/index.txt and re-issues DIR/crl.pem and DIR/crl.der. Give NAME, a certificate file\n' +
-      '(checked to come from this CA), or --serial HEX (also for certificates this CA signed that the store does not know).',
+      '(checked to come from this CA), or --serial HEX (also for certificates this CA signed that the store does not know).\n' +
+      'Without --reason no reason is recorded (index.txt holds only the date, as openssl ca -revoke writes it) and the CRL entry\n' +
+      'has no reasonCode, which RFC 5280 reads as unspecified; --reason unspecified writes the code anyway (openssl -crl_reason unspecified).',
     examples: [
       ['mtlskit revoke client --reason keyCompromise', 'the client key leaked: revoke DIR/client.crt'],
       ['mtlskit revoke --serial 4F3A...C2 --reason affiliationChanged', 'a partner left; revoke by the serial from mtlskit list'],
@@ -32,7 +34,7 @@ export function registerRevoke(program: Command): void {
   });
   cmd
     .option('--serial <hex>', 'revoke by serial number instead of NAME')
-    .option('--reason <reason>', 'unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn', 'unspecified')
+    .option('--reason <reason>', 'the CRL entry\'s reasonCode: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, unspecified (default: none recorded)')
     .option('--date <iso>', 'when it was revoked (ISO 8601; default now)')
     .option('--crl-days <n>', 'days until the new CRL\'s nextUpdate', parseDays, 30)
     .option('--passin <source>', 'password of the CA key, if encrypted')
@@ -40,13 +42,13 @@ export function registerRevoke(program: Command): void {
       runAction<Options>(async ([name], opts, output) => {
         if (!name === !opts.serial) throw usageError('Give exactly one of NAME (or a certificate file) and --serial HEX.');
         const [{ revokeCertificate, parseReason }, { loadCa }, { CaStore }] = await Promise.all([import('../../ca/revoke.js'), import('../../ca/load-ca.js'), import('../../store/ca-store.js')]);
-        const reason = parseReason(opts.reason);
+        const reason = opts.reason === undefined ? undefined : parseReason(opts.reason);
         const revokedAt = opts.date ? parseDate(opts.date) : new Date();
         const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
         const r = await revokeCertificate(ca, { nameOrFile: name, serialHex: opts.serial, reason, revokedAt, crlDays: opts.crlDays });
         r.warnings.forEach((w) => output.warn(w));
         output.result({ ...r }, [
-          `${out.green('✔')} revoked ${out.bold(r.name)} (serial ${r.serial}, reason ${r.reason})`,
+          `${out.green('✔')} revoked ${out.bold(r.name)} (serial ${r.serial}, ${r.reasonCode ? `reason ${r.reason}` : 'no reason given'})`,
           `  CRL #${r.crl.crlNumber} with ${r.crl.revokedCount} revoked, next update ${r.crl.nextUpdate.slice(0, 10)}: ${r.crl.files.pem} (and ${r.crl.files.der})`,
           `  publish the CRL where servers read it (nginx ssl_crl, Node tls 'crl', the crlDistributionPoints URL)`,
         ]);

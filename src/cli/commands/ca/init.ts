@@ -25,7 +25,9 @@ export function registerCaInit(parent: Command): void {
       description:
         'Writes DIR/ca.key (PKCS#8, mode 0600), DIR/ca.crt, DIR/ca-chain.crt and the store (index.txt, crlnumber, certs/).\n' +
         'The certificate is an X.509 v3 CA: basicConstraints=critical,CA:TRUE; keyUsage=critical,keyCertSign,cRLSign; subjectKeyIdentifier.\n' +
-        'The DN comes from --config (default: templates/ca.conf) unless --subject is given. An existing CA is never replaced without --force.',
+        'The DN comes from --config (default: templates/ca.conf) unless --subject is given. An intermediate (--issuer) with neither\n' +
+        'is named after its issuer with its own CN ("Acme Root CA" becomes "Acme Intermediate CA"); one named like its issuer is refused.\n' +
+        'An existing CA is never replaced without --force.',
       examples: [
         ['mtlskit ca init', 'a root CA in ./pki with the template\'s DN, RSA-2048, 10 years'],
         ['mtlskit ca init --subject "/O=Acme/CN=Acme mTLS Root" --key-type ec:P-256 --passout env:CA_PASS', 'an ECDSA root whose key is encrypted with the password in $CA_PASS'],
@@ -34,7 +36,7 @@ export function registerCaInit(parent: Command): void {
         ['mtlskit ca init --crl-url http://pki.example.com/crl.der', 'certificates from this CA will point at where you publish its CRL'],
       ],
       exitCodes: [
-        [2, 'bad flags, a malformed conf (the message names file:line), unreadable input'],
+        [2, 'bad flags, a malformed conf (the message names file:line), unreadable input, an intermediate with its issuer\'s name'],
         [3, 'a CA already exists in DIR (nothing changed; use --force)'],
         [4, 'a password is missing or wrong'],
         [5, 'the --issuer CA cannot sign a CA (not a CA, expired, pathlen)'],
