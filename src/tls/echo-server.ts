@@ -22,7 +22,7 @@ export interface EchoServerOptions {
   trust?: Buffer;
   /** Where the CA certificate is, for advice in the log. */
   caFile?: string;
-  crl?: Buffer;
+  crl?: Buffer[];
   host: string;
   port: number;
   /** Stop after this many requests (for tests and one-shot checks). */

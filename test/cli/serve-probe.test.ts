@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -180,6 +180,30 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
       // probe trusts DIR/ca-chain.crt by default: the intermediate alone is no trust anchor for Node.
       const good = await probe(`https://localhost:${srv.port}/`, ['--dir', sub, ...client(sub)]);
       expect(good.json.ok, JSON.stringify(good.json.steps)).toBe(true);
+    } finally {
+      srv.child.kill('SIGTERM');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
+  it('with an intermediate CA and --crl: needs the root\'s CRL too (--crl-file), then refuses only the revoked client', async () => {
+    const sub = join(tmp.dir, 'sub-crl');
+    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', '/O=Acme/CN=Acme CRL Issuing CA', '--key-type', 'ec:P-256']);
+    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
+    mtlskitOk(['client', 'issue', '--dir', sub]);
+    mtlskitOk(['client', 'issue', 'leaver', '--dir', sub]);
+    mtlskitOk(['revoke', 'leaver', '--dir', sub]);
+    mtlskitOk(['crl', 'gen', '--dir', a]);
+    const without = mtlskit(['serve', '--dir', sub, '--crl', '--port', '0']);
+    expect(without.status).toBe(2);
+    expect(without.stderr).toContain('--crl-file');
+    expect(mtlskit(['serve', '--dir', sub, '--crl-file', p(a, 'crl.pem')]).status).toBe(2);
+    const srv = await startServe(['--dir', sub, '--crl', '--crl-file', p(a, 'crl.pem')]);
+    try {
+      const good = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(sub)], 'localhost');
+      expect(JSON.parse(good.stdout).client.issuer).toBe('O=Acme, CN=Acme CRL Issuing CA');
+      const revoked = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), '--cert', p(sub, 'leaver.crt'), '--key', p(sub, 'leaver.key')], 'localhost');
+      expect(JSON.parse(revoked.stdout).code).toBe('CLIENT_CERT_REVOKED');
     } finally {
       srv.child.kill('SIGTERM');
       expect(await srv.done).toBe(0);

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
-import { describeCommand, runAction, type CommonOptions } from '../command-kit.js';
+import { collect, describeCommand, runAction, type CommonOptions } from '../command-kit.js';
 import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { MtlsError, usageError } from '../../errors.js';
 import type { LogEntry } from '../../tls/echo-server.js';
+import { readFileSync } from 'node:fs';
+import { readInputFile } from '../../store/input-file.js';
 
 interface Options extends CommonOptions {
   port: string;
   host: string;
   cert: string;
   crl?: boolean;
+  crlFile: string[];
   passin?: string;
   maxRequests?: string;
   idleTimeout?: string;
@@ -20,6 +23,18 @@ function wholeNumber(value: string | undefined, flag: string, min: number): numb
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw usageError(`${flag} must be a whole number of at least ${min}, not '${value}'.`);
   return n;
+}
+
+/**
+ * Node checks the revocation of every CA in the client's chain (OpenSSL's crl_check_all), so an
+ * intermediate CA folder needs the CRLs of the CAs above it too; without them every client is refused.
+ */
+function crlsFor(opts: Options, ownCrl: string, chainPem: Buffer | undefined): Buffer[] {
+  const above = chainPem ? chainPem.toString('latin1').split('-----BEGIN CERTIFICATE-----').length - 2 : 0;
+  if (above > 0 && opts.crlFile.length === 0) {
+    throw usageError(`${opts.dir} holds an intermediate CA, and TLS checks the CRL of every CA in a client's chain; add --crl-file with the CRL of each CA above it (e.g. the root folder's crl.pem).`);
+  }
+  return [readFileSync(ownCrl), ...opts.crlFile.map((f) => readInputFile(f, 'CRL'))];
 }
 
 export function registerServe(program: Command): void {
@@ -34,6 +49,7 @@ export function registerServe(program: Command): void {
     examples: [
       ['mtlskit serve', 'https://127.0.0.1:8443/ with ./pki/server.crt'],
       ['mtlskit serve --crl --port 9443', 'also refuse revoked client certificates'],
+      ['mtlskit serve --dir pki/partners --crl --crl-file pki/crl.pem', 'an intermediate CA folder: TLS also wants the root\'s CRL'],
       ['curl --cacert pki/ca.crt --cert pki/client.crt --key pki/client.key https://localhost:8443/', 'what to run against it'],
       ['mtlskit serve --port 0 --json --max-requests 1 --idle-timeout 30', 'in a script: a free port, the URL as JSON, stops after one request'],
     ],
@@ -48,11 +64,13 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--cert <name>', 'which DIR/NAME.crt + NAME.key to present', 'server')
     .option('--crl', 'refuse client certificates revoked in DIR/crl.pem')
+    .option('--crl-file <file>', 'with --crl: the CRL of a CA above DIR\'s CA (repeat; needed when DIR holds an intermediate CA)', collect, [])
     .option('--passin <source>', 'password of DIR/NAME.key, if it is encrypted')
     .option('--max-requests <n>', 'stop after N requests (for scripts and tests)')
     .option('--idle-timeout <seconds>', 'stop when no connection has arrived for this long')
     .action(
       runAction<Options>(async (_args, opts, output) => {
+        if (opts.crlFile.length > 0 && !opts.crl) throw usageError('--crl-file adds CRLs to --crl; give --crl too.');
         const port = wholeNumber(opts.port, '--port', 0)!;
         if (port > 65535) throw usageError(`--port must be a port number, not '${opts.port}'.`);
         const maxRequests = wholeNumber(opts.maxRequests, '--max-requests', 1);
@@ -83,7 +101,7 @@ export function registerServe(program: Command): void {
             trust: optional('ca-chain.crt'),
             // What a client should trust: the chain up to the root when this CA is an intermediate.
             caFile: existsSync(join(opts.dir, 'ca-chain.crt')) ? join(opts.dir, 'ca-chain.crt') : caFile,
-            crl: opts.crl ? readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')) : undefined,
+            crl: opts.crl ? crlsFor(opts, path('crl.pem', 'CRL; run mtlskit crl gen'), optional('ca-chain.crt')) : undefined,
             host: opts.host,
             port,
             maxRequests,
