@@ -4,8 +4,8 @@
  * has the last word on what the certificate may do (basicConstraints, keyUsage, extendedKeyUsage).
  */
 import type { KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { badInput } from '../errors.js';
+import { isIP } from '../pki/ip-address.js';
 import { crlDistributionPointsExtension, readBasicConstraints, readExtendedKeyUsage, readKeyUsage, readSubjectAltName, sanEntry, subjectAltNameExtension, KEY_USAGE as KU, type SanEntry } from '../pki/extension-values.js';
 import type { CertExtension } from '../pki/raw-extension.js';
 import { authorityKeyIdentifierExtension, subjectKeyIdentifierExtension, type Issuer } from '../pki/certificate.js';

@@ -16,7 +16,8 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+/** The program; with `onlyGroup` (the first argument) only that command group is registered. */
+export function buildProgram(onlyGroup?: string): Command {
   const program = new Command('mtlskit');
   program
     .description('A PKI toolkit for mutual TLS: CA, server and client certificates, CSRs, PKCS#12, CRLs and verification.')
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
     'after',
     `\nStart here:\n  $ mtlskit wizard --yes          # a CA, server and client certificates, client.pfx and a CRL in ./pki\n  $ mtlskit <command> --help      # every command lists examples and exit codes\n`,
   );
-  registerCommands(program);
+  registerCommands(program, onlyGroup);
   return program;
 }
 
@@ -42,4 +43,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-await buildProgram().parseAsync(process.argv);
+await buildProgram(process.argv[2]).parseAsync(process.argv);

@@ -16,14 +16,13 @@
  * - The purpose (EKU, keyUsage) is checked on the leaf only (RFC 5280 has no EKU chaining).
  */
 import type { KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { badInput } from '../errors.js';
 import { keyMatchesPublicKey } from './keys.js';
 import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
 import { checkRevocation, readCrlInfo, type CrlInfo, type RevocationContext } from './verify-crl.js';
 import { dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
-import { ipAddressBytes } from './ip-address.js';
+import { ipAddressBytes, isIP } from './ip-address.js';
 import { policyProblem } from './verify-policy.js';
 import { rsaPssParams, withInheritedDsaParams } from './verify-signature.js';
 

@@ -16,24 +16,33 @@ import { registerList } from './list.js';
 import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
 
-export function registerCommands(program: Command): void {
-  const ca = program.command('ca').description('create and manage the certificate authority');
-  registerCaInit(ca);
-  const server = program.command('server').description('server certificates (what the API gateway presents)');
-  registerServerIssue(server);
-  const client = program.command('client').description('client certificates (what the integration presents)');
-  registerClientIssue(client);
-  const csr = program.command('csr').description('certificate signing requests, for another party\'s CA or from elsewhere');
-  registerCsrCreate(csr);
-  registerCsrSign(csr);
-  registerExportPfx(program.command('export').description('bundle keys and certificates for other tools'));
-  registerImportPfx(program.command('import').description('unpack bundles made by other tools'));
-  registerRevoke(program);
-  registerCrlGen(program.command('crl').description('certificate revocation lists'));
-  registerVerify(program);
-  registerWizard(program);
-  registerShow(program);
-  registerList(program);
-  registerServe(program);
-  registerProbe(program);
+const GROUPS: Record<string, (program: Command) => void> = {
+  ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
+  server: (program) => registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
+  client: (program) => registerClientIssue(program.command('client').description('client certificates (what the integration presents)')),
+  csr: (program) => {
+    const csr = program.command('csr').description('certificate signing requests, for another party\'s CA or from elsewhere');
+    registerCsrCreate(csr);
+    registerCsrSign(csr);
+  },
+  export: (program) => registerExportPfx(program.command('export').description('bundle keys and certificates for other tools')),
+  import: (program) => registerImportPfx(program.command('import').description('unpack bundles made by other tools')),
+  revoke: registerRevoke,
+  crl: (program) => registerCrlGen(program.command('crl').description('certificate revocation lists')),
+  verify: registerVerify,
+  wizard: registerWizard,
+  show: registerShow,
+  list: registerList,
+  serve: registerServe,
+  probe: registerProbe,
+};
+
+/**
+ * Registers every command, or only `onlyGroup` when it names one: a run such as `mtlskit verify ...`
+ * then skips building the rest of the tree. Help, version and unknown commands get the whole tree.
+ */
+export function registerCommands(program: Command, onlyGroup?: string): void {
+  const one = onlyGroup !== undefined && Object.hasOwn(GROUPS, onlyGroup) ? GROUPS[onlyGroup] : undefined;
+  if (one) one(program);
+  else for (const register of Object.values(GROUPS)) register(program);
 }
