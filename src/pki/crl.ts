@@ -7,7 +7,7 @@ import { MtlsError, badInput } from '../errors.js';
 import {
   algorithmIdentifierFor, children, content, decodeInteger, decodeOid, decodeTime, derBitString, derEnumerated,
   derExplicit, derLengthSize, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTimeSize, derTlv, writeDerTime,
-  readTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
+  readTlv, readTlvInto, blankTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
 import { publicKeySpkiDer } from './keys.js';
@@ -285,6 +285,14 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   return result;
 }
 
+/** Tlv objects the entry scans below fill in turn (entry, serial, time, extensions, extension, part): none is made per entry. */
+const entryAt = blankTlv();
+const serialAt = blankTlv();
+const timeAt = blankTlv();
+const extsAt = blankTlv();
+const extAt = blankTlv();
+const partAt = blankTlv();
+
 /**
  * One pass over revokedCertificates: checks every entry's framing (SEQUENCE { INTEGER, Time, ... }),
  * notes critical entry extensions it does not understand, and returns the entry offsets: entry i spans
@@ -293,11 +301,11 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
 function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number[] {
   const bounds: number[] = [];
   for (let p = list.start; p < list.end; ) {
-    const entry = expectTag(readTlv(der, p, list.end), 0x30, 'revoked certificate entry');
-    const serialTlv = expectTag(readTlv(der, entry.start, entry.end), 0x02, 'userCertificate');
-    const timeTlv = readTlv(der, serialTlv.end, entry.end);
-    if (!isTime(timeTlv)) throw new DerError('revocationDate missing or malformed');
-    if (timeTlv.end < entry.end) noteCriticalEntryExtensions(der, readTlv(der, timeTlv.end, entry.end), unknownCritical);
+    const entry = expectTag(readTlvInto(der, p, list.end, entryAt), 0x30, 'revoked certificate entry');
+    const serial = expectTag(readTlvInto(der, entry.start, entry.end, serialAt), 0x02, 'userCertificate');
+    const time = readTlvInto(der, serial.end, entry.end, timeAt);
+    if (!isTime(time)) throw new DerError('revocationDate missing or malformed');
+    if (time.end < entry.end) noteCriticalEntryExtensions(der, readTlvInto(der, time.end, entry.end, extsAt), unknownCritical);
     bounds.push(p);
     p = entry.end;
   }
@@ -305,12 +313,17 @@ function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number
   return bounds;
 }
 
+/** Entry i's SEQUENCE and its serial INTEGER, read into the scratch Tlvs. */
+function readEntryAt(der: Buffer, bounds: number[], i: number): void {
+  readTlvInto(der, bounds[i]!, bounds[i + 1]!, entryAt);
+  readTlvInto(der, entryAt.start, entryAt.end, serialAt);
+}
+
 function decodeEntries(der: Buffer, bounds: number[]): Map<string, CrlEntry> {
   const map = new Map<string, CrlEntry>();
   for (let i = 0; i + 1 < bounds.length; i++) {
-    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
-    const serialTlv = readTlv(der, entry.start, entry.end);
-    map.set(serialKey(der, serialTlv), readEntry(der, entry, serialTlv));
+    readEntryAt(der, bounds, i);
+    map.set(serialKey(der, serialAt), readEntry(der, entryAt, serialAt));
   }
   return map;
 }
@@ -327,14 +340,14 @@ function lookupEntry(der: Buffer, bounds: number[], serialHex: string): CrlEntry
   const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
   let w = 0;
   while (w < wanted.length - 1 && wanted[w] === 0) w++;
+  const wantedLength = wanted.length - w;
   for (let i = 0; i + 1 < bounds.length; i++) {
-    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
-    const serialTlv = readTlv(der, entry.start, entry.end);
-    let start = serialTlv.start;
-    while (start < serialTlv.end - 1 && der[start] === 0) start++;
-    if (serialTlv.end - start === wanted.length - w && der.compare(wanted, w, wanted.length, start, serialTlv.end) === 0) {
-      return readEntry(der, entry, serialTlv);
-    }
+    readEntryAt(der, bounds, i);
+    let start = serialAt.start;
+    const end = serialAt.end;
+    while (start < end - 1 && der[start] === 0) start++;
+    if (end - start !== wantedLength || der[start] !== wanted[w]) continue;
+    if (der.compare(wanted, w, wanted.length, start, end) === 0) return readEntry(der, entryAt, serialAt);
   }
   return undefined;
 }
@@ -365,10 +378,29 @@ const UNDERSTOOD_ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.24' /* invalid
 
 /** Adds the OIDs of critical extensions in one entry's crlEntryExtensions that this reader does not understand. */
 function noteCriticalEntryExtensions(der: Buffer, extensions: Tlv, unknownCritical: string[]): void {
-  for (const ext of children(der, expectTag(extensions, 0x30, 'crlEntryExtensions'))) {
-    const parts = children(der, ext);
-    if (parts.length !== 3 || parts[1]!.tag !== 0x01 || der[parts[1]!.start] === 0) continue;
-    const oid = decodeOid(content(der, expectTag(parts[0], 0x06, 'extension OID')));
+  expectTag(extensions, 0x30, 'crlEntryExtensions');
+  for (let q = extensions.start; q < extensions.end; ) {
+    const ext = readTlvInto(der, q, extensions.end, extAt);
+    q = ext.end;
+    // Extension ::= SEQUENCE { extnID, critical BOOLEAN, extnValue }: every part is read (framing), the OID kept.
+    let parts = 0;
+    let oidTag = 0;
+    let oidStart = 0;
+    let oidEnd = 0;
+    let critical = false;
+    for (let r = ext.start; r < ext.end; parts++) {
+      const part = readTlvInto(der, r, ext.end, partAt);
+      r = part.end;
+      if (parts === 0) {
+        oidTag = part.tag;
+        oidStart = part.start;
+        oidEnd = part.end;
+      }
+      if (parts === 1) critical = part.tag === 0x01 && der[part.start] !== 0;
+    }
+    if (parts !== 3 || !critical) continue;
+    if (oidTag !== 0x06) throw new DerError('extension OID missing or malformed');
+    const oid = decodeOid(der.subarray(oidStart, oidEnd));
     if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(oid) && !unknownCritical.includes(oid)) unknownCritical.push(oid);
   }
 }
