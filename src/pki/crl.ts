@@ -112,16 +112,21 @@ function highBitSet(hex: string): boolean {
 }
 
 /**
- * revokedCertificates' contents, written straight into one buffer: a CRL of 100,000 entries would
- * otherwise make several small buffers per entry and spend its time collecting garbage. Parallel
- * arrays (of the caller's own strings and Dates) rather than an object per entry, for the same reason.
+ * revokedCertificates' contents, measured first and then written straight into the CRL's one buffer: a CRL
+ * of 100,000 entries would otherwise make several small buffers per entry and spend its time collecting
+ * garbage. Parallel arrays (of the caller's own strings and Dates) rather than an object per entry, for the same reason.
  */
-function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
-  const hexes: string[] = [];
-  const dates: Date[] = [];
-  const exts: (Buffer | undefined)[] = [];
-  const bodies: number[] = [];
-  let total = 0;
+interface EntriesPlan {
+  hexes: string[];
+  dates: Date[];
+  exts: (Buffer | undefined)[];
+  bodies: number[];
+  /** Bytes of all the entries together. */
+  length: number;
+}
+
+function planEntries(entries: Iterable<RevokedEntry>): EntriesPlan {
+  const plan: EntriesPlan = { hexes: [], dates: [], exts: [], bodies: [], length: 0 };
   for (const e of entries) {
     let hex = e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex;
     const start = significantHexStart(hex);
@@ -130,14 +135,18 @@ function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
     if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
     const ext = e.reason ? reasonExtension(e.reason) : undefined;
     const body = 1 + derLengthSize(serialLength) + serialLength + derTimeSize(e.revokedAt) + (ext?.length ?? 0);
-    total += 1 + derLengthSize(body) + body;
-    hexes.push(hex);
-    dates.push(e.revokedAt);
-    exts.push(ext);
-    bodies.push(body);
+    plan.length += 1 + derLengthSize(body) + body;
+    plan.hexes.push(hex);
+    plan.dates.push(e.revokedAt);
+    plan.exts.push(ext);
+    plan.bodies.push(body);
   }
-  const out = Buffer.allocUnsafe(total);
-  let p = 0;
+  return plan;
+}
+
+/** Writes the planned entries at `p`; returns the offset just past them. */
+function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
+  const { hexes, dates, exts, bodies } = plan;
   for (let i = 0; i < hexes.length; i++) {
     const hex = hexes[i]!;
     const pad = highBitSet(hex);
@@ -153,7 +162,7 @@ function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
     const ext = exts[i];
     if (ext) p += ext.copy(out, p);
   }
-  return out;
+  return p;
 }
 
 /** The crlExtensions: authorityKeyIdentifier (keyIdentifier only) and cRLNumber, neither critical (RFC 5280 5.2). */
@@ -168,22 +177,49 @@ function crlExtensions(keyId: Buffer, crlNumber: bigint): Buffer {
   );
 }
 
-/** A signed v2 CRL in DER. Synchronous: encoding is linear in the entries and signing is one node:crypto call. */
+/** Room in front of the TBS for the CertificateList header: tag and a length of up to 4 octets. */
+const OUTER_HEADER_ROOM = 6;
+
+/** An upper bound on the signature BIT STRING: RSA's is the modulus size; ECDSA (P-521: 139 octets) and EdDSA fit in 256. */
+function signatureRoom(key: KeyObject): number {
+  return 16 + Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 2048) / 8);
+}
+
+/**
+ * A signed v2 CRL in DER. Synchronous: encoding is linear in the entries and signing is one node:crypto call.
+ * The whole CRL is written into one buffer (no copy of a megabytes-long entry list per enclosing SEQUENCE):
+ * the TBS first, leaving room for the outer header in front of it, then the algorithm and the signature.
+ */
 export function createCrl(input: CrlInput): Buffer {
   const issuer = issuerInfo(input.issuerCertificateDer, input.issuerKey);
   const algorithm = algorithmIdentifierFor(input.issuerKey).der;
-  const entries = encodeEntries(input.entries);
-  const tbs = derSequence(
-    derSmallInteger(1), // v2
-    algorithm,
-    issuer.nameDer,
-    derTime(input.thisUpdate),
-    derTime(input.nextUpdate),
-    // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
-    ...(entries.length > 0 ? [derTlv(0x30, entries)] : []),
-    crlExtensions(issuer.keyId, input.crlNumber),
-  );
-  return derSequence(tbs, algorithm, derBitString(signTbs(tbs, input.issuerKey)));
+  const entries = planEntries(input.entries);
+  const head = Buffer.concat([derSmallInteger(1) /* v2 */, algorithm, issuer.nameDer, derTime(input.thisUpdate), derTime(input.nextUpdate)]);
+  const extensions = crlExtensions(issuer.keyId, input.crlNumber);
+  // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
+  const list = entries.length > 0 ? 1 + derLengthSize(entries.length) + entries.length : 0;
+  const tbsBody = head.length + list + extensions.length;
+  const out = Buffer.allocUnsafe(OUTER_HEADER_ROOM + 1 + derLengthSize(tbsBody) + tbsBody + algorithm.length + signatureRoom(input.issuerKey));
+  let p = OUTER_HEADER_ROOM;
+  out[p++] = 0x30;
+  p = writeDerLength(out, p, tbsBody);
+  p += head.copy(out, p);
+  if (list > 0) {
+    out[p++] = 0x30;
+    p = writeDerLength(out, p, entries.length);
+    p = writeEntries(out, p, entries);
+  }
+  p += extensions.copy(out, p);
+  const tbs = out.subarray(OUTER_HEADER_ROOM, p);
+  const signature = derBitString(signTbs(tbs, input.issuerKey));
+  if (p + algorithm.length + signature.length > out.length) return derSequence(tbs, algorithm, signature); // a key signatureRoom underestimates
+  p += algorithm.copy(out, p);
+  p += signature.copy(out, p);
+  const body = p - OUTER_HEADER_ROOM;
+  const start = OUTER_HEADER_ROOM - 1 - derLengthSize(body);
+  out[start] = 0x30;
+  writeDerLength(out, start + 1, body);
+  return out.subarray(start, p);
 }
 
 // ---- parsing ----
