@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
 import { x509 } from '../pki/x509-runtime.js';
 import { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry } from '../pki/crl.js';
-import { derToPem, readDerObjects } from '../pki/pem.js';
+import { derToPemBytes, readDerObjects } from '../pki/pem.js';
 import { nameToSlashForm, nameToText } from '../pki/name.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
 import type { Revocation } from '../store/index-file.js';
@@ -113,7 +113,7 @@ async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): 
   const der = createCrl({ issuerCertificateDer: Buffer.from(ca.certificate.rawData), issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [
-      { path: store.paths.crlPem, data: derToPem(der, 'X509 CRL') },
+      { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL') },
       { path: store.paths.crlDer, data: der },
     ],
     { overwrite: true },
