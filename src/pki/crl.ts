@@ -127,26 +127,48 @@ interface EntriesPlan {
 
 function planEntries(entries: Iterable<RevokedEntry>): EntriesPlan {
   const plan: EntriesPlan = { hexes: [], dates: [], exts: [], bodies: [], length: 0 };
+  // Entries revoked together share a Date and reason text (index-file.ts hands out one object per distinct time).
+  let date: Date | undefined;
+  let timeSize = 0;
+  let reason: string | undefined;
+  let ext: Buffer | undefined;
   for (const e of entries) {
     let hex = e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex;
     const start = significantHexStart(hex);
     if (start > 0) hex = hex.slice(start);
     const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
-    if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
-    const ext = e.reason ? reasonExtension(e.reason) : undefined;
-    const body = 1 + derLengthSize(serialLength) + serialLength + derTimeSize(e.revokedAt) + (ext?.length ?? 0);
+    if (e.revokedAt !== date) {
+      if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
+      date = e.revokedAt;
+      timeSize = derTimeSize(date);
+    }
+    if (e.reason !== reason) {
+      reason = e.reason;
+      ext = reason ? reasonExtension(reason) : undefined;
+    }
+    const body = 1 + derLengthSize(serialLength) + serialLength + timeSize + (ext?.length ?? 0);
     plan.length += 1 + derLengthSize(body) + body;
     plan.hexes.push(hex);
-    plan.dates.push(e.revokedAt);
+    plan.dates.push(date);
     plan.exts.push(ext);
     plan.bodies.push(body);
   }
   return plan;
 }
 
+/** A hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
 /** Writes the planned entries at `p`; returns the offset just past them. */
 function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
   const { hexes, dates, exts, bodies } = plan;
+  let lastDate: Date | undefined;
+  let lastTime = 0;
+  let timeSize = 0;
   for (let i = 0; i < hexes.length; i++) {
     const hex = hexes[i]!;
     const pad = highBitSet(hex);
@@ -155,10 +177,25 @@ function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
     out[p++] = 0x02;
     p = writeDerLength(out, p, hex.length / 2 + (pad ? 1 : 0));
     if (pad) out[p++] = 0;
-    const written = out.write(hex, p, 'hex');
-    // Buffer#write stops at the first non-hex digit: a short write means a bad serial.
-    if (hex.length === 0 || written * 2 !== hex.length) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
-    p = writeDerTime(out, p + written, dates[i]!);
+    // Digit by digit rather than Buffer#write (a native call per entry); any non-hex digit is a bad serial.
+    if (hex.length === 0) throw badInput(`'' is not a hexadecimal serial number; fix its line in index.txt.`);
+    for (let d = 0; d < hex.length; d += 2) {
+      const high = hexDigit(hex.charCodeAt(d));
+      const low = hexDigit(hex.charCodeAt(d + 1));
+      if (high < 0 || low < 0) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
+      out[p++] = (high << 4) | low;
+    }
+    const date = dates[i]!;
+    if (date === lastDate) {
+      // The same time as the entry before: copy its encoding.
+      out.copyWithin(p, lastTime, lastTime + timeSize);
+      p += timeSize;
+    } else {
+      lastDate = date;
+      lastTime = p;
+      p = writeDerTime(out, p, date);
+      timeSize = p - lastTime;
+    }
     const ext = exts[i];
     if (ext) p += ext.copy(out, p);
   }

@@ -97,11 +97,15 @@ export interface Revocation {
 
 /**
  * Only the revoked entries, for a CRL: reads the first four fields of `R` lines and skips the rest,
- * so a 100,000-line index costs little more than one pass over the text.
+ * so a 100,000-line index costs little more than one pass over the text. Lines revoked together share
+ * their time and reason: a repeat of the previous line's text reuses its Date and string.
  */
 export function readRevocations(text: string, describe: string): Revocation[] {
   const out: Revocation[] = [];
   let line = 0;
+  let whenText = '';
+  let when: Date | undefined;
+  let reason = '';
   for (let pos = 0; pos < text.length; ) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
@@ -114,17 +118,18 @@ export function readRevocations(text: string, describe: string): Revocation[] {
       if (t1 !== pos + 1 || t2 < 0 || t3 < 0 || t4 < 0 || t4 > end) {
         throw badInput(`${describe}:${line}: the CA index line is damaged (expected 6 tab-separated fields); restore it from a backup or fix the line by hand.`);
       }
-      const revoked = text.slice(t2 + 1, t3);
-      const comma = revoked.indexOf(',');
-      try {
-        out.push({
-          serialHex: text.slice(t3 + 1, t4).toUpperCase(),
-          revokedAt: parseIndexTime(comma < 0 ? revoked : revoked.slice(0, comma)),
-          ...(comma < 0 ? {} : { reason: revoked.slice(comma + 1) }),
-        });
-      } catch (err) {
-        throw badInput(`${describe}:${line}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`);
+      let comma = t2 + 1;
+      while (comma < t3 && text.charCodeAt(comma) !== 44 /* , */) comma++;
+      if (when === undefined || comma - t2 - 1 !== whenText.length || !text.startsWith(whenText, t2 + 1)) {
+        whenText = text.slice(t2 + 1, comma);
+        try {
+          when = parseIndexTime(whenText);
+        } catch (err) {
+          throw badInput(`${describe}:${line}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`);
+        }
       }
+      if (comma < t3 && (t3 - comma - 1 !== reason.length || !text.startsWith(reason, comma + 1))) reason = text.slice(comma + 1, t3);
+      out.push({ serialHex: text.slice(t3 + 1, t4).toUpperCase(), revokedAt: when, reason: comma < t3 ? reason : undefined });
     }
     pos = end + 1;
   }
