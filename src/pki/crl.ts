@@ -288,9 +288,13 @@ export interface ParsedCrl {
   unknownCriticalExtensions: string[];
 }
 
-/** Reads a CRL from PEM ("X509 CRL", the first block) or DER; anything malformed is BAD_INPUT naming `describe`. */
-export function parseCrl(data: Buffer, describe: string): ParsedCrl {
-  const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL');
+/**
+ * Reads a CRL from PEM ("X509 CRL", the first block) or DER; anything malformed is BAD_INPUT naming `describe`.
+ * DER is copied first unless `copy` is false: the result keeps views into it (a big CRL is megabytes),
+ * so without a copy `data` must not change while the result is in use.
+ */
+export function parseCrl(data: Buffer, describe: string, { copy = true }: { copy?: boolean } = {}): ParsedCrl {
+  const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL', copy);
   return guarded(describe, () => parseCrlDer(der!, describe));
 }
 
@@ -339,7 +343,7 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   let decoded: Map<string, CrlEntry> | undefined;
   const result: ParsedCrl = {
     der,
-    tbsDer: slice(der, tbs!), // a view: `der` is already this CRL's own copy, and a big CRL's TBS is megabytes
+    tbsDer: slice(der, tbs!), // a view: a big CRL's TBS is megabytes
     issuerNameDer,
     thisUpdate,
     nextUpdate,

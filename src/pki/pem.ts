@@ -85,9 +85,10 @@ export function looksLikePem(data: Uint8Array | string): boolean {
 
 /**
  * DER objects with one of the given labels, from PEM (all matching blocks) or raw DER (one object).
- * `describe` names the file for the error when nothing usable is there.
+ * `describe` names the file for the error when nothing usable is there. Raw DER is copied unless
+ * `copy` is false (then it is a view of `data`, which must not change while the result is in use).
  */
-export function readDerObjects(data: Uint8Array, labels: string[], describe: string, what: string): Buffer[] {
+export function readDerObjects(data: Uint8Array, labels: string[], describe: string, what: string, copy = true): Buffer[] {
   if (looksLikePem(data)) {
     const blocks = readPemBlocks(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')).filter((b) => labels.includes(b.label));
     if (blocks.length === 0) {
@@ -98,5 +99,5 @@ export function readDerObjects(data: Uint8Array, labels: string[], describe: str
   if (data.length < 2 || data[0] !== 0x30) {
     throw badInput(`${describe} is neither PEM nor DER; give a ${what} file in PEM or DER.`);
   }
-  return [Buffer.from(data)];
+  return [copy ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
 }

@@ -57,9 +57,12 @@ interface Entry {
   reason?: number;
 }
 
-/** Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator); unreadable is BAD_INPUT. */
+/**
+ * Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator); unreadable is BAD_INPUT.
+ * `der` is not copied: the CrlInfo lives only as long as the verification that was handed it.
+ */
 export function readCrlInfo(der: Buffer, source: string): CrlInfo {
-  const crl = parseCrl(der, source);
+  const crl = parseCrl(der, source, { copy: false });
   try {
     return crlInfo(crl, source);
   } catch (err) {
