@@ -12,8 +12,7 @@ import {
 import { readDerObjects } from './pem.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
-import { subjectPublicKeyBits } from './certificate.js';
-import { certificateFields } from './cert-fields.js';
+import { certificateFields, subjectPublicKeyBits } from './cert-fields.js';
 
 export type RevocationReason =
   | 'unspecified' | 'keyCompromise' | 'cACompromise' | 'affiliationChanged' | 'superseded'
