@@ -79,12 +79,12 @@ export async function loadCrlSigner(store: CaStore, password: PasswordProvider):
 }
 
 /** Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl). */
-export async function writeCrl(ca: CrlSigner, revocations: Revocation[], days: number): Promise<CrlResult> {
+export async function writeCrl(ca: CrlSigner, revocations: Iterable<Revocation> & { length: number }, days: number): Promise<CrlResult> {
   const { store } = ca;
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const entries: RevokedEntry[] = revocations;
+  const entries: Iterable<RevokedEntry> & { length: number } = revocations;
   const der = createCrl({ issuerCertificateDer: ca.certificateDer, issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [

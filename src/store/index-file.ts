@@ -96,40 +96,79 @@ export interface Revocation {
 }
 
 /**
- * Only the revoked entries, for a CRL: reads the first four fields of `R` lines and skips the rest,
- * so a 100,000-line index costs little more than one pass over the text. Lines revoked together share
- * their time and reason: a repeat of the previous line's text reuses its Date and string.
+ * The revoked entries of an index, column by column: a serial string each, and Dates and reason strings shared
+ * by the lines revoked together. Iterating makes each entry's object as it goes, so a 100,000-line index does
+ * not keep 100,000 objects alive (the garbage collector would copy every one of them, several times).
  */
-export function readRevocations(text: string, describe: string): Revocation[] {
-  const out: Revocation[] = [];
+export class RevocationList implements Iterable<Revocation> {
+  readonly serials: string[] = [];
+  readonly dates: Date[] = [];
+  readonly reasons: (string | undefined)[] = [];
+
+  get length(): number {
+    return this.serials.length;
+  }
+
+  *[Symbol.iterator](): Iterator<Revocation> {
+    for (let i = 0; i < this.serials.length; i++) yield { serialHex: this.serials[i]!, revokedAt: this.dates[i]!, reason: this.reasons[i] };
+  }
+}
+
+/** True when bytes [a, a + length) and [b, b + length) of `buf` are equal. */
+function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
+/**
+ * Only the revoked entries, for a CRL: reads the first four fields of `R` lines from the bytes and skips
+ * the rest, so a 100,000-line index costs one pass and no decoding of the whole file. Fields are decoded
+ * as UTF-8 one by one (the delimiters are ASCII, so this is what decoding the whole text would give).
+ * Lines revoked together share their time and reason: a repeat of the previous line's bytes reuses its Date and string.
+ */
+export function readRevocations(data: Buffer | string, describe: string): RevocationList {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const out = new RevocationList();
+  const tabs = [0, 0, 0, 0];
   let line = 0;
-  let whenText = '';
+  let whenAt = -1; // where the previous time text starts, and its length
+  let whenLength = 0;
   let when: Date | undefined;
+  let reasonAt = -1;
+  let reasonLength = 0;
   let reason = '';
-  for (let pos = 0; pos < text.length; ) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
+  for (let pos = 0; pos < buf.length; ) {
+    let end = buf.indexOf(10, pos);
+    if (end < 0) end = buf.length;
     line++;
-    if (text.charCodeAt(pos) === 82 /* R */) {
-      const t1 = text.indexOf('\t', pos);
-      const t2 = text.indexOf('\t', t1 + 1);
-      const t3 = text.indexOf('\t', t2 + 1);
-      const t4 = text.indexOf('\t', t3 + 1);
-      if (t1 !== pos + 1 || t2 < 0 || t3 < 0 || t4 < 0 || t4 > end) {
+    if (buf[pos] === 82 /* R */) {
+      let found = 0;
+      for (let p = pos; p < end && found < 4; p++) if (buf[p] === 9) tabs[found++] = p;
+      const t2 = tabs[1]!;
+      const t3 = tabs[2]!;
+      const t4 = tabs[3]!;
+      if (found < 4 || tabs[0] !== pos + 1) {
         throw badInput(`${describe}:${line}: the CA index line is damaged (expected 6 tab-separated fields); restore it from a backup or fix the line by hand.`);
       }
       let comma = t2 + 1;
-      while (comma < t3 && text.charCodeAt(comma) !== 44 /* , */) comma++;
-      if (when === undefined || comma - t2 - 1 !== whenText.length || !text.startsWith(whenText, t2 + 1)) {
-        whenText = text.slice(t2 + 1, comma);
+      while (comma < t3 && buf[comma] !== 44 /* , */) comma++;
+      if (when === undefined || comma - t2 - 1 !== whenLength || !sameBytes(buf, whenAt, t2 + 1, whenLength)) {
+        whenAt = t2 + 1;
+        whenLength = comma - t2 - 1;
         try {
-          when = parseIndexTime(whenText);
+          when = parseIndexTime(buf.toString('utf8', t2 + 1, comma));
         } catch (err) {
           throw badInput(`${describe}:${line}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`);
         }
       }
-      if (comma < t3 && (t3 - comma - 1 !== reason.length || !text.startsWith(reason, comma + 1))) reason = text.slice(comma + 1, t3);
-      out.push({ serialHex: text.slice(t3 + 1, t4).toUpperCase(), revokedAt: when, reason: comma < t3 ? reason : undefined });
+      if (comma < t3 && (reasonAt < 0 || t3 - comma - 1 !== reasonLength || !sameBytes(buf, reasonAt, comma + 1, reasonLength))) {
+        reasonAt = comma + 1;
+        reasonLength = t3 - comma - 1;
+        reason = buf.toString('utf8', comma + 1, t3);
+      }
+      out.serials.push(buf.toString('utf8', t3 + 1, t4).toUpperCase());
+      out.dates.push(when);
+      out.reasons.push(comma < t3 ? reason : undefined);
     }
     pos = end + 1;
   }
