@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { MtlsError } from '../errors.js';
-import { createCrl, type RevokedEntry } from '../pki/crl.js';
+import { createCrl } from '../pki/crl.js';
 import { issuerFields, certificateFields } from '../pki/cert-fields.js';
 import { isEncryptedKey, keyMatchesPublicKey, loadPrivateKey } from '../pki/keys.js';
 import { derToPemBytes, readDerObjects } from '../pki/pem.js';
@@ -14,7 +14,7 @@ import { readTlv } from '../pki/der.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
 import { readInputFile } from '../store/input-file.js';
 import type { CaStore } from '../store/ca-store.js';
-import type { Revocation } from '../store/index-file.js';
+import type { Revocation, RevocationList } from '../store/index-file.js';
 import type { LoadedCa, PasswordProvider } from './load-ca.js';
 
 export interface CrlResult {
@@ -79,13 +79,12 @@ export async function loadCrlSigner(store: CaStore, password: PasswordProvider):
 }
 
 /** Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl). */
-export async function writeCrl(ca: CrlSigner, revocations: Iterable<Revocation> & { length: number }, days: number): Promise<CrlResult> {
+export async function writeCrl(ca: CrlSigner, revocations: RevocationList | Revocation[], days: number): Promise<CrlResult> {
   const { store } = ca;
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const entries: Iterable<RevokedEntry> & { length: number } = revocations;
-  const der = createCrl({ issuerCertificateDer: ca.certificateDer, issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
+  const der = createCrl({ issuerCertificateDer: ca.certificateDer, issuerKey: ca.key, entries: revocations, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [
       { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL') },
@@ -93,7 +92,7 @@ export async function writeCrl(ca: CrlSigner, revocations: Iterable<Revocation> 
     ],
     { overwrite: true },
   );
-  return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: entries.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
+  return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: revocations.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
 }
 
 /** `onLarge` is told the number of revoked entries when there are many (for a note on a terminal). */

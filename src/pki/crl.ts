@@ -48,10 +48,17 @@ export interface RevokedEntry {
   reason?: RevocationReason | string;
 }
 
+/** Entries as parallel arrays (as index-file.ts RevocationList holds them): read without an object per entry. */
+export interface RevokedColumns {
+  serials: readonly string[];
+  dates: readonly Date[];
+  reasons: readonly (RevocationReason | string | undefined)[];
+}
+
 export interface CrlInput {
   issuerCertificateDer: Buffer;
   issuerKey: KeyObject;
-  entries: Iterable<RevokedEntry>;
+  entries: Iterable<RevokedEntry> | RevokedColumns;
   crlNumber: bigint;
   thisUpdate: Date;
   nextUpdate: Date;
@@ -124,25 +131,25 @@ interface EntriesPlan {
   length: number;
 }
 
-function planEntries(entries: Iterable<RevokedEntry>): EntriesPlan {
+function planEntries(entries: Iterable<RevokedEntry> | RevokedColumns): EntriesPlan {
   const plan: EntriesPlan = { hexes: [], dates: [], exts: [], bodies: [], length: 0 };
   // Entries revoked together share a Date and reason text (index-file.ts hands out one object per distinct time).
   let date: Date | undefined;
   let timeSize = 0;
   let reason: string | undefined;
   let ext: Buffer | undefined;
-  for (const e of entries) {
-    let hex = e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex;
+  const add = (serialHex: string, revokedAt: Date, entryReason: string | undefined) => {
+    let hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
     const start = significantHexStart(hex);
     if (start > 0) hex = hex.slice(start);
     const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
-    if (e.revokedAt !== date) {
-      if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
-      date = e.revokedAt;
+    if (revokedAt !== date) {
+      if (Number.isNaN(revokedAt.getTime())) throw badInput(`Serial ${serialHex} has an invalid revocation date; fix its line in index.txt.`);
+      date = revokedAt;
       timeSize = derTimeSize(date);
     }
-    if (e.reason !== reason) {
-      reason = e.reason;
+    if (entryReason !== reason) {
+      reason = entryReason;
       ext = reason ? reasonExtension(reason) : undefined;
     }
     const body = 1 + derLengthSize(serialLength) + serialLength + timeSize + (ext?.length ?? 0);
@@ -151,6 +158,12 @@ function planEntries(entries: Iterable<RevokedEntry>): EntriesPlan {
     plan.dates.push(date);
     plan.exts.push(ext);
     plan.bodies.push(body);
+  };
+  if ('serials' in entries) {
+    const { serials, dates, reasons } = entries;
+    for (let i = 0; i < serials.length; i++) add(serials[i]!, dates[i]!, reasons[i]);
+  } else {
+    for (const e of entries) add(e.serialHex, e.revokedAt, e.reason);
   }
   return plan;
 }
@@ -160,6 +173,20 @@ function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   const lower = c | 0x20;
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Writes an even number of hex digits as bytes at `p`, digit by digit rather than Buffer#write (a native call
+ * per entry); returns the offset past them, or -1 at a non-hex digit.
+ */
+function writeHexDigits(out: Buffer, p: number, hex: string): number {
+  for (let d = 0; d < hex.length; d += 2) {
+    const high = hexDigit(hex.charCodeAt(d));
+    const low = hexDigit(hex.charCodeAt(d + 1));
+    if (high < 0 || low < 0) return -1;
+    out[p++] = (high << 4) | low;
+  }
+  return p;
 }
 
 /** Writes the planned entries at `p`; returns the offset just past them. */
@@ -176,14 +203,9 @@ function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
     out[p++] = 0x02;
     p = writeDerLength(out, p, hex.length / 2 + (pad ? 1 : 0));
     if (pad) out[p++] = 0;
-    // Digit by digit rather than Buffer#write (a native call per entry); any non-hex digit is a bad serial.
-    if (hex.length === 0) throw badInput(`'' is not a hexadecimal serial number; fix its line in index.txt.`);
-    for (let d = 0; d < hex.length; d += 2) {
-      const high = hexDigit(hex.charCodeAt(d));
-      const low = hexDigit(hex.charCodeAt(d + 1));
-      if (high < 0 || low < 0) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
-      out[p++] = (high << 4) | low;
-    }
+    const next = hex.length === 0 ? -1 : writeHexDigits(out, p, hex);
+    if (next < 0) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
+    p = next;
     const date = dates[i]!;
     if (date === lastDate) {
       // The same time as the entry before: copy its encoding.
