@@ -10,6 +10,7 @@ import {
   readTlv, readTlvInto, blankTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
+import { IntList } from '../int-list.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
 import { certificateFields, subjectPublicKeyBits } from './cert-fields.js';
@@ -120,51 +121,76 @@ function highBitSet(hex: string): boolean {
 /**
  * revokedCertificates' contents, measured first and then written straight into the CRL's one buffer: a CRL
  * of 100,000 entries would otherwise make several small buffers per entry and spend its time collecting
- * garbage. Parallel arrays (of the caller's own strings and Dates) rather than an object per entry, for the same reason.
+ * garbage. Entry i's serial is hexes[i], its revocation time dates[dateOf[i]] and its crlEntryExtensions
+ * exts[extOf[i]] (none when negative): entries revoked together share a Date and a reason, so the
+ * per-entry columns are small integers rather than pointers.
  */
 interface EntriesPlan {
-  hexes: string[];
+  hexes: readonly string[];
   dates: Date[];
-  exts: (Buffer | undefined)[];
-  bodies: number[];
+  dateOf: IntList;
+  exts: Buffer[];
+  extOf: IntList;
   /** Bytes of all the entries together. */
   length: number;
 }
 
+/** The entry's serial as the hex digits of a positive INTEGER: even length, leading zero octets dropped. */
+function normalizedHex(serialHex: string): string {
+  const hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
+  const start = significantHexStart(hex);
+  return start > 0 ? hex.slice(start) : hex;
+}
+
+/** Bytes of one entry's SEQUENCE contents. */
+function entryBody(hex: string, timeSize: number, ext: Buffer | undefined): number {
+  const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
+  return 1 + derLengthSize(serialLength) + serialLength + timeSize + (ext?.length ?? 0);
+}
+
 function planEntries(entries: Iterable<RevokedEntry> | RevokedColumns): EntriesPlan {
-  const plan: EntriesPlan = { hexes: [], dates: [], exts: [], bodies: [], length: 0 };
-  // Entries revoked together share a Date and reason text (index-file.ts hands out one object per distinct time).
+  const columns = 'serials' in entries ? entries : undefined;
+  // Columns of serials that need no normalizing (the usual case) are used as they are.
+  let hexes: string[] | readonly string[] = columns?.serials ?? [];
+  const plan: EntriesPlan = { hexes, dates: [], dateOf: new IntList(), exts: [], extOf: new IntList(), length: 0 };
   let date: Date | undefined;
   let timeSize = 0;
   let reason: string | undefined;
   let ext: Buffer | undefined;
+  let extIndex = -1;
+  let count = 0;
   const add = (serialHex: string, revokedAt: Date, entryReason: string | undefined) => {
-    let hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
-    const start = significantHexStart(hex);
-    if (start > 0) hex = hex.slice(start);
-    const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
+    const hex = normalizedHex(serialHex);
+    if (!columns) (hexes as string[]).push(hex);
+    else if (hex !== serialHex) {
+      if (hexes === columns.serials) hexes = columns.serials.slice();
+      (hexes as string[])[count] = hex;
+    }
     if (revokedAt !== date) {
       if (Number.isNaN(revokedAt.getTime())) throw badInput(`Serial ${serialHex} has an invalid revocation date; fix its line in index.txt.`);
       date = revokedAt;
       timeSize = derTimeSize(date);
+      plan.dates.push(date);
     }
     if (entryReason !== reason) {
       reason = entryReason;
       ext = reason ? reasonExtension(reason) : undefined;
+      extIndex = ext ? plan.exts.indexOf(ext) : -1;
+      if (ext && extIndex < 0) extIndex = plan.exts.push(ext) - 1;
     }
-    const body = 1 + derLengthSize(serialLength) + serialLength + timeSize + (ext?.length ?? 0);
+    plan.dateOf.push(plan.dates.length - 1);
+    plan.extOf.push(extIndex);
+    const body = entryBody(hex, timeSize, ext);
     plan.length += 1 + derLengthSize(body) + body;
-    plan.hexes.push(hex);
-    plan.dates.push(date);
-    plan.exts.push(ext);
-    plan.bodies.push(body);
+    count++;
   };
-  if ('serials' in entries) {
-    const { serials, dates, reasons } = entries;
+  if (columns) {
+    const { serials, dates, reasons } = columns;
     for (let i = 0; i < serials.length; i++) add(serials[i]!, dates[i]!, reasons[i]);
   } else {
-    for (const e of entries) add(e.serialHex, e.revokedAt, e.reason);
+    for (const e of entries as Iterable<RevokedEntry>) add(e.serialHex, e.revokedAt, e.reason);
   }
+  plan.hexes = hexes;
   return plan;
 }
 
@@ -191,33 +217,35 @@ function writeHexDigits(out: Buffer, p: number, hex: string): number {
 
 /** Writes the planned entries at `p`; returns the offset just past them. */
 function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
-  const { hexes, dates, exts, bodies } = plan;
-  let lastDate: Date | undefined;
-  let lastTime = 0;
+  const { hexes, dates, dateOf, exts, extOf } = plan;
+  let date = -1;
   let timeSize = 0;
+  let timeAt = -1; // where this date's encoding was last written
   for (let i = 0; i < hexes.length; i++) {
     const hex = hexes[i]!;
+    if (dateOf.at(i) !== date) {
+      date = dateOf.at(i);
+      timeSize = derTimeSize(dates[date]!);
+      timeAt = -1;
+    }
+    const ext = extOf.at(i) < 0 ? undefined : exts[extOf.at(i)];
     const pad = highBitSet(hex);
     out[p++] = 0x30;
-    p = writeDerLength(out, p, bodies[i]!);
+    p = writeDerLength(out, p, entryBody(hex, timeSize, ext));
     out[p++] = 0x02;
     p = writeDerLength(out, p, hex.length / 2 + (pad ? 1 : 0));
     if (pad) out[p++] = 0;
     const next = hex.length === 0 ? -1 : writeHexDigits(out, p, hex);
     if (next < 0) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
     p = next;
-    const date = dates[i]!;
-    if (date === lastDate) {
+    if (timeAt >= 0) {
       // The same time as the entry before: copy its encoding.
-      out.copyWithin(p, lastTime, lastTime + timeSize);
-      p += timeSize;
+      out.copyWithin(p, timeAt, timeAt + timeSize);
     } else {
-      lastDate = date;
-      lastTime = p;
-      p = writeDerTime(out, p, date);
-      timeSize = p - lastTime;
+      timeAt = p;
+      writeDerTime(out, p, dates[date]!);
     }
-    const ext = exts[i];
+    p += timeSize;
     if (ext) p += ext.copy(out, p);
   }
   return p;

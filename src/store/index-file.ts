@@ -4,6 +4,7 @@
  * revocation date[,reason], serial (upper-case hex), file name (mtlskit keeps the NAME here), subject.
  */
 import { badInput } from '../errors.js';
+import { IntList } from '../int-list.js';
 
 export type IndexStatus = 'V' | 'R' | 'E';
 
@@ -117,6 +118,13 @@ export class RevocationList implements Iterable<Revocation> {
   }
 }
 
+/** Column i of `table` by `indexes` (negative: undefined), filled at once rather than pushed entry by entry. */
+function expand<T>(table: T[], indexes: IntList): (T | undefined)[] {
+  const out = new Array<T | undefined>(indexes.length);
+  for (let i = 0; i < indexes.length; i++) out[i] = indexes.at(i) < 0 ? undefined : table[indexes.at(i)];
+  return out;
+}
+
 // The byte loops below are small functions of their own: V8 then optimizes them with full type feedback after a few
 // calls, where one big loop would be compiled on the spot (OSR) during its first lines, deoptimize on the next
 // branch it had not seen yet, and run the rest of a 100,000-line index unoptimized.
@@ -144,15 +152,15 @@ function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
  * The serial fields at `at` (start, end pairs), decoded and upper-cased in one go: joined with line
  * breaks, decoded, upper-cased and split, rather than three calls for each of 100,000 serials.
  */
-function serialTexts(buf: Buffer, at: number[]): string[] {
+function serialTexts(buf: Buffer, at: IntList): string[] {
   if (at.length === 0) return [];
   let size = at.length / 2 - 1;
-  for (let i = 0; i < at.length; i += 2) size += at[i + 1]! - at[i]!;
+  for (let i = 0; i < at.length; i += 2) size += at.at(i + 1) - at.at(i);
   const joined = Buffer.allocUnsafe(size);
-  let p = copyBytes(buf, at[0]!, at[1]!, joined, 0);
+  let p = copyBytes(buf, at.at(0), at.at(1), joined, 0);
   for (let i = 2; i < at.length; i += 2) {
     joined[p] = 10;
-    p = copyBytes(buf, at[i]!, at[i + 1]!, joined, p + 1);
+    p = copyBytes(buf, at.at(i), at.at(i + 1), joined, p + 1);
   }
   return joined.toString('utf8').toUpperCase().split('\n');
 }
@@ -165,25 +173,26 @@ function serialTexts(buf: Buffer, at: number[]): string[] {
 export function readRevocations(data: Buffer | string, describe: string): RevocationList {
   const reader = new RevocationReader(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, describe);
   for (let pos = 0; pos < reader.buf.length; ) pos = reader.line(pos);
-  return new RevocationList(serialTexts(reader.buf, reader.serialAt), reader.dates, reader.reasons);
+  return new RevocationList(serialTexts(reader.buf, reader.serialAt), expand(reader.whens, reader.whenOf) as Date[], expand(reader.reasons, reader.reasonOf));
 }
 
 /**
  * readRevocations one line at a time: a method V8 optimizes after a few calls (a loop holding all of it would
  * wait for a long on-stack compile, running much of a big index unoptimized meanwhile). Lines revoked together
- * share their time and reason: a repeat of the previous line's bytes reuses its Date and string.
+ * share their time and reason: a repeat of the previous line's bytes reuses its Date and string. Per line only
+ * integers are stored (Int32Array columns), which costs the garbage collector nothing.
  */
 class RevocationReader {
-  readonly serialAt: number[] = [];
-  readonly dates: Date[] = [];
-  readonly reasons: (string | undefined)[] = [];
+  readonly serialAt = new IntList();
+  readonly whens: Date[] = [];
+  readonly whenOf = new IntList();
+  readonly reasons: string[] = [];
+  readonly reasonOf = new IntList();
   private lineNumber = 0;
   private whenAt = -1; // where the previous time text starts, and its length
   private whenLength = 0;
-  private when: Date | undefined;
   private reasonAt = -1;
   private reasonLength = 0;
-  private reason = '';
 
   constructor(
     readonly buf: Buffer,
@@ -202,11 +211,11 @@ class RevocationReader {
     const t4 = indexOfByte(buf, 9, t3 + 1, end);
     if (t1 !== pos + 1 || t4 >= end) this.damaged('expected 6 tab-separated fields');
     const comma = indexOfByte(buf, 44 /* , */, t2 + 1, t3);
-    if (this.when === undefined || comma - t2 - 1 !== this.whenLength || !sameBytes(buf, this.whenAt, t2 + 1, this.whenLength)) {
+    if (this.whens.length === 0 || comma - t2 - 1 !== this.whenLength || !sameBytes(buf, this.whenAt, t2 + 1, this.whenLength)) {
       this.whenAt = t2 + 1;
       this.whenLength = comma - t2 - 1;
       try {
-        this.when = parseIndexTime(buf.toString('utf8', t2 + 1, comma));
+        this.whens.push(parseIndexTime(buf.toString('utf8', t2 + 1, comma)));
       } catch (err) {
         this.damaged((err as Error).message);
       }
@@ -214,11 +223,12 @@ class RevocationReader {
     if (comma < t3 && (this.reasonAt < 0 || t3 - comma - 1 !== this.reasonLength || !sameBytes(buf, this.reasonAt, comma + 1, this.reasonLength))) {
       this.reasonAt = comma + 1;
       this.reasonLength = t3 - comma - 1;
-      this.reason = buf.toString('utf8', comma + 1, t3);
+      this.reasons.push(buf.toString('utf8', comma + 1, t3));
     }
-    this.serialAt.push(t3 + 1, t4);
-    this.dates.push(this.when!);
-    this.reasons.push(comma < t3 ? this.reason : undefined);
+    this.serialAt.push(t3 + 1);
+    this.serialAt.push(t4);
+    this.whenOf.push(this.whens.length - 1);
+    this.reasonOf.push(comma < t3 ? this.reasons.length - 1 : -1);
     return end + 1;
   }
 
