@@ -385,7 +385,7 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   const thisUpdate = decodeTime(der, fields[i++]!);
   const nextUpdate = isTime(fields[i]) ? decodeTime(der, fields[i++]!) : undefined;
   const unknownCritical: string[] = [];
-  const bounds = fields[i]?.tag === 0x30 ? indexEntries(der, fields[i++]!, unknownCritical) : [];
+  const bounds = fields[i]?.tag === 0x30 ? indexEntries(der, fields[i++]!, unknownCritical) : new IntList();
   const extensions = fields[i]?.tag === 0xa0 ? fields[i++] : undefined;
   if (i !== fields.length) throw new DerError('unexpected field in tbsCertList');
 
@@ -422,10 +422,10 @@ const partAt = blankTlv();
 /**
  * One pass over revokedCertificates: checks every entry's framing (SEQUENCE { INTEGER, Time, ... }),
  * notes critical entry extensions it does not understand, and returns the entry offsets: entry i spans
- * bounds[i] to bounds[i + 1]. Plain numbers rather than 100,000 Tlv objects kept alive.
+ * bounds[i] to bounds[i + 1]. Plain numbers (an IntList) rather than 100,000 Tlv objects kept alive.
  */
-function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number[] {
-  const bounds: number[] = [];
+function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): IntList {
+  const bounds = new IntList();
   for (let p = list.start; p < list.end; ) {
     const entry = expectTag(readTlvInto(der, p, list.end, entryAt), 0x30, 'revoked certificate entry');
     const serial = expectTag(readTlvInto(der, entry.start, entry.end, serialAt), 0x02, 'userCertificate');
@@ -440,12 +440,12 @@ function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number
 }
 
 /** Entry i's SEQUENCE and its serial INTEGER, read into the scratch Tlvs. */
-function readEntryAt(der: Buffer, bounds: number[], i: number): void {
-  readTlvInto(der, bounds[i]!, bounds[i + 1]!, entryAt);
+function readEntryAt(der: Buffer, bounds: IntList, i: number): void {
+  readTlvInto(der, bounds.at(i), bounds.at(i + 1), entryAt);
   readTlvInto(der, entryAt.start, entryAt.end, serialAt);
 }
 
-function decodeEntries(der: Buffer, bounds: number[]): Map<string, CrlEntry> {
+function decodeEntries(der: Buffer, bounds: IntList): Map<string, CrlEntry> {
   const map = new Map<string, CrlEntry>();
   for (let i = 0; i + 1 < bounds.length; i++) {
     readEntryAt(der, bounds, i);
@@ -461,7 +461,7 @@ function serialKey(der: Buffer, serialTlv: Tlv): string {
   return der.toString('hex', start, serialTlv.end).toUpperCase();
 }
 
-function lookupEntry(der: Buffer, bounds: number[], serialHex: string): CrlEntry | undefined {
+function lookupEntry(der: Buffer, bounds: IntList, serialHex: string): CrlEntry | undefined {
   // Compared as integerHex does (leading zero octets dropped), so negative serials match too.
   const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
   let w = 0;
