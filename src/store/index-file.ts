@@ -118,7 +118,7 @@ export class RevocationList implements Iterable<Revocation> {
   }
 }
 
-/** Column i of `table` by `indexes` (negative: undefined), filled at once rather than pushed entry by entry. */
+/** table[indexes[i]] for every i (undefined where negative), in an array filled at once rather than pushed entry by entry. */
 function expand<T>(table: T[], indexes: IntList): (T | undefined)[] {
   const out = new Array<T | undefined>(indexes.length);
   for (let i = 0; i < indexes.length; i++) out[i] = indexes.at(i) < 0 ? undefined : table[indexes.at(i)];
