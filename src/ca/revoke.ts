@@ -1,28 +1,21 @@
 /**
- * Revocation and CRLs: marking a certificate revoked in the store's index and publishing a fresh,
- * signed CRL (DIR/crl.pem and DIR/crl.der) with a CRL number that grows with every issue.
+ * Revocation: marking a certificate revoked in the store's index and publishing a fresh CRL
+ * (publish-crl.ts) that lists it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry } from '../pki/crl.js';
-import { derToPem, readDerObjects } from '../pki/pem.js';
+import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
+import { readDerObjects } from '../pki/pem.js';
 import { nameDerToSlashForm } from '../pki/name-text.js';
 import { readCertificate } from '../pki/verify-cert.js';
-import { writeFilesAtomically } from '../store/atomic-write.js';
-import type { Revocation } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
+import { crlSignerOf, writeCrl, type CrlResult } from './publish-crl.js';
+
+export { generateCrl, type CrlResult } from './publish-crl.js';
 
 export const DEFAULT_CRL_DAYS = 30;
-
-export interface CrlResult {
-  crlNumber: string;
-  thisUpdate: string;
-  nextUpdate: string;
-  revokedCount: number;
-  files: { pem: string; der: string };
-}
 
 export interface RevokeTarget {
   /** NAME in the store, or a certificate file path. */
@@ -106,7 +99,7 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     if (req.reason) entry.reason = req.reason;
     else delete entry.reason;
     store.writeIndex(index);
-    const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
+    const crl = await writeCrl(crlSignerOf(ca), index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
     return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason ?? 'unspecified', reasonCode: req.reason !== undefined, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
 }
@@ -118,32 +111,4 @@ function signedBy(certDer: Buffer, issuerSpki: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-/** Re-issues the CRL from the index (call it under the store lock, or through generateCrl). */
-async function writeCrl(ca: LoadedCa, revocations: Revocation[], days: number): Promise<CrlResult> {
-  const { store } = ca;
-  const crlNumber = store.takeCrlNumber();
-  const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const entries: RevokedEntry[] = revocations;
-  const der = createCrl({ issuerCertificateDer: ca.certificate.der, issuerKey: ca.key, entries, crlNumber, thisUpdate, nextUpdate });
-  await writeFilesAtomically(
-    [
-      { path: store.paths.crlPem, data: derToPem(der, 'X509 CRL') },
-      { path: store.paths.crlDer, data: der },
-    ],
-    { overwrite: true },
-  );
-  return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: entries.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
-}
-
-/** `onLarge` is told the number of revoked entries when there are many (for a note on a terminal). */
-export async function generateCrl(ca: LoadedCa, days: number, onLarge?: (revoked: number) => void): Promise<CrlResult> {
-  ca.store.ensureLayout();
-  return ca.store.withLock(async () => {
-    const revocations = ca.store.readRevocations();
-    if (revocations.length >= 10_000) onLarge?.(revocations.length);
-    return writeCrl(ca, revocations, days);
-  });
 }

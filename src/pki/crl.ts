@@ -7,9 +7,10 @@ import { MtlsError, badInput } from '../errors.js';
 import {
   algorithmIdentifierFor, children, content, decodeInteger, decodeOid, decodeTime, derBitString, derEnumerated,
   derExplicit, derLengthSize, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTimeSize, derTlv, writeDerTime,
-  readTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
+  readTlv, readTlvInto, blankTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
+import { IntList } from '../int-list.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
 import { subjectPublicKeyBits } from './key-identifier.js';
@@ -49,10 +50,17 @@ export interface RevokedEntry {
   reason?: RevocationReason | string;
 }
 
+/** Entries as parallel arrays (as index-file.ts RevocationList holds them): read without an object per entry. */
+export interface RevokedColumns {
+  serials: readonly string[];
+  dates: readonly Date[];
+  reasons: readonly (RevocationReason | string | undefined)[];
+}
+
 export interface CrlInput {
   issuerCertificateDer: Buffer;
   issuerKey: KeyObject;
-  entries: Iterable<RevokedEntry>;
+  entries: Iterable<RevokedEntry> | RevokedColumns;
   crlNumber: bigint;
   thisUpdate: Date;
   nextUpdate: Date;
@@ -112,48 +120,136 @@ function highBitSet(hex: string): boolean {
 }
 
 /**
- * revokedCertificates' contents, written straight into one buffer: a CRL of 100,000 entries would
- * otherwise make several small buffers per entry and spend its time collecting garbage. Parallel
- * arrays (of the caller's own strings and Dates) rather than an object per entry, for the same reason.
+ * revokedCertificates' contents, measured first and then written straight into the CRL's one buffer: a CRL
+ * of 100,000 entries would otherwise make several small buffers per entry and spend its time collecting
+ * garbage. Entry i's serial is hexes[i], its revocation time dates[dateOf[i]] and its crlEntryExtensions
+ * exts[extOf[i]] (none when negative): entries revoked together share a Date and a reason, so the
+ * per-entry columns are small integers rather than pointers.
  */
-function encodeEntries(entries: Iterable<RevokedEntry>): Buffer {
-  const hexes: string[] = [];
-  const dates: Date[] = [];
-  const exts: (Buffer | undefined)[] = [];
-  const bodies: number[] = [];
-  let total = 0;
-  for (const e of entries) {
-    let hex = e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex;
-    const start = significantHexStart(hex);
-    if (start > 0) hex = hex.slice(start);
-    const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
-    if (Number.isNaN(e.revokedAt.getTime())) throw badInput(`Serial ${e.serialHex} has an invalid revocation date; fix its line in index.txt.`);
-    const ext = e.reason ? reasonExtension(e.reason) : undefined;
-    const body = 1 + derLengthSize(serialLength) + serialLength + derTimeSize(e.revokedAt) + (ext?.length ?? 0);
-    total += 1 + derLengthSize(body) + body;
-    hexes.push(hex);
-    dates.push(e.revokedAt);
-    exts.push(ext);
-    bodies.push(body);
+interface EntriesPlan {
+  hexes: readonly string[];
+  dates: Date[];
+  dateOf: IntList;
+  exts: Buffer[];
+  extOf: IntList;
+  /** Bytes of all the entries together. */
+  length: number;
+}
+
+/** The entry's serial as the hex digits of a positive INTEGER: even length, leading zero octets dropped. */
+function normalizedHex(serialHex: string): string {
+  const hex = serialHex.length % 2 ? `0${serialHex}` : serialHex;
+  const start = significantHexStart(hex);
+  return start > 0 ? hex.slice(start) : hex;
+}
+
+/** Bytes of one entry's SEQUENCE contents. */
+function entryBody(hex: string, timeSize: number, ext: Buffer | undefined): number {
+  const serialLength = hex.length / 2 + (highBitSet(hex) ? 1 : 0);
+  return 1 + derLengthSize(serialLength) + serialLength + timeSize + (ext?.length ?? 0);
+}
+
+function planEntries(entries: Iterable<RevokedEntry> | RevokedColumns): EntriesPlan {
+  const columns = 'serials' in entries ? entries : undefined;
+  // Columns of serials that need no normalizing (the usual case) are used as they are.
+  let hexes: string[] | readonly string[] = columns?.serials ?? [];
+  const plan: EntriesPlan = { hexes, dates: [], dateOf: new IntList(), exts: [], extOf: new IntList(), length: 0 };
+  let date: Date | undefined;
+  let timeSize = 0;
+  let reason: string | undefined;
+  let ext: Buffer | undefined;
+  let extIndex = -1;
+  let count = 0;
+  const add = (serialHex: string, revokedAt: Date, entryReason: string | undefined) => {
+    const hex = normalizedHex(serialHex);
+    if (!columns) (hexes as string[]).push(hex);
+    else if (hex !== serialHex) {
+      if (hexes === columns.serials) hexes = columns.serials.slice();
+      (hexes as string[])[count] = hex;
+    }
+    if (revokedAt !== date) {
+      if (Number.isNaN(revokedAt.getTime())) throw badInput(`Serial ${serialHex} has an invalid revocation date; fix its line in index.txt.`);
+      date = revokedAt;
+      timeSize = derTimeSize(date);
+      plan.dates.push(date);
+    }
+    if (entryReason !== reason) {
+      reason = entryReason;
+      ext = reason ? reasonExtension(reason) : undefined;
+      extIndex = ext ? plan.exts.indexOf(ext) : -1;
+      if (ext && extIndex < 0) extIndex = plan.exts.push(ext) - 1;
+    }
+    plan.dateOf.push(plan.dates.length - 1);
+    plan.extOf.push(extIndex);
+    const body = entryBody(hex, timeSize, ext);
+    plan.length += 1 + derLengthSize(body) + body;
+    count++;
+  };
+  if (columns) {
+    const { serials, dates, reasons } = columns;
+    for (let i = 0; i < serials.length; i++) add(serials[i]!, dates[i]!, reasons[i]);
+  } else {
+    for (const e of entries as Iterable<RevokedEntry>) add(e.serialHex, e.revokedAt, e.reason);
   }
-  const out = Buffer.allocUnsafe(total);
-  let p = 0;
+  plan.hexes = hexes;
+  return plan;
+}
+
+/** A hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Writes an even number of hex digits as bytes at `p`, digit by digit rather than Buffer#write (a native call
+ * per entry); returns the offset past them, or -1 at a non-hex digit.
+ */
+function writeHexDigits(out: Buffer, p: number, hex: string): number {
+  for (let d = 0; d < hex.length; d += 2) {
+    const high = hexDigit(hex.charCodeAt(d));
+    const low = hexDigit(hex.charCodeAt(d + 1));
+    if (high < 0 || low < 0) return -1;
+    out[p++] = (high << 4) | low;
+  }
+  return p;
+}
+
+/** Writes the planned entries at `p`; returns the offset just past them. */
+function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
+  const { hexes, dates, dateOf, exts, extOf } = plan;
+  let date = -1;
+  let timeSize = 0;
+  let timeAt = -1; // where this date's encoding was last written
   for (let i = 0; i < hexes.length; i++) {
     const hex = hexes[i]!;
+    if (dateOf.at(i) !== date) {
+      date = dateOf.at(i);
+      timeSize = derTimeSize(dates[date]!);
+      timeAt = -1;
+    }
+    const ext = extOf.at(i) < 0 ? undefined : exts[extOf.at(i)];
     const pad = highBitSet(hex);
     out[p++] = 0x30;
-    p = writeDerLength(out, p, bodies[i]!);
+    p = writeDerLength(out, p, entryBody(hex, timeSize, ext));
     out[p++] = 0x02;
     p = writeDerLength(out, p, hex.length / 2 + (pad ? 1 : 0));
     if (pad) out[p++] = 0;
-    const written = out.write(hex, p, 'hex');
-    // Buffer#write stops at the first non-hex digit: a short write means a bad serial.
-    if (hex.length === 0 || written * 2 !== hex.length) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
-    p = writeDerTime(out, p + written, dates[i]!);
-    const ext = exts[i];
+    const next = hex.length === 0 ? -1 : writeHexDigits(out, p, hex);
+    if (next < 0) throw badInput(`'${hex}' is not a hexadecimal serial number; fix its line in index.txt.`);
+    p = next;
+    if (timeAt >= 0) {
+      // The same time as the entry before: copy its encoding.
+      out.copyWithin(p, timeAt, timeAt + timeSize);
+    } else {
+      timeAt = p;
+      writeDerTime(out, p, dates[date]!);
+    }
+    p += timeSize;
     if (ext) p += ext.copy(out, p);
   }
-  return out;
+  return p;
 }
 
 /** The crlExtensions: authorityKeyIdentifier (keyIdentifier only) and cRLNumber, neither critical (RFC 5280 5.2). */
@@ -168,22 +264,49 @@ function crlExtensions(keyId: Buffer, crlNumber: bigint): Buffer {
   );
 }
 
-/** A signed v2 CRL in DER. Synchronous: encoding is linear in the entries and signing is one node:crypto call. */
+/** Room in front of the TBS for the CertificateList header: tag and a length of up to 4 octets. */
+const OUTER_HEADER_ROOM = 6;
+
+/** An upper bound on the signature BIT STRING: RSA's is the modulus size; ECDSA (P-521: 139 octets) and EdDSA fit in 256. */
+function signatureRoom(key: KeyObject): number {
+  return 16 + Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 2048) / 8);
+}
+
+/**
+ * A signed v2 CRL in DER. Synchronous: encoding is linear in the entries and signing is one node:crypto call.
+ * The whole CRL is written into one buffer (no copy of a megabytes-long entry list per enclosing SEQUENCE):
+ * the TBS first, leaving room for the outer header in front of it, then the algorithm and the signature.
+ */
 export function createCrl(input: CrlInput): Buffer {
   const issuer = issuerInfo(input.issuerCertificateDer, input.issuerKey);
   const algorithm = algorithmIdentifierFor(input.issuerKey).der;
-  const entries = encodeEntries(input.entries);
-  const tbs = derSequence(
-    derSmallInteger(1), // v2
-    algorithm,
-    issuer.nameDer,
-    derTime(input.thisUpdate),
-    derTime(input.nextUpdate),
-    // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
-    ...(entries.length > 0 ? [derTlv(0x30, entries)] : []),
-    crlExtensions(issuer.keyId, input.crlNumber),
-  );
-  return derSequence(tbs, algorithm, derBitString(signTbs(tbs, input.issuerKey)));
+  const entries = planEntries(input.entries);
+  const head = Buffer.concat([derSmallInteger(1) /* v2 */, algorithm, issuer.nameDer, derTime(input.thisUpdate), derTime(input.nextUpdate)]);
+  const extensions = crlExtensions(issuer.keyId, input.crlNumber);
+  // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
+  const list = entries.length > 0 ? 1 + derLengthSize(entries.length) + entries.length : 0;
+  const tbsBody = head.length + list + extensions.length;
+  const out = Buffer.allocUnsafe(OUTER_HEADER_ROOM + 1 + derLengthSize(tbsBody) + tbsBody + algorithm.length + signatureRoom(input.issuerKey));
+  let p = OUTER_HEADER_ROOM;
+  out[p++] = 0x30;
+  p = writeDerLength(out, p, tbsBody);
+  p += head.copy(out, p);
+  if (list > 0) {
+    out[p++] = 0x30;
+    p = writeDerLength(out, p, entries.length);
+    p = writeEntries(out, p, entries);
+  }
+  p += extensions.copy(out, p);
+  const tbs = out.subarray(OUTER_HEADER_ROOM, p);
+  const signature = derBitString(signTbs(tbs, input.issuerKey));
+  if (p + algorithm.length + signature.length > out.length) return derSequence(tbs, algorithm, signature); // a key signatureRoom underestimates
+  p += algorithm.copy(out, p);
+  p += signature.copy(out, p);
+  const body = p - OUTER_HEADER_ROOM;
+  const start = OUTER_HEADER_ROOM - 1 - derLengthSize(body);
+  out[start] = 0x30;
+  writeDerLength(out, start + 1, body);
+  return out.subarray(start, p);
 }
 
 // ---- parsing ----
@@ -215,9 +338,13 @@ export interface ParsedCrl {
   unknownCriticalExtensions: string[];
 }
 
-/** Reads a CRL from PEM ("X509 CRL", the first block) or DER; anything malformed is BAD_INPUT naming `describe`. */
-export function parseCrl(data: Buffer, describe: string): ParsedCrl {
-  const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL');
+/**
+ * Reads a CRL from PEM ("X509 CRL", the first block) or DER; anything malformed is BAD_INPUT naming `describe`.
+ * DER is copied first unless `copy` is false: the result keeps views into it (a big CRL is megabytes),
+ * so without a copy `data` must not change while the result is in use.
+ */
+export function parseCrl(data: Buffer, describe: string, { copy = true }: { copy?: boolean } = {}): ParsedCrl {
+  const [der] = readDerObjects(data, ['X509 CRL'], describe, 'CRL', copy);
   return guarded(describe, () => parseCrlDer(der!, describe));
 }
 
@@ -259,14 +386,14 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   const thisUpdate = decodeTime(der, fields[i++]!);
   const nextUpdate = isTime(fields[i]) ? decodeTime(der, fields[i++]!) : undefined;
   const unknownCritical: string[] = [];
-  const bounds = fields[i]?.tag === 0x30 ? indexEntries(der, fields[i++]!, unknownCritical) : [];
+  const bounds = fields[i]?.tag === 0x30 ? indexEntries(der, fields[i++]!, unknownCritical) : new IntList();
   const extensions = fields[i]?.tag === 0xa0 ? fields[i++] : undefined;
   if (i !== fields.length) throw new DerError('unexpected field in tbsCertList');
 
   let decoded: Map<string, CrlEntry> | undefined;
   const result: ParsedCrl = {
     der,
-    tbsDer: slice(der, tbs!), // a view: `der` is already this CRL's own copy, and a big CRL's TBS is megabytes
+    tbsDer: slice(der, tbs!), // a view: a big CRL's TBS is megabytes
     issuerNameDer,
     thisUpdate,
     nextUpdate,
@@ -285,19 +412,27 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   return result;
 }
 
+/** Tlv objects the entry scans below fill in turn (entry, serial, time, extensions, extension, part): none is made per entry. */
+const entryAt = blankTlv();
+const serialAt = blankTlv();
+const timeAt = blankTlv();
+const extsAt = blankTlv();
+const extAt = blankTlv();
+const partAt = blankTlv();
+
 /**
  * One pass over revokedCertificates: checks every entry's framing (SEQUENCE { INTEGER, Time, ... }),
  * notes critical entry extensions it does not understand, and returns the entry offsets: entry i spans
- * bounds[i] to bounds[i + 1]. Plain numbers rather than 100,000 Tlv objects kept alive.
+ * bounds[i] to bounds[i + 1]. Plain numbers (an IntList) rather than 100,000 Tlv objects kept alive.
  */
-function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number[] {
-  const bounds: number[] = [];
+function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): IntList {
+  const bounds = new IntList();
   for (let p = list.start; p < list.end; ) {
-    const entry = expectTag(readTlv(der, p, list.end), 0x30, 'revoked certificate entry');
-    const serialTlv = expectTag(readTlv(der, entry.start, entry.end), 0x02, 'userCertificate');
-    const timeTlv = readTlv(der, serialTlv.end, entry.end);
-    if (!isTime(timeTlv)) throw new DerError('revocationDate missing or malformed');
-    if (timeTlv.end < entry.end) noteCriticalEntryExtensions(der, readTlv(der, timeTlv.end, entry.end), unknownCritical);
+    const entry = expectTag(readTlvInto(der, p, list.end, entryAt), 0x30, 'revoked certificate entry');
+    const serial = expectTag(readTlvInto(der, entry.start, entry.end, serialAt), 0x02, 'userCertificate');
+    const time = readTlvInto(der, serial.end, entry.end, timeAt);
+    if (!isTime(time)) throw new DerError('revocationDate missing or malformed');
+    if (time.end < entry.end) noteCriticalEntryExtensions(der, readTlvInto(der, time.end, entry.end, extsAt), unknownCritical);
     bounds.push(p);
     p = entry.end;
   }
@@ -305,12 +440,17 @@ function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): number
   return bounds;
 }
 
-function decodeEntries(der: Buffer, bounds: number[]): Map<string, CrlEntry> {
+/** Entry i's SEQUENCE and its serial INTEGER, read into the scratch Tlvs. */
+function readEntryAt(der: Buffer, bounds: IntList, i: number): void {
+  readTlvInto(der, bounds.at(i), bounds.at(i + 1), entryAt);
+  readTlvInto(der, entryAt.start, entryAt.end, serialAt);
+}
+
+function decodeEntries(der: Buffer, bounds: IntList): Map<string, CrlEntry> {
   const map = new Map<string, CrlEntry>();
   for (let i = 0; i + 1 < bounds.length; i++) {
-    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
-    const serialTlv = readTlv(der, entry.start, entry.end);
-    map.set(serialKey(der, serialTlv), readEntry(der, entry, serialTlv));
+    readEntryAt(der, bounds, i);
+    map.set(serialKey(der, serialAt), readEntry(der, entryAt, serialAt));
   }
   return map;
 }
@@ -322,19 +462,19 @@ function serialKey(der: Buffer, serialTlv: Tlv): string {
   return der.toString('hex', start, serialTlv.end).toUpperCase();
 }
 
-function lookupEntry(der: Buffer, bounds: number[], serialHex: string): CrlEntry | undefined {
+function lookupEntry(der: Buffer, bounds: IntList, serialHex: string): CrlEntry | undefined {
   // Compared as integerHex does (leading zero octets dropped), so negative serials match too.
   const wanted = Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, 'hex');
   let w = 0;
   while (w < wanted.length - 1 && wanted[w] === 0) w++;
+  const wantedLength = wanted.length - w;
   for (let i = 0; i + 1 < bounds.length; i++) {
-    const entry = readTlv(der, bounds[i]!, bounds[i + 1]);
-    const serialTlv = readTlv(der, entry.start, entry.end);
-    let start = serialTlv.start;
-    while (start < serialTlv.end - 1 && der[start] === 0) start++;
-    if (serialTlv.end - start === wanted.length - w && der.compare(wanted, w, wanted.length, start, serialTlv.end) === 0) {
-      return readEntry(der, entry, serialTlv);
-    }
+    readEntryAt(der, bounds, i);
+    let start = serialAt.start;
+    const end = serialAt.end;
+    while (start < end - 1 && der[start] === 0) start++;
+    if (end - start !== wantedLength || der[start] !== wanted[w]) continue;
+    if (der.compare(wanted, w, wanted.length, start, end) === 0) return readEntry(der, entryAt, serialAt);
   }
   return undefined;
 }
@@ -365,10 +505,29 @@ const UNDERSTOOD_ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.24' /* invalid
 
 /** Adds the OIDs of critical extensions in one entry's crlEntryExtensions that this reader does not understand. */
 function noteCriticalEntryExtensions(der: Buffer, extensions: Tlv, unknownCritical: string[]): void {
-  for (const ext of children(der, expectTag(extensions, 0x30, 'crlEntryExtensions'))) {
-    const parts = children(der, ext);
-    if (parts.length !== 3 || parts[1]!.tag !== 0x01 || der[parts[1]!.start] === 0) continue;
-    const oid = decodeOid(content(der, expectTag(parts[0], 0x06, 'extension OID')));
+  expectTag(extensions, 0x30, 'crlEntryExtensions');
+  for (let q = extensions.start; q < extensions.end; ) {
+    const ext = readTlvInto(der, q, extensions.end, extAt);
+    q = ext.end;
+    // Extension ::= SEQUENCE { extnID, critical BOOLEAN, extnValue }: every part is read (framing), the OID kept.
+    let parts = 0;
+    let oidTag = 0;
+    let oidStart = 0;
+    let oidEnd = 0;
+    let critical = false;
+    for (let r = ext.start; r < ext.end; parts++) {
+      const part = readTlvInto(der, r, ext.end, partAt);
+      r = part.end;
+      if (parts === 0) {
+        oidTag = part.tag;
+        oidStart = part.start;
+        oidEnd = part.end;
+      }
+      if (parts === 1) critical = part.tag === 0x01 && der[part.start] !== 0;
+    }
+    if (parts !== 3 || !critical) continue;
+    if (oidTag !== 0x06) throw new DerError('extension OID missing or malformed');
+    const oid = decodeOid(der.subarray(oidStart, oidEnd));
     if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(oid) && !unknownCritical.includes(oid)) unknownCritical.push(oid);
   }
 }

@@ -255,6 +255,17 @@ export class DerError extends Error {}
 
 /** The TLV at `offset`, checked to fit before `limit`. Definite lengths only, as DER requires. */
 export function readTlv(buf: Uint8Array, offset: number, limit = buf.length): Tlv {
+  return readTlvInto(buf, offset, limit, blankTlv());
+}
+
+/** A Tlv to fill with readTlvInto. */
+export const blankTlv = (): Tlv => ({ tag: 0, offset: 0, headerLength: 0, length: 0, start: 0, end: 0 });
+
+/**
+ * readTlv into an object the caller reuses (returned): for scans over 100,000 CRL entries, which would
+ * otherwise make several short-lived Tlv objects per entry.
+ */
+export function readTlvInto(buf: Uint8Array, offset: number, limit: number, into: Tlv): Tlv {
   if (offset + 2 > limit) throw new DerError('truncated');
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
@@ -269,7 +280,13 @@ export function readTlv(buf: Uint8Array, offset: number, limit = buf.length): Tl
     for (let i = 0; i < count; i++) length = length * 256 + buf[p++]!;
   }
   if (p + length > limit) throw new DerError('truncated');
-  return { tag, offset, headerLength: p - offset, length, start: p, end: p + length };
+  into.tag = tag;
+  into.offset = offset;
+  into.headerLength = p - offset;
+  into.length = length;
+  into.start = p;
+  into.end = p + length;
+  return into;
 }
 
 /** The TLVs directly inside a constructed value. */

@@ -7,7 +7,7 @@
  */
 import { badInput } from '../errors.js';
 import { parseCrl, type ParsedCrl } from './crl.js';
-import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, slice, type Tlv } from './der.js';
+import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, readTlvInto, blankTlv, slice, type Tlv } from './der.js';
 import { verifySignature } from './signature.js';
 import { generalNameKey, readDistributionPointName, reasonMask, type CertInfo, type DistributionPoint } from './verify-cert.js';
 import { canonicalName, nameDerToText } from './name-text.js';
@@ -55,9 +55,12 @@ interface Entry {
   reason?: number;
 }
 
-/** Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator); unreadable is BAD_INPUT. */
+/**
+ * Parses a CRL and the parts of it revocation checking needs beyond crl.ts (IDP, delta indicator); unreadable is BAD_INPUT.
+ * `der` is not copied: the CrlInfo lives only as long as the verification that was handed it.
+ */
 export function readCrlInfo(der: Buffer, source: string): CrlInfo {
-  const crl = parseCrl(der, source);
+  const crl = parseCrl(der, source, { copy: false });
   try {
     return crlInfo(crl, source);
   } catch (err) {
@@ -123,18 +126,20 @@ function unknownEntryCritical(info: CrlInfo): string | null {
   const buf = info.crl.tbsDer;
   const list = info.revokedList;
   info.unknownEntryCritical = null;
+  // Tlvs filled in turn: nothing is allocated per entry.
+  const [entry, serial, time, exts, ext, oid, next] = [blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv()];
   for (let p = list?.start ?? 0; list && p < list.end; ) {
-    const entry = readTlv(buf, p, list.end);
+    readTlvInto(buf, p, list.end, entry);
     p = entry.end;
-    const serial = readTlv(buf, entry.start, entry.end);
-    const time = readTlv(buf, serial.end, entry.end);
+    readTlvInto(buf, entry.start, entry.end, serial);
+    readTlvInto(buf, serial.end, entry.end, time);
     if (time.end >= entry.end) continue;
-    const exts = readTlv(buf, time.end, entry.end);
+    readTlvInto(buf, time.end, entry.end, exts);
     for (let q = exts.start; q < exts.end; ) {
-      const ext = readTlv(buf, q, exts.end);
+      readTlvInto(buf, q, exts.end, ext);
       q = ext.end;
-      const oid = readTlv(buf, ext.start, ext.end);
-      const next = readTlv(buf, oid.end, ext.end);
+      readTlvInto(buf, ext.start, ext.end, oid);
+      readTlvInto(buf, oid.end, ext.end, next);
       if (next.tag !== 0x01 || buf[next.start] === 0) continue;
       const name = decodeOid(content(buf, oid));
       if (!UNDERSTOOD_ENTRY_EXTENSIONS.has(name)) return (info.unknownEntryCritical = name);

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
 import { ioError, makeDirectory, writeFileAtomically } from './atomic-write.js';
-import { formatIndexLine, parseIndexText, readRevocations, type IndexEntry, type Revocation } from './index-file.js';
+import { formatIndexLine, parseIndexText, readRevocations, RevocationList, type IndexEntry } from './index-file.js';
 import { withDirectoryLock } from './lock.js';
 
 export interface CaSettings {
@@ -117,9 +117,9 @@ export class CaStore {
   }
 
   /** The revoked entries only (what a CRL needs), read without building the whole index. */
-  readRevocations(): Revocation[] {
-    if (!existsSync(this.paths.index)) return [];
-    return readRevocations(this.read(this.paths.index).toString('utf8'), this.paths.index);
+  readRevocations(): RevocationList {
+    if (!existsSync(this.paths.index)) return new RevocationList();
+    return readRevocations(this.read(this.paths.index), this.paths.index);
   }
 
   /** Appends records in one write (one line each), synced before the lock is released. */

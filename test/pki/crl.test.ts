@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCrl, parseCrl, verifyCrlSignature, type RevokedEntry } from '../../src/pki/crl.js';
 import { derToPem } from '../../src/pki/pem.js';
+import { readRevocations } from '../../src/store/index-file.js';
 import { isMtlsError } from '../../src/errors.js';
 import {
   makeIntermediateCa, makeLeaf, makeRootCa, opensslCrlCheck, opensslVerifyWithCrl, python, runOk, tempDir, type CaKeyType, type TestCa, type TestLeaf,
@@ -332,6 +333,25 @@ print(json.dumps({'valid': crl.is_signature_valid(ca.public_key()), 'count': len
     const parsed = parseCrl(der, 'big.crl');
     expect(parsed.entries.size).toBe(100_000);
     expect(parsed.lookup((0x7f000000 + 4 * 3).toString(16))).toEqual({ revokedAt: new Date(Date.UTC(2026, 0, 1) + 4000) });
+  });
+
+  it('writes the same CRL from index columns (crl gen) as from entry objects, serials needing normalizing included', () => {
+    const lines = ['V\t271124000000Z\t\t0A\tunknown\t/CN=valid'];
+    const reasons = ['keyCompromise', '', 'CACompromise', 'unspecified', 'superseded,extra', 'notAReason'];
+    const serials = ['1', '00ff', 'abc', '7F', '0001', '80', 'DEADBEEF', '000000'];
+    for (let i = 0; i < 40; i++) {
+      const reason = reasons[i % reasons.length];
+      const when = `2601${String(1 + (i % 3)).padStart(2, '0')}000000Z`;
+      lines.push(['R', '271124000000Z', reason ? `${when},${reason}` : when, serials[i % serials.length] + (i >= 8 ? i.toString(16) : ''), 'unknown', `/CN=r${i}`].join('\t'));
+    }
+    const columns = readRevocations(lines.join('\n'), 'index.txt');
+    const base = { issuerCertificateDer: ca.certDer, issuerKey: ca.key, crlNumber: 7n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE };
+    // The signed parts compared (an ECDSA signature differs every time).
+    const fromColumns = parseCrl(createCrl({ ...base, entries: columns }), 'columns.crl');
+    const fromObjects = parseCrl(createCrl({ ...base, entries: [...columns] }), 'objects.crl');
+    expect(fromColumns.tbsDer.equals(fromObjects.tbsDer)).toBe(true);
+    expect(fromColumns.revokedCount).toBe(40);
+    expect(fromColumns.lookup('FF')).toEqual({ revokedAt: new Date('2026-01-02T00:00:00Z') });
   });
 
   it('refuses a bad serial, a key that is not the issuer certificate\'s, and a negative CRL number', () => {
