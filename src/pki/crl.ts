@@ -10,7 +10,7 @@ import {
   readTlv, readTlvInto, blankTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
-import { IntList } from '../int-list.js';
+import { IntList } from './int-list.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
 import { subjectPublicKeyBits } from './key-identifier.js';

@@ -4,7 +4,7 @@
  * revocation date[,reason], serial (upper-case hex), file name (mtlskit keeps the NAME here), subject.
  */
 import { badInput } from '../errors.js';
-import { IntList } from '../int-list.js';
+import { IntList } from '../pki/int-list.js';
 
 export type IndexStatus = 'V' | 'R' | 'E';
 
