@@ -6,7 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
-import { x509 } from '../pki/x509-runtime.js';
+import { readCsrDer, type CsrInfo } from '../pki/csr-reader.js';
 import { generatePrivateKey, privateKeyToPem, describeKey } from '../pki/keys.js';
 import { buildName } from '../pki/name.js';
 import { nameDerToText, readNameAttributes } from '../pki/name-text.js';
@@ -75,11 +75,11 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
 }
 
 
-export function readCsr(path: string): InstanceType<typeof x509.Pkcs10CertificateRequest> {
+export function readCsr(path: string): CsrInfo {
   const data = readInputFile(path, 'CSR');
   const [der] = readDerObjects(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], path, 'CSR');
   try {
-    return new x509.Pkcs10CertificateRequest(new Uint8Array(der!));
+    return readCsrDer(der!);
   } catch {
     throw badInput(`${path} is not a PKCS#10 certificate signing request; give the .csr file made by openssl req or mtlskit csr create.`);
   }
@@ -95,19 +95,19 @@ export interface CsrSignRequest {
 
 export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<IssuedCertificate> {
   const csr = readCsr(req.csrPath);
-  if (!(await csr.verify().catch(() => false))) {
-    throw badInput(`The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`);
-  }
   const name = checkName(req.name ?? basename(req.csrPath, extname(req.csrPath)));
   let subjectKey: KeyObject;
   try {
-    subjectKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+    subjectKey = createPublicKey({ key: csr.spki, format: 'der', type: 'spki' });
     describeKey(subjectKey);
   } catch (err) {
     if (err instanceof MtlsError) throw err;
     throw badInput(`${req.csrPath} holds a public key mtlskit cannot use; ask for an RSA or ECDSA key.`);
   }
-  const subject = Buffer.from(csr.subjectName.toArrayBuffer());
+  if (!csr.signatureValid) {
+    throw badInput(`The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`);
+  }
+  const subject = csr.subjectDer;
   const subjectAttributes = readNameAttributes(subject);
   if (subjectAttributes.length === 0 && !csr.extensions.some((e) => e.type === '2.5.29.17')) {
     throw badInput(`${req.csrPath} has neither a subject nor a subjectAltName; ask for a CSR that names its owner.`);

@@ -2,7 +2,7 @@
  * An X.509 extension as mtlskit builds and reads it: type (OID), critical, value (extnValue contents)
  * and rawData (the whole Extension DER). Built straight from DER, without an ASN.1 library.
  */
-import { derBoolean, derOctetString, derOid, derSequence } from './der.js';
+import { children, content, decodeOid, derBoolean, derOctetString, derOid, derSequence, slice, type Tlv } from './der.js';
 
 export interface CertExtension {
   type: string;
@@ -18,4 +18,19 @@ function arrayBufferOf(bytes: Buffer): ArrayBuffer {
 export function rawExtension(oid: string, critical: boolean, valueDer: Buffer): CertExtension {
   const rawData = derSequence(derOid(oid), ...(critical ? [derBoolean(true)] : []), derOctetString(valueDer));
   return { type: oid, critical, value: arrayBufferOf(valueDer), rawData: arrayBufferOf(rawData) };
+}
+
+/** Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, strictly. */
+export function readExtensionList(buf: Buffer, list: Tlv): CertExtension[] {
+  if (list.tag !== 0x30) throw new Error('extensions are not a SEQUENCE');
+  return children(buf, list).map((ext) => {
+    const parts = children(buf, ext);
+    const [oidTlv, second, third] = parts;
+    const valueTlv = third ?? second;
+    if (ext.tag !== 0x30 || !oidTlv || oidTlv.tag !== 0x06 || !valueTlv || valueTlv.tag !== 0x04 || (third && second!.tag !== 0x01) || parts.length > 3) {
+      throw new Error('a malformed extension');
+    }
+    const critical = third !== undefined && content(buf, second!)[0] !== 0;
+    return { type: decodeOid(content(buf, oidTlv)), critical, value: arrayBufferOf(content(buf, valueTlv)), rawData: arrayBufferOf(slice(buf, ext)) };
+  });
 }

@@ -18,7 +18,7 @@ const ECDSA_SIGNATURES: Record<string, string> = {
 };
 
 /** What verification knows: signature OID → hash and key family. */
-export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss' | 'dsa'; name: string }> = {
+export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss' | 'dsa' | 'eddsa'; name: string }> = {
   '1.2.840.113549.1.1.4': { hash: 'md5', family: 'rsa', name: 'md5WithRSAEncryption' },
   '1.2.840.113549.1.1.5': { hash: 'sha1', family: 'rsa', name: 'sha1WithRSAEncryption' },
   '1.2.840.113549.1.1.14': { hash: 'sha224', family: 'rsa', name: 'sha224WithRSAEncryption' },
@@ -33,6 +33,9 @@ export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' 
   '1.2.840.10045.4.3.2': { hash: 'sha256', family: 'ec', name: 'ecdsa-with-SHA256' },
   '1.2.840.10045.4.3.3': { hash: 'sha384', family: 'ec', name: 'ecdsa-with-SHA384' },
   '1.2.840.10045.4.3.4': { hash: 'sha512', family: 'ec', name: 'ecdsa-with-SHA512' },
+  // EdDSA hashes inside the algorithm: no separate digest.
+  '1.3.101.112': { hash: '', family: 'eddsa', name: 'ED25519' },
+  '1.3.101.113': { hash: '', family: 'eddsa', name: 'ED448' },
 };
 
 export interface SignatureScheme {
@@ -67,6 +70,7 @@ export function verifySignature(oid: string, tbs: Buffer, signature: Buffer, spk
       return verify(p.hash, tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, signature);
     }
     if (alg.family === 'ec' || alg.family === 'dsa') return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
+    if (alg.family === 'eddsa') return verify(null, tbs, key, signature);
     return verify(alg.hash, tbs, key, signature);
   } catch {
     return false;

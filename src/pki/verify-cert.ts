@@ -2,6 +2,7 @@
 import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { canonicalName, nameDerToText, readNameAttributes } from './name-text.js';
+import { readExtensionList } from './raw-extension.js';
 
 export interface GeneralNames {
   dns: string[];
@@ -158,27 +159,10 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
   }
 }
 
-interface RawExtension {
-  oid: string;
-  critical: boolean;
-  value: Buffer;
-}
-
-/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
-function readExtensions(der: Buffer, wrapper: Tlv | undefined): RawExtension[] {
+/** The certificate's extensions ([3] EXPLICIT Extensions), each value as a Buffer. */
+function readExtensions(der: Buffer, wrapper: Tlv | undefined): { oid: string; critical: boolean; value: Buffer }[] {
   if (!wrapper) return [];
-  const list = readTlv(der, wrapper.start, wrapper.end);
-  if (list.tag !== 0x30) throw new Error('extensions are not a SEQUENCE');
-  return children(der, list).map((ext) => {
-    const parts = children(der, ext);
-    const [oidTlv, second, third] = parts;
-    const valueTlv = third ?? second;
-    if (!oidTlv || oidTlv.tag !== 0x06 || !valueTlv || valueTlv.tag !== 0x04 || (third && second!.tag !== 0x01) || parts.length > 3) {
-      throw new Error('a malformed extension');
-    }
-    const critical = third !== undefined && content(der, second!)[0] !== 0;
-    return { oid: decodeOid(content(der, oidTlv)), critical, value: Buffer.from(content(der, valueTlv)) };
-  });
+  return readExtensionList(der, readTlv(der, wrapper.start, wrapper.end)).map((e) => ({ oid: e.type, critical: e.critical, value: Buffer.from(e.value) }));
 }
 
 const OID_TLV = 0x06;

@@ -139,6 +139,26 @@ describe('csr create and csr sign', () => {
     expect(modulus).toBe(openssl(['pkey', '-in', key, '-pubout']).stdout);
   });
 
+  it('signs CSRs signed with RSA-PSS (SHA-384) and Ed25519 by openssl; refuses one that is not a CSR', () => {
+    const cases: [string, string[]][] = [
+      ['pss', ['-newkey', 'rsa:2048', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:48', '-sha384']],
+      ['ed', ['-newkey', 'ed25519']],
+    ];
+    for (const [name, args] of cases) {
+      const csr = join(tmp.dir, `${name}.csr`);
+      openssl(['req', '-new', ...args, '-nodes', '-keyout', join(tmp.dir, `${name}.key`), '-out', csr, '-subj', `/O=Partner/CN=${name}`, '-addext', `subjectAltName=DNS:${name}.example.com`]);
+      mtlskitOk(['csr', 'sign', csr, '--profile', 'server', '--dir', pki]);
+      expect(verify(['-purpose', 'sslserver', '-verify_hostname', `${name}.example.com`, '-CAfile', join(pki, 'ca.crt'), join(pki, `${name}.crt`)]).ok, name).toBe(true);
+    }
+    const notCsr = mtlskit(['csr', 'sign', join(pki, 'ca.crt'), '--profile', 'server', '--dir', pki]);
+    expect(notCsr.status).toBe(2);
+    const junk = join(tmp.dir, 'junk.csr');
+    writeFileSync(junk, '-----BEGIN CERTIFICATE REQUEST-----\nMAMCAQA=\n-----END CERTIFICATE REQUEST-----\n');
+    const r = mtlskit(['csr', 'sign', junk, '--profile', 'server', '--dir', pki]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is not a PKCS#10 certificate signing request');
+  });
+
   it('refuses a CSR whose signature does not verify', () => {
     const csr = readFileSync(join(pki, 'server.csr'), 'utf8');
     const der = Buffer.from(csr.replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
