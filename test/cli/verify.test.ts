@@ -30,6 +30,23 @@ describe('mtlskit verify (CLI)', () => {
     expect(opensslAgrees(['-purpose', 'sslclient', '-crl_check', '-CRLfile', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), join(dir, 'client.crt')])).toBe(true);
   });
 
+  it('follows Ed25519 signatures as openssl does: a good chain passes, a same-named impostor CA fails', () => {
+    const ed = (name: string) => join(tmp.dir, name);
+    const caExt = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'].flatMap((e) => ['-addext', e]);
+    for (const root of ['ed-root', 'ed-fake']) {
+      openssl(['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', ed(`${root}.key`), '-out', ed(`${root}.crt`), '-subj', '/O=Ed Root', '-days', '30', ...caExt]);
+    }
+    openssl(['req', '-new', '-newkey', 'ed25519', '-nodes', '-keyout', ed('ed-leaf.key'), '-out', ed('ed-leaf.csr'), '-subj', '/CN=ed.example.com']);
+    writeFileSync(ed('ed-leaf.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:ed.example.com\n');
+    openssl(['x509', '-req', '-in', ed('ed-leaf.csr'), '-CA', ed('ed-root.crt'), '-CAkey', ed('ed-root.key'), '-set_serial', '7', '-days', '10', '-extfile', ed('ed-leaf.ext'), '-out', ed('ed-leaf.crt')]);
+    mtlskitOk(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-root.crt'), '--purpose', 'server', '--host', 'ed.example.com', '--key', ed('ed-leaf.key')]);
+    expect(opensslAgrees(['-purpose', 'sslserver', '-CAfile', ed('ed-root.crt'), ed('ed-leaf.crt')])).toBe(true);
+    const fake = mtlskit(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-fake.crt'), '--json']);
+    expect(fake.status).toBe(1);
+    expect(JSON.parse(fake.stdout).problems.map((p: { code: string }) => p.code)).toContain('BAD_SIGNATURE');
+    expect(opensslAgrees(['-CAfile', ed('ed-fake.crt'), ed('ed-leaf.crt')])).toBe(false);
+  });
+
   it('names the other CA in one sentence, exit 1, as openssl also rejects it', () => {
     const r = mtlskit(['verify', join(other, 'client.crt'), '--dir', dir]);
     expect(r.status).toBe(1);
