@@ -1,5 +1,6 @@
 /** PEM armour: encode DER with a label, and split a file into its PEM blocks (bundles allowed). */
 import { badInput } from '../errors.js';
+import { readTlv } from './der.js';
 
 export interface PemBlock {
   label: string;
@@ -88,13 +89,27 @@ export function looksLikePem(data: Uint8Array | string): boolean {
  * `describe` names the file for the error when nothing usable is there. Raw DER is copied unless
  * `copy` is false (then it is a view of `data`, which must not change while the result is in use).
  */
+/**
+ * OpenSSL's TRUSTED CERTIFICATE is the certificate followed by its trust settings (X509_CERT_AUX, a SEQUENCE);
+ * readers want the certificate. Anything else after it is left in place, for the reader to refuse.
+ */
+function withoutTrustSettings(der: Buffer): Buffer {
+  try {
+    const cert = readTlv(der, 0);
+    const aux = cert.end < der.length ? readTlv(der, cert.end) : undefined;
+    return aux && aux.tag === 0x30 && aux.end === der.length ? der.subarray(0, cert.end) : der;
+  } catch {
+    return der;
+  }
+}
+
 export function readDerObjects(data: Uint8Array, labels: string[], describe: string, what: string, copy = true): Buffer[] {
   if (looksLikePem(data)) {
     const blocks = readPemBlocks(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')).filter((b) => labels.includes(b.label));
     if (blocks.length === 0) {
       throw badInput(`${describe} has no PEM "${labels[0]}" block; give a ${what} file in PEM or DER.`);
     }
-    return blocks.map((b) => b.der);
+    return blocks.map((b) => (b.label === 'TRUSTED CERTIFICATE' ? withoutTrustSettings(b.der) : b.der));
   }
   if (data.length < 2 || data[0] !== 0x30) {
     throw badInput(`${describe} is neither PEM nor DER; give a ${what} file in PEM or DER.`);

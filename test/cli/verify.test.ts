@@ -47,6 +47,15 @@ describe('mtlskit verify (CLI)', () => {
     expect(opensslAgrees(['-CAfile', ed('ed-fake.crt'), ed('ed-leaf.crt')])).toBe(false);
   });
 
+  it('reads an OpenSSL TRUSTED CERTIFICATE as a trust anchor (its trust settings are not used)', () => {
+    const trusted = join(tmp.dir, 'trusted.pem');
+    openssl(['x509', '-in', join(dir, 'ca.crt'), '-addtrust', 'serverAuth', '-out', trusted]);
+    mtlskitOk(['verify', join(dir, 'server.crt'), '--ca', trusted, '--purpose', 'server']);
+    expect(opensslAgrees(['-purpose', 'sslserver', '-CAfile', trusted, join(dir, 'server.crt')])).toBe(true);
+    const shown = mtlskitOk(['show', trusted]);
+    expect(shown.stdout).toContain('O=Acme Root');
+  });
+
   it('names the other CA in one sentence, exit 1, as openssl also rejects it', () => {
     const r = mtlskit(['verify', join(other, 'client.crt'), '--dir', dir]);
     expect(r.status).toBe(1);
