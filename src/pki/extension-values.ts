@@ -24,6 +24,26 @@ export const EKU = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7
 
 const bytesOf = (ext: CertExtension): Buffer => Buffer.from(ext.value);
 
+/** A small INTEGER's content octets as a number (pathLenConstraint, SkipCerts). */
+export function unsignedInt(bytes: Uint8Array): number {
+  let n = 0;
+  for (const b of bytes) n = n * 256 + b;
+  return n;
+}
+
+/**
+ * A named-bit BIT STRING's content (unused-bits octet first) as a mask with bit n = 1 << n, for bits 0 to 8:
+ * keyUsage (digitalSignature = 1 ... decipherOnly = 256) and ReasonFlags (keyCompromise = 2 ... aACompromise = 256).
+ */
+export function bitStringMask(bits: Uint8Array): number {
+  let mask = 0;
+  for (let n = 0; n <= 8; n++) {
+    const byte = bits[1 + (n >> 3)];
+    if (byte !== undefined && byte & (0x80 >> (n & 7))) mask |= 1 << n;
+  }
+  return mask;
+}
+
 export function basicConstraintsExtension(ca: boolean, pathLength: number | undefined, critical: boolean): CertExtension {
   const parts = [...(ca ? [derBoolean(true)] : []), ...(ca && pathLength !== undefined ? [derSmallInteger(pathLength)] : [])];
   return rawExtension('2.5.29.19', critical, derSequence(...parts));
@@ -34,7 +54,7 @@ export function readBasicConstraints(ext: CertExtension): { ca: boolean; pathLen
   const result: { ca: boolean; pathLength?: number } = { ca: false };
   for (const part of children(value, readTlv(value, 0))) {
     if (part.tag === 0x01) result.ca = content(value, part)[0] !== 0;
-    if (part.tag === 0x02) result.pathLength = Number.parseInt(content(value, part).toString('hex') || '0', 16);
+    if (part.tag === 0x02) result.pathLength = unsignedInt(content(value, part));
   }
   return result;
 }
@@ -47,13 +67,7 @@ export function keyUsageExtension(mask: number, critical: boolean): CertExtensio
 
 export function readKeyUsage(ext: CertExtension): number {
   const value = bytesOf(ext);
-  const bits = content(value, readTlv(value, 0));
-  let mask = 0;
-  for (let n = 0; n <= 8; n++) {
-    const byte = bits[1 + (n >> 3)];
-    if (byte !== undefined && byte & (0x80 >> (n & 7))) mask |= 1 << n;
-  }
-  return mask;
+  return bitStringMask(content(value, readTlv(value, 0)));
 }
 
 export function extendedKeyUsageExtension(oids: string[], critical: boolean): CertExtension {
@@ -62,7 +76,10 @@ export function extendedKeyUsageExtension(oids: string[], critical: boolean): Ce
 
 export function readExtendedKeyUsage(ext: CertExtension): string[] {
   const value = bytesOf(ext);
-  return children(value, readTlv(value, 0)).map((t) => decodeOid(content(value, t)));
+  return children(value, readTlv(value, 0)).map((t) => {
+    if (t.tag !== 0x06) throw new Error('extendedKeyUsage holds something that is not an OID');
+    return decodeOid(content(value, t));
+  });
 }
 
 /** One distribution point with one URI, as `crlDistributionPoints = URI:...` writes it. */

@@ -3,6 +3,7 @@ import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { canonicalName, nameDerToText, readNameAttributes } from './name-text.js';
 import { readExtensionList } from './raw-extension.js';
+import { bitStringMask, readBasicConstraints, readExtendedKeyUsage, readKeyUsage, unsignedInt } from './extension-values.js';
 
 export interface GeneralNames {
   dns: string[];
@@ -78,16 +79,6 @@ export function generalNameKey(buf: Buffer, gn: Tlv): string {
   return `${gn.tag.toString(16)}:${content(buf, gn).toString('latin1')}`;
 }
 
-/** ReasonFlags BIT STRING content → mask with bit n = reason n (n = 0 unused ... 8 aACompromise). */
-export function reasonMask(bits: Buffer): number {
-  let mask = 0;
-  for (let n = 0; n <= 8; n++) {
-    const byte = bits[1 + (n >> 3)];
-    if (byte !== undefined && byte & (0x80 >> (n & 7))) mask |= 1 << n;
-  }
-  return mask;
-}
-
 /** DistributionPointName's two forms ([0] fullName, [1] nameRelativeToCRLIssuer) into `into`. */
 export function readDistributionPointName(buf: Buffer, dpName: Tlv, into: { fullNames?: string[]; relativeRdn?: Buffer }): void {
   const choice = readTlv(buf, dpName.start, dpName.end);
@@ -104,7 +95,7 @@ function parseDistributionPoints(value: Buffer): DistributionPoint[] {
     const point: DistributionPoint = { crlIssuerDns: [], crlIssuerKeys: [] };
     for (const part of children(value, dp)) {
       if (part.tag === 0xa0) readDistributionPointName(value, part, point);
-      if (part.tag === 0x81) point.reasons = reasonMask(content(value, part));
+      if (part.tag === 0x81) point.reasons = bitStringMask(content(value, part));
       if (part.tag === 0xa2) {
         for (const gn of children(value, part)) {
           point.crlIssuerKeys.push(generalNameKey(value, gn));
@@ -143,12 +134,6 @@ function parseNameConstraints(value: Buffer): NameConstraintSet {
   return result;
 }
 
-function smallInt(bytes: Uint8Array): number {
-  let n = 0;
-  for (const b of bytes) n = n * 256 + b;
-  return n;
-}
-
 /** Reads a certificate for validation; anything unreadable (not a certificate, broken DER or extension) is BAD_INPUT. */
 export function readCertificate(der: Buffer, source: string): CertInfo {
   try {
@@ -158,14 +143,6 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
     throw badInput(`${source} holds something that is not a readable X.509 certificate (${(err as Error).message}); give a PEM or DER certificate.`);
   }
 }
-
-/** The certificate's extensions ([3] EXPLICIT Extensions), each value as a Buffer. */
-function readExtensions(der: Buffer, wrapper: Tlv | undefined): { oid: string; critical: boolean; value: Buffer }[] {
-  if (!wrapper) return [];
-  return readExtensionList(der, readTlv(der, wrapper.start, wrapper.end)).map((e) => ({ oid: e.type, critical: e.critical, value: Buffer.from(e.value) }));
-}
-
-const OID_TLV = 0x06;
 
 function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
   const top = readTlv(der, 0);
@@ -208,26 +185,20 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     if (type === 'emailAddress') info.emailInSubject.push(value);
     if (type === 'CN') info.commonNames.push(value);
   }
-  for (const ext of readExtensions(der, fields.find((f) => f.tag === 0xa3))) {
-    if (ext.critical) info.criticalExtensions.push(ext.oid);
-    const value = ext.value;
-    switch (ext.oid) {
+  const extensions = fields.find((f) => f.tag === 0xa3);
+  for (const ext of extensions ? readExtensionList(der, readTlv(der, extensions.start, extensions.end)) : []) {
+    if (ext.critical) info.criticalExtensions.push(ext.type);
+    const value = Buffer.from(ext.value);
+    switch (ext.type) {
       case '2.5.29.19': {
-        // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
+        const bc = readBasicConstraints(ext);
         info.hasBasicConstraints = true;
-        for (const part of children(value, readTlv(value, 0))) {
-          if (part.tag === 0x01) info.isCa = content(value, part)[0] !== 0;
-          if (part.tag === 0x02) info.pathLength = smallInt(content(value, part));
-        }
+        info.isCa = bc.ca;
+        info.pathLength = bc.pathLength;
         break;
       }
-      case '2.5.29.15': info.keyUsage = reasonMask(content(value, readTlv(value, 0))); break;
-      case '2.5.29.37':
-        info.extKeyUsage = children(value, readTlv(value, 0)).map((t) => {
-          if (t.tag !== OID_TLV) throw new Error('extendedKeyUsage holds something that is not an OID');
-          return decodeOid(content(value, t));
-        });
-        break;
+      case '2.5.29.15': info.keyUsage = readKeyUsage(ext); break;
+      case '2.5.29.37': info.extKeyUsage = readExtendedKeyUsage(ext); break;
       case '2.5.29.17':
         info.san = readGeneralNames(value, children(value, readTlv(value, 0)));
         info.subjectAltNameDer = value;
@@ -250,14 +221,14 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
         break;
       case '2.5.29.36':
         for (const part of children(value, readTlv(value, 0))) {
-          const n = smallInt(content(value, part));
+          const n = unsignedInt(content(value, part));
           if (part.tag === 0x80) info.requireExplicitPolicy = n;
           if (part.tag === 0x81) info.inhibitPolicyMapping = n;
         }
         break;
       case '2.5.29.46': info.hasFreshestCrl = true; break;
       case '2.5.29.31': info.crlDistributionPoints = parseDistributionPoints(value); break;
-      case '2.5.29.54': info.inhibitAnyPolicy = smallInt(content(value, readTlv(value, 0))); break;
+      case '2.5.29.54': info.inhibitAnyPolicy = unsignedInt(content(value, readTlv(value, 0))); break;
       default: break;
     }
   }

@@ -9,7 +9,8 @@ import { badInput } from '../errors.js';
 import { parseCrl, type ParsedCrl } from './crl.js';
 import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, readTlvInto, blankTlv, slice, type Tlv } from './der.js';
 import { verifySignature } from './signature.js';
-import { generalNameKey, readDistributionPointName, reasonMask, type CertInfo, type DistributionPoint } from './verify-cert.js';
+import { generalNameKey, readDistributionPointName, type CertInfo, type DistributionPoint } from './verify-cert.js';
+import { bitStringMask } from './extension-values.js';
 import { canonicalName, nameDerToText } from './name-text.js';
 import { rsaPssParams } from './verify-signature.js';
 
@@ -110,7 +111,7 @@ function readIdp(value: Buffer): IssuingDistributionPoint {
     if (part.tag === 0xa0) readDistributionPointName(value, part, idp);
     if (part.tag === 0x81) idp.onlyUser = on;
     if (part.tag === 0x82) idp.onlyCa = on;
-    if (part.tag === 0x83) idp.reasons = reasonMask(content(value, part));
+    if (part.tag === 0x83) idp.reasons = bitStringMask(content(value, part));
     if (part.tag === 0x84) idp.indirect = on;
     if (part.tag === 0x85) idp.onlyAttribute = on;
   }
