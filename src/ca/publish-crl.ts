@@ -2,11 +2,9 @@
  * Publishing the CA's CRL: DIR/crl.pem and DIR/crl.der, signed, with a CRL number that grows with every issue.
  * `crl gen` (from cron, on a 100,000-line index) needs only this and load-ca.ts.
  */
-import type { KeyObject } from 'node:crypto';
 import { createCrl } from '../pki/crl.js';
 import { derToPemBytes } from '../pki/pem.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
-import type { CaStore } from '../store/ca-store.js';
 import type { Revocation, RevocationList } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
 
@@ -18,17 +16,8 @@ export interface CrlResult {
   files: { pem: string; der: string };
 }
 
-/** What signing a CRL takes: the store, the CA certificate (DER) and its key. */
-export interface CrlSigner {
-  store: CaStore;
-  certificateDer: Buffer;
-  key: KeyObject;
-}
-
-export function crlSignerOf(ca: LoadedCa): CrlSigner {
-  return { store: ca.store, certificateDer: ca.certificate.der, key: ca.key };
-}
-
+/** What signing a CRL takes from the CA: its store, its certificate and its key. */
+type CrlSigner = Pick<LoadedCa, 'store' | 'certificate' | 'key'>;
 
 /** Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl). */
 export async function writeCrl(ca: CrlSigner, revocations: RevocationList | Revocation[], days: number): Promise<CrlResult> {
@@ -36,7 +25,7 @@ export async function writeCrl(ca: CrlSigner, revocations: RevocationList | Revo
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const der = createCrl({ issuerCertificateDer: ca.certificateDer, issuerKey: ca.key, entries: revocations, crlNumber, thisUpdate, nextUpdate });
+  const der = createCrl({ issuerCertificateDer: ca.certificate.der, issuerKey: ca.key, entries: revocations, crlNumber, thisUpdate, nextUpdate });
   await writeFilesAtomically(
     [
       { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL') },

@@ -11,9 +11,7 @@ import { readDerObjects } from '../pki/pem.js';
 import { nameDerToSlashForm } from '../pki/name-text.js';
 import { readCertificate } from '../pki/verify-cert.js';
 import type { LoadedCa } from './load-ca.js';
-import { crlSignerOf, writeCrl, type CrlResult } from './publish-crl.js';
-
-export { generateCrl, type CrlResult } from './publish-crl.js';
+import { writeCrl, type CrlResult } from './publish-crl.js';
 
 export const DEFAULT_CRL_DAYS = 30;
 
@@ -99,7 +97,7 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     if (req.reason) entry.reason = req.reason;
     else delete entry.reason;
     store.writeIndex(index);
-    const crl = await writeCrl(crlSignerOf(ca), index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
+    const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
     return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason ?? 'unspecified', reasonCode: req.reason !== undefined, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
 }

@@ -12,7 +12,7 @@ import { initCa } from './init-ca.js';
 import { loadCa } from './load-ca.js';
 import { issueLeaves } from './issue.js';
 import { exportPfx } from './pfx.js';
-import { crlSignerOf, generateCrl } from './publish-crl.js';
+import { generateCrl } from './publish-crl.js';
 import { verifyFiles } from './verify-files.js';
 import { CaStore } from '../store/ca-store.js';
 import { generatePrivateKey, parseKeyType } from '../pki/keys.js';
@@ -108,7 +108,7 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
   requests.push({ profile: 'client' as const, name: 'client', subject: [{ type: 'O', value: a.clientOrg }, { type: 'CN', value: a.name }], san: { dns: [], ip: [], email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType, existingKey: clientKey });
   await issueLeaves(ca, requests, { force: false });
   await exportPfx({ dir: staging, name: 'client', password: a.pfxPassword, legacy: false, includeChain: true, friendlyName: `${a.name} (${a.clientOrg})`, force: false, keyPassword: async () => '' });
-  await generateCrl(crlSignerOf(ca), 30);
+  await generateCrl(ca, 30);
 
   const crl = join(staging, 'crl.pem');
   const checks = [

@@ -30,11 +30,11 @@ export function registerCrlGen(parent: Command): void {
     .option('--passin <source>', 'password of the CA key, if encrypted')
     .action(
       runAction<Options>(async (_args, opts, output) => {
-        const [{ generateCrl, crlSignerOf }, { loadCa }, { CaStore }] = await Promise.all([
+        const [{ generateCrl }, { loadCa }, { CaStore }] = await Promise.all([
           import('../../../ca/publish-crl.js'), import('../../../ca/load-ca.js'), import('../../../store/ca-store.js'),
         ]);
         const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
-        const r = await generateCrl(crlSignerOf(ca), opts.days, (n) => output.slowWork(`signing a CRL with ${n} revoked certificates ...`));
+        const r = await generateCrl(ca, opts.days, (n) => output.slowWork(`signing a CRL with ${n} revoked certificates ...`));
         output.result({ ...r }, [`${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`]);
       }),
     );
