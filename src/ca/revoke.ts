@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
-import { X509Certificate, createPublicKey } from 'node:crypto';
 import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
 import { readDerObjects } from '../pki/pem.js';
 import { nameDerToSlashForm } from '../pki/name-text.js';
 import { readCertificate } from '../pki/verify-cert.js';
+import { certificateSignedBy } from '../pki/verify-signature.js';
 import type { LoadedCa } from './load-ca.js';
 import { writeCrl, type CrlResult } from './publish-crl.js';
 
@@ -69,7 +69,7 @@ async function resolveTarget(ca: LoadedCa, target: RevokeTarget): Promise<{ seri
   }
   const [der] = readDerObjects(readFileSync(path), ['CERTIFICATE'], path, 'certificate');
   const cert = readCertificate(der!, path);
-  const issuedByUs = cert.issuerDer.equals(ca.certificate.subjectDer) && signedBy(der!, ca.certificate.spki);
+  const issuedByUs = cert.issuerDer.equals(ca.certificate.subjectDer) && certificateSignedBy(cert, ca.certificate.spki);
   if (!issuedByUs) {
     throw new MtlsError('CA_REFUSED', `${path} was issued by '${cert.issuer}', not by this CA ('${ca.certificate.subject}'); revoke it with the CA that signed it.`);
   }
@@ -100,13 +100,4 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
     return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason ?? 'unspecified', reasonCode: req.reason !== undefined, revokedAt: req.revokedAt.toISOString(), crl, warnings };
   });
-}
-
-/** Node's own X.509 (OpenSSL) checks the signature: a certificate signed by another key is not this CA's. */
-function signedBy(certDer: Buffer, issuerSpki: Buffer): boolean {
-  try {
-    return new X509Certificate(certDer).verify(createPublicKey({ key: issuerSpki, format: 'der', type: 'spki' }));
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,7 @@
 /** PKCS#10 certificate signing requests (RFC 2986) read from DER, with their signature checked by node:crypto. */
 import { children, content, decodeOid, readTlv, slice } from './der.js';
 import { readExtensionList, type CertExtension } from './raw-extension.js';
-import { verifySignature } from './signature.js';
-import { rsaPssParams } from './verify-signature.js';
+import { verifyWithAlgorithm } from './verify-signature.js';
 
 export interface CsrInfo {
   subjectDer: Buffer;
@@ -14,7 +13,6 @@ export interface CsrInfo {
 }
 
 const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
-const RSA_PSS = '1.2.840.113549.1.1.10';
 
 /** CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }; throws on anything else. */
 export function readCsrDer(der: Buffer): CsrInfo {
@@ -36,13 +34,12 @@ export function readCsrDer(der: Buffer): CsrInfo {
   }
   const [algOid, algParams] = children(der, algTlv);
   const signatureOid = decodeOid(content(der, algOid!));
-  const pss = signatureOid === RSA_PSS && algParams ? rsaPssParams(Buffer.from(slice(der, algParams))) : undefined;
   const spkiDer = Buffer.from(slice(der, spki));
   const signature = Buffer.from(content(der, sigTlv).subarray(1));
   return {
     subjectDer: Buffer.from(slice(der, subject)),
     spki: spkiDer,
     extensions,
-    signatureValid: verifySignature(signatureOid, Buffer.from(slice(der, infoTlv)), signature, spkiDer, pss),
+    signatureValid: verifyWithAlgorithm(signatureOid, algParams && Buffer.from(slice(der, algParams)), Buffer.from(slice(der, infoTlv)), signature, spkiDer),
   };
 }

@@ -8,11 +8,10 @@
 import { badInput } from '../errors.js';
 import { parseCrl, type ParsedCrl } from './crl.js';
 import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, readTlvInto, blankTlv, slice, type Tlv } from './der.js';
-import { verifySignature } from './signature.js';
 import { generalNameKey, readDistributionPointName, type CertInfo, type DistributionPoint } from './verify-cert.js';
 import { bitStringMask } from './extension-values.js';
 import { canonicalName, nameDerToText } from './name-text.js';
-import { rsaPssParams } from './verify-signature.js';
+import { verifyWithAlgorithm } from './verify-signature.js';
 
 /** ReasonFlags bits 1 (keyCompromise) to 8 (aACompromise): what a set of CRLs must cover together. */
 export const ALL_REASONS = 0x1fe;
@@ -251,10 +250,9 @@ function checkSigner(info: CrlInfo, issuer: CertInfo | undefined, ctx: Revocatio
   const aki = info.crl.authorityKeyIdHex;
   const named = ctx.certsNamed(info.issuerKey);
   const candidates = [...(issuer && issuer.subjectKey === info.issuerKey ? [issuer] : []), ...named.sort((a, b) => Number(b.ski === aki) - Number(a.ski === aki))];
-  const pss = info.signatureParams && info.crl.signatureAlgorithmOid === '1.2.840.113549.1.1.10' ? rsaPssParams(info.signatureParams) : undefined;
   let refused: { code: string; message: string } | undefined;
   for (const signer of candidates.filter((c, i) => candidates.findIndex((o) => o.der.equals(c.der)) === i)) {
-    if (!verifySignature(info.crl.signatureAlgorithmOid, info.crl.tbsDer, info.crl.signatureValue, signer.spki, pss)) continue;
+    if (!verifyWithAlgorithm(info.crl.signatureAlgorithmOid, info.signatureParams, info.crl.tbsDer, info.crl.signatureValue, signer.spki)) continue;
     if (signer.keyUsage !== undefined && (signer.keyUsage & KU_CRL_SIGN) === 0) {
       refused ??= { code: 'CRL_WRONG_ISSUER', message: `${info.source} is signed by ${label(signer)}, whose keyUsage does not allow signing CRLs (no cRLSign); re-issue that CA with cRLSign, or sign the CRL with a key that has it.` };
       continue;

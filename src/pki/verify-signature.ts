@@ -1,5 +1,9 @@
 /** Signature details for path validation: RSA-PSS parameters, and DSA parameters inherited down a path (RFC 5280 6.1.4 k-l). */
 import { children, content, decodeOid, derSequence, readTlv, slice } from './der.js';
+import { verifySignature } from './signature.js';
+import type { CertInfo } from './verify-cert.js';
+
+const RSA_PSS = '1.2.840.113549.1.1.10';
 
 const HASHES: Record<string, string> = {
   '1.3.14.3.2.26': 'sha1',
@@ -21,6 +25,16 @@ export function rsaPssParams(params: Buffer): { hash: string; saltLength: number
     if (part.tag === 0xa2) saltLength = Number(BigInt('0x' + content(params, inner).toString('hex')));
   }
   return { hash, saltLength };
+}
+
+/** Checks a signature made with the algorithm `oid` and its AlgorithmIdentifier parameters (RSA-PSS reads its hash and salt there). */
+export function verifyWithAlgorithm(oid: string, params: Buffer | undefined, tbs: Buffer, signature: Buffer, spki: Buffer): boolean {
+  return verifySignature(oid, tbs, signature, spki, oid === RSA_PSS && params ? rsaPssParams(params) : undefined);
+}
+
+/** The certificate's signature verifies with this issuer key. */
+export function certificateSignedBy(cert: CertInfo, issuerSpki: Buffer): boolean {
+  return verifyWithAlgorithm(cert.signatureOid, cert.signatureParams, cert.tbs, cert.signature, issuerSpki);
 }
 
 const DSA_OID = '1.2.840.10040.4.1';

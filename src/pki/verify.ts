@@ -18,13 +18,13 @@
 import type { KeyObject } from 'node:crypto';
 import { badInput } from '../errors.js';
 import { keyMatchesPublicKey } from './keys.js';
-import { SIGNATURE_ALGORITHMS, verifySignature } from './signature.js';
+import { SIGNATURE_ALGORITHMS } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
 import { checkRevocation, readCrlInfo, type CrlInfo, type RevocationContext } from './verify-crl.js';
 import { dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
 import { ipAddressBytes, isIP } from './ip-address.js';
 import { policyProblem } from './verify-policy.js';
-import { rsaPssParams, withInheritedDsaParams } from './verify-signature.js';
+import { certificateSignedBy, withInheritedDsaParams } from './verify-signature.js';
 
 export type Purpose = 'server' | 'client';
 
@@ -120,7 +120,7 @@ function dedupe(list: CertInfo[]): CertInfo[] {
 
 const selfIssued = (c: CertInfo) => c.subjectKey === c.issuerKey;
 /** Self-issued and signed by its own key: the top of a chain. A self-issued certificate signed by another key (CA key rollover) is not. */
-const selfSigned = (c: CertInfo) => selfIssued(c) && signatureValid(c, c.spki);
+const selfSigned = (c: CertInfo) => selfIssued(c) && certificateSignedBy(c, c.spki);
 
 /** Issuer candidates by name, those whose key identifier matches first. */
 function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
@@ -230,7 +230,7 @@ function checkSignatures(path: CertInfo[], all: CertInfo[], rejectSha1: boolean,
       add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
       continue;
     }
-    if (issuer && !signatureValid(cert, keys.get(issuer)!)) {
+    if (issuer && !certificateSignedBy(cert, keys.get(issuer)!)) {
       add('BAD_SIGNATURE', cert, `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`);
     }
     if (BROKEN_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`);
@@ -241,11 +241,6 @@ function checkSignatures(path: CertInfo[], all: CertInfo[], rejectSha1: boolean,
       else warnings.push({ code: 'WEAK_SIGNATURE', certificate: cert.source, message });
     }
   }
-}
-
-function signatureValid(cert: CertInfo, issuerSpki: Buffer): boolean {
-  const pss = cert.signatureOid === '1.2.840.113549.1.1.10' && cert.signatureParams ? rsaPssParams(cert.signatureParams) : undefined;
-  return verifySignature(cert.signatureOid, cert.tbs, cert.signature, issuerSpki, pss);
 }
 
 /**
