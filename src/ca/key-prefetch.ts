@@ -5,10 +5,11 @@
  * prefetched key only if the type is the same. Nothing here reports errors; the real resolution does.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadOpensslConfOnce } from '../conf/parse.js';
 import { templatePath, type TemplateName } from '../conf/templates.js';
 import { DEFAULT_KEY_TYPE, parseKeyType, prefetchPrivateKey, type KeyType } from '../pki/keys.js';
+import { caPaths } from '../store/ca-store.js';
+import { leafPaths } from './leaf-paths.js';
 
 export interface PrefetchPlan {
   keyTypeFlag?: string;
@@ -38,4 +39,20 @@ function guessKeyType(plan: PrefetchPlan): KeyType | undefined {
   }
 }
 
-export const leafFiles = (dir: string, name: string): string[] => [join(dir, `${name}.key`), join(dir, `${name}.crt`)];
+/** A CA folder's certificate and key: an issuing command needs them, `ca init` must not find them (without --force). */
+export function caFiles(dir: string): string[] {
+  const { cert, key } = caPaths(dir);
+  return [cert, key];
+}
+
+/** A leaf's key and certificate, which make an issuing command stop (without --force). */
+export function leafFiles(dir: string, name: string): string[] {
+  const { key, cert } = leafPaths(dir, name);
+  return [key, cert];
+}
+
+/** What `csr create` writes, which makes it stop (without --force). */
+export function requestFiles(dir: string, name: string): string[] {
+  const { key, csr } = leafPaths(dir, name);
+  return [key, csr];
+}

@@ -5,9 +5,6 @@ import { newPassword, passwordFrom, subjectFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
 import type { Output } from '../output.js';
-import { join } from 'node:path';
-
-const caFilesIn = (dir: string): string[] => [join(dir, 'ca.crt'), join(dir, 'ca.key')];
 
 export interface LeafIssueOptions extends CommonOptions {
   dns: string[];
@@ -54,9 +51,8 @@ export function registerLeafIssue(parent: Command, profile: 'server' | 'client',
 
 async function issueAction(profile: 'server' | 'client', nameArg: string | undefined, opts: LeafIssueOptions, output: Output): Promise<void> {
   if (!opts.batch && !opts.key) {
-    const { prefetchKeyFor, leafFiles } = await import('../../ca/key-prefetch.js');
-    const ca = caFilesIn(opts.dir);
-    prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: profile, mustExist: ca, mustNotExist: opts.force ? [] : leafFiles(opts.dir, nameArg ?? profile) });
+    const { prefetchKeyFor, caFiles, leafFiles } = await import('../../ca/key-prefetch.js');
+    prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: profile, mustExist: caFiles(opts.dir), mustNotExist: opts.force ? [] : leafFiles(opts.dir, nameArg ?? profile) });
   }
   const [{ loadCa }, { readKeyFile }, { issueLeaves }, { CaStore }] = await Promise.all([
     import('../../ca/load-ca.js'),

@@ -4,8 +4,6 @@ import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { MtlsError, usageError } from '../../errors.js';
 import type { LogEntry } from '../../tls/echo-server.js';
-import { readFileSync } from 'node:fs';
-import { readInputFile } from '../../store/input-file.js';
 
 interface Options extends CommonOptions {
   port: string;
@@ -29,12 +27,12 @@ function wholeNumber(value: string | undefined, flag: string, min: number): numb
  * Node checks the revocation of every CA in the client's chain (OpenSSL's crl_check_all), so an
  * intermediate CA folder needs the CRLs of the CAs above it too; without them every client is refused.
  */
-function crlsFor(opts: Options, ownCrl: string, chainPem: Buffer | undefined): Buffer[] {
+function crlsFor(opts: Options, ownCrl: Buffer, chainPem: Buffer | undefined, read: (path: string, role: string) => Buffer): Buffer[] {
   const above = chainPem ? chainPem.toString('latin1').split('-----BEGIN CERTIFICATE-----').length - 2 : 0;
   if (above > 0 && opts.crlFile.length === 0) {
     throw usageError(`${opts.dir} holds an intermediate CA, and TLS checks the CRL of every CA in a client's chain; add --crl-file with the CRL of each CA above it (e.g. the root folder's crl.pem).`);
   }
-  return [readFileSync(ownCrl), ...opts.crlFile.map((f) => readInputFile(f, 'CRL'))];
+  return [ownCrl, ...opts.crlFile.map((f) => read(f, 'CRL'))];
 }
 
 export function registerServe(program: Command): void {
@@ -75,8 +73,8 @@ export function registerServe(program: Command): void {
         if (port > 65535) throw usageError(`--port must be a port number, not '${opts.port}'.`);
         const maxRequests = wholeNumber(opts.maxRequests, '--max-requests', 1);
         const idleSeconds = wholeNumber(opts.idleTimeout, '--idle-timeout', 1);
-        const [{ startEchoServer }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }] = await Promise.all([
-          import('../../tls/echo-server.js'), import('node:fs'), import('node:path'), import('../../ca/key-file.js'), import('../../pki/keys.js'),
+        const [{ startEchoServer }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readInputFile }] = await Promise.all([
+          import('../../tls/echo-server.js'), import('node:fs'), import('node:path'), import('../../ca/key-file.js'), import('../../pki/keys.js'), import('../../store/input-file.js'),
         ]);
         const path = (name: string, what: string) => {
           const p = join(opts.dir, name);
@@ -101,7 +99,7 @@ export function registerServe(program: Command): void {
             trust: optional('ca-chain.crt'),
             // What a client should trust: the chain up to the root when this CA is an intermediate.
             caFile: existsSync(join(opts.dir, 'ca-chain.crt')) ? join(opts.dir, 'ca-chain.crt') : caFile,
-            crl: opts.crl ? crlsFor(opts, path('crl.pem', 'CRL; run mtlskit crl gen'), optional('ca-chain.crt')) : undefined,
+            crl: opts.crl ? crlsFor(opts, readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')), optional('ca-chain.crt'), readInputFile) : undefined,
             host: opts.host,
             port,
             maxRequests,

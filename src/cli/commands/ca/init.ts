@@ -3,7 +3,6 @@ import { describeCommand, runAction, parseDays, type CommonOptions } from '../..
 import { newPassword, passwordFrom, subjectFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 import { usageError } from '../../../errors.js';
-import { join } from 'node:path';
 
 interface Options extends CommonOptions {
   config?: string;
@@ -56,8 +55,8 @@ export function registerCaInit(parent: Command): void {
     .option('--crl-url <url>', 'CRL distribution point written into certificates this CA issues')
     .action(
       runAction<Options>(async (_args, opts, output) => {
-        const { prefetchKeyFor } = await import('../../../ca/key-prefetch.js');
-        prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: 'ca', mustExist: [], mustNotExist: opts.force ? [] : [join(opts.dir, 'ca.crt'), join(opts.dir, 'ca.key')] });
+        const { prefetchKeyFor, caFiles } = await import('../../../ca/key-prefetch.js');
+        prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: 'ca', mustExist: [], mustNotExist: opts.force ? [] : caFiles(opts.dir) });
         const [{ initCa }, { loadCa }, { CaStore }] = await Promise.all([import('../../../ca/init-ca.js'), import('../../../ca/load-ca.js'), import('../../../store/ca-store.js')]);
         const subject = await subjectFrom(opts.subject);
         const pathLength = opts.pathlen === undefined ? undefined : parsePathLength(opts.pathlen);

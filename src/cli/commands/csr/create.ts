@@ -3,7 +3,6 @@ import { collect, describeCommand, runAction, type CommonOptions } from '../../c
 import { newPassword, passwordFrom, subjectFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 import { usageError } from '../../../errors.js';
-import { join } from 'node:path';
 
 interface Options extends CommonOptions {
   dns: string[];
@@ -56,9 +55,8 @@ export function registerCsrCreate(parent: Command): void {
       runAction<Options>(async ([name], opts, output) => {
         if (opts.profile !== 'client' && opts.profile !== 'server') throw usageError(`--profile must be client or server, not '${opts.profile}'.`);
         if (!opts.key) {
-          const { prefetchKeyFor } = await import('../../../ca/key-prefetch.js');
-          const files = opts.force ? [] : [join(opts.dir, `${name}.key`), join(opts.dir, `${name}.csr`)];
-          prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: opts.profile, mustExist: [], mustNotExist: files });
+          const { prefetchKeyFor, requestFiles } = await import('../../../ca/key-prefetch.js');
+          prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: opts.profile, mustExist: [], mustNotExist: opts.force ? [] : requestFiles(opts.dir, name!) });
         }
         const [{ createCsrFiles }, { readKeyFile }] = await Promise.all([import('../../../ca/csr.js'), import('../../../ca/key-file.js')]);
         const existingKey = opts.key ? await readKeyFile(opts.key, opts.key, passwordFrom(opts.passin)) : undefined;
