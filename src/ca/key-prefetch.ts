@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { loadOpensslConfOnce } from '../conf/parse.js';
 import { templatePath, type TemplateName } from '../conf/templates.js';
-import { DEFAULT_KEY_TYPE, parseKeyType, prefetchPrivateKey, type KeyType } from '../pki/keys.js';
+import { chooseKeyType, prefetchPrivateKey, type KeyType } from '../pki/keys.js';
 import { caPaths } from '../store/ca-store.js';
 import { leafPaths } from './leaf-paths.js';
 
@@ -30,10 +30,9 @@ export function prefetchKeyFor(plan: PrefetchPlan): void {
 
 function guessKeyType(plan: PrefetchPlan): KeyType | undefined {
   try {
-    if (plan.keyTypeFlag) return parseKeyType(plan.keyTypeFlag);
+    if (plan.keyTypeFlag) return chooseKeyType(plan.keyTypeFlag, undefined);
     const conf = loadOpensslConfOnce(plan.configPath ?? templatePath(plan.template));
-    const bits = conf.get('req', 'default_bits')?.value;
-    return bits ? parseKeyType(`rsa:${bits}`) : DEFAULT_KEY_TYPE;
+    return chooseKeyType(undefined, conf.get('req', 'default_bits')?.value);
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@ import { loadOpensslConfOnce, type OpensslConf } from '../conf/parse.js';
 import { resolveReqConfig } from '../conf/req.js';
 import { buildExtensions, checkExtensionSection, type ExtensionContext } from '../conf/extensions.js';
 import { templatePath } from '../conf/templates.js';
-import { parseKeyType, DEFAULT_KEY_TYPE, type KeyType } from '../pki/keys.js';
+import { chooseKeyType, type KeyType } from '../pki/keys.js';
 import type { DnEntry } from '../pki/name.js';
 import type { Profile } from '../pki/profiles.js';
 import type { CertExtension } from '../pki/raw-extension.js';
@@ -42,10 +42,7 @@ export function resolveRequest(profile: Profile, source: RequestSource, keyTypeF
   const section = preferX509Section ? (req.x509Extensions ?? req.reqExtensions) : (req.reqExtensions ?? req.x509Extensions);
   // Fail before a key is generated; the error is buildExtensions' own, at the line naming the section.
   if (section !== undefined) checkExtensionSection(conf, section);
-  let keyType: KeyType = DEFAULT_KEY_TYPE;
-  if (keyTypeFlag) keyType = parseKeyType(keyTypeFlag);
-  else if (req.defaultBits) keyType = parseKeyType(`rsa:${req.defaultBits}`);
-  return { conf, usesTemplate, subject, extensionSection: section, keyType, warnings: [...req.warnings] };
+  return { conf, usesTemplate, subject, extensionSection: section, keyType: chooseKeyType(keyTypeFlag, req.defaultBits), warnings: [...req.warnings] };
 }
 
 /**

@@ -35,6 +35,12 @@ export function parseKeyType(text: string): KeyType {
   throw usageError(`Unknown key type '${text}'; use one of ${KEY_TYPES.join(', ')}.`);
 }
 
+/** --key-type when given, else the conf's default_bits as RSA, else rsa:2048. */
+export function chooseKeyType(keyTypeFlag: string | undefined, defaultBits: string | number | undefined): KeyType {
+  if (keyTypeFlag) return parseKeyType(keyTypeFlag);
+  return defaultBits ? parseKeyType(`rsa:${defaultBits}`) : DEFAULT_KEY_TYPE;
+}
+
 const prefetched = new Map<KeyType, Promise<KeyObject>>();
 
 /**
