@@ -15,6 +15,8 @@ if (sep !== '--' || !a || !b) {
 const side = (bin) => ({ time: () => run(process.execPath, [bin, ...args], { okStatus: [0, 1] }).seconds });
 const r = interleaved(Number(reps), { A: side(a), B: side(b) }, { warmup: true });
 for (const [k, v] of Object.entries(r)) {
-  console.log(`${k}: median ${(v.median * 1000).toFixed(0)} ms, min ${(Math.min(...v.samples) * 1000).toFixed(0)} ms${v.error ? ` (${v.error})` : ''}`);
+  console.log(
+    `${k}: median ${(v.median * 1000).toFixed(0)} ms, min ${(Math.min(...v.samples) * 1000).toFixed(0)} ms${v.error ? ` (${v.error})` : ''}`,
+  );
 }
 console.log(`B / A = ${(r.B.median / r.A.median).toFixed(2)}`);

@@ -15,7 +15,9 @@ const time = (label, fn) => {
   console.log(`${label.padEnd(62)} ${(((performance.now() - t) / N) * 1000).toFixed(1).padStart(6)} µs/key`);
 };
 const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
-time('createPublicKey(priv).export({spki, der})  [what publicKeySpkiDer does]', (k) => createPublicKey(k).export({ type: 'spki', format: 'der' }));
+time('createPublicKey(priv).export({spki, der})  [what publicKeySpkiDer does]', (k) =>
+  createPublicKey(k).export({ type: 'spki', format: 'der' }),
+);
 time('priv.export({format: jwk}) -> SPKI DER built by hand', (k) => {
   const j = k.export({ format: 'jwk' });
   Buffer.concat([P256_SPKI_PREFIX, Buffer.from([4]), Buffer.from(j.x, 'base64url'), Buffer.from(j.y, 'base64url')]);
@@ -30,24 +32,40 @@ time('createPrivateKey({pkcs8 der})', (_k, i) => createPrivateKey({ key: ders[i]
 
 // Whole key preparation, main thread + pool, as the batch does it today vs with encodings done in the keygen job.
 let t = performance.now();
-await Promise.all(Array.from({ length: N }, async () => {
-  const { privateKey } = await gen('ec', { namedCurve: 'P-256' });
-  createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  privateKey.export({ type: 'pkcs8', format: 'pem' });
-}));
-console.log(`${'today: generateKeyPair + spki export + pkcs8 pem export (wall, 1,000 keys)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`);
+await Promise.all(
+  Array.from({ length: N }, async () => {
+    const { privateKey } = await gen('ec', { namedCurve: 'P-256' });
+    createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+    privateKey.export({ type: 'pkcs8', format: 'pem' });
+  }),
+);
+console.log(
+  `${'today: generateKeyPair + spki export + pkcs8 pem export (wall, 1,000 keys)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`,
+);
 t = performance.now();
-await Promise.all(Array.from({ length: N }, async () => {
-  const { privateKey } = await gen('ec', { namedCurve: 'P-256' });
-  const j = privateKey.export({ format: 'jwk' });
-  Buffer.concat([P256_SPKI_PREFIX, Buffer.from([4]), Buffer.from(j.x, 'base64url'), Buffer.from(j.y, 'base64url')]);
-  privateKey.export({ type: 'pkcs8', format: 'pem' });
-}));
-console.log(`${'jwk-built SPKI instead (wall, 1,000 keys)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`);
+await Promise.all(
+  Array.from({ length: N }, async () => {
+    const { privateKey } = await gen('ec', { namedCurve: 'P-256' });
+    const j = privateKey.export({ format: 'jwk' });
+    Buffer.concat([P256_SPKI_PREFIX, Buffer.from([4]), Buffer.from(j.x, 'base64url'), Buffer.from(j.y, 'base64url')]);
+    privateKey.export({ type: 'pkcs8', format: 'pem' });
+  }),
+);
+console.log(
+  `${'jwk-built SPKI instead (wall, 1,000 keys)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`,
+);
 t = performance.now();
-await Promise.all(Array.from({ length: N }, async () => {
-  const { publicKey, privateKey } = await gen('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
-  createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
-  return publicKey;
-}));
-console.log(`${'encodings in the keygen job + createPrivateKey(der) (wall)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`);
+await Promise.all(
+  Array.from({ length: N }, async () => {
+    const { publicKey, privateKey } = await gen('ec', {
+      namedCurve: 'P-256',
+      publicKeyEncoding: { type: 'spki', format: 'der' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    });
+    createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
+    return publicKey;
+  }),
+);
+console.log(
+  `${'encodings in the keygen job + createPrivateKey(der) (wall)'.padEnd(62)} ${(performance.now() - t).toFixed(0).padStart(6)} ms`,
+);

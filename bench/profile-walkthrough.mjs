@@ -23,14 +23,36 @@ for (let i = 0; i < reps; i++) {
   add('server issue', mtlskit(['server', 'issue', '--dir', d, '--config', seed('server')]).seconds);
   add('client issue', mtlskit(['client', 'issue', '--dir', d, '--config', seed('client')]).seconds);
   add('export pfx', mtlskit(['export', 'pfx', 'client', '--dir', d, '--passout', 'pass:secret']).seconds);
-  add('verify server', mtlskit(['verify', join(d, 'server.crt'), '--dir', d, '--purpose', 'server', '--host', 'api-mtls.example.com']).seconds);
+  add(
+    'verify server',
+    mtlskit(['verify', join(d, 'server.crt'), '--dir', d, '--purpose', 'server', '--host', 'api-mtls.example.com'])
+      .seconds,
+  );
   add('verify client', mtlskit(['verify', join(d, 'client.crt'), '--dir', d, '--purpose', 'client']).seconds);
   const o = join(work, 'o');
   mkdirSync(o);
   add('openssl genrsa 2048', run('openssl', ['genrsa', '-out', join(o, 'k'), '2048']).seconds);
   add('openssl version (exec cost)', run('openssl', ['version']).seconds);
-  add('openssl pkcs12 -export', run('openssl', ['req', '-x509', '-new', '-key', join(o, 'k'), '-subj', '/CN=x', '-out', join(o, 'c')]).seconds * 0 + run('openssl', ['pkcs12', '-export', '-inkey', join(o, 'k'), '-in', join(o, 'c'), '-out', join(o, 'p'), '-passout', 'pass:secret']).seconds);
+  add(
+    'openssl pkcs12 -export',
+    run('openssl', ['req', '-x509', '-new', '-key', join(o, 'k'), '-subj', '/CN=x', '-out', join(o, 'c')]).seconds * 0 +
+      run('openssl', [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        join(o, 'k'),
+        '-in',
+        join(o, 'c'),
+        '-out',
+        join(o, 'p'),
+        '-passout',
+        'pass:secret',
+      ]).seconds,
+  );
   add('openssl verify', run('openssl', ['verify', '-CAfile', join(o, 'c'), join(o, 'c')]).seconds);
 }
 rmSync(work, { recursive: true, force: true });
-for (const [k, v] of Object.entries(times)) console.log(`${k.padEnd(28)} ${(median(v) * 1000).toFixed(0).padStart(5)} ms  (min ${(Math.min(...v) * 1000).toFixed(0)})`);
+for (const [k, v] of Object.entries(times))
+  console.log(
+    `${k.padEnd(28)} ${(median(v) * 1000).toFixed(0).padStart(5)} ms  (min ${(Math.min(...v) * 1000).toFixed(0)})`,
+  );

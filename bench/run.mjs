@@ -36,16 +36,31 @@ if (SHM) mkdirSync(SHM, { recursive: true });
 const plan = {
   startup: { reps: quick ? 7 : 21 },
   walkthrough: { reps: quick ? 3 : 9, work: WORK },
-  batch: { reps: quick ? 1 : 5, loopN: quick ? 30 : 100, places: { 'disk: bench/out': WORK, ...(SHM ? { 'tmpfs: /dev/shm': SHM } : {}) } },
+  batch: {
+    reps: quick ? 1 : 5,
+    loopN: quick ? 30 : 100,
+    places: { 'disk: bench/out': WORK, ...(SHM ? { 'tmpfs: /dev/shm': SHM } : {}) },
+  },
   crl: { reps: quick ? 3 : 7, work: WORK },
 };
-const titles = { startup: 'start-up', walkthrough: 'seed walkthrough (RSA-2048)', batch: 'batch issuance', crl: '100,000-entry CRL' };
+const titles = {
+  startup: 'start-up',
+  walkthrough: 'seed walkthrough (RSA-2048)',
+  batch: 'batch issuance',
+  crl: '100,000-entry CRL',
+};
 
 // Which build is measured: the commit, and whether src/ had uncommitted changes when the bench ran.
 const git = (...a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-const build = { bin: BIN, commit: git('rev-parse', '--short', 'HEAD') || 'unknown', uncommittedSrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length };
+const build = {
+  bin: BIN,
+  commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
+  uncommittedSrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length,
+};
 const machine = machineInfo({ 'bench/out': WORK, ...(SHM ? { '/dev/shm': SHM } : {}) });
-console.error(`mtlskit bench${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; ${machine.openssl}`);
+console.error(
+  `mtlskit bench${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; ${machine.openssl}`,
+);
 
 const rows = [];
 const started = Date.now();
@@ -60,7 +75,9 @@ for (const [key, opts] of Object.entries(plan)) {
     got = [naRow(titles[key], '', `the scenario crashed: ${err.message}`)];
   }
   for (const r of got) {
-    console.error(`    ${r.name}: ${r.na ?? `${fmtTime(r.mtlskit)} vs ${fmtTime(r.baseline)} (${ratioText(r)}) → ${r.met === undefined ? 'goal n/a' : r.met ? 'goal met' : 'goal MISSED'}`}`);
+    console.error(
+      `    ${r.name}: ${r.na ?? `${fmtTime(r.mtlskit)} vs ${fmtTime(r.baseline)} (${ratioText(r)}) → ${r.met === undefined ? 'goal n/a' : r.met ? 'goal met' : 'goal MISSED'}`}`,
+    );
   }
   console.error(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   rows.push(...got);
@@ -82,7 +99,23 @@ const md = [
 ].join('\n');
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'latest.md'), md + '\n');
-writeFileSync(join(OUT, 'latest.json'), JSON.stringify({ date, quick, build, machine, plan: Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, { reps: v.reps, ...(v.loopN ? { loopN: v.loopN } : {}) }])), rows }, null, 2) + '\n');
+writeFileSync(
+  join(OUT, 'latest.json'),
+  JSON.stringify(
+    {
+      date,
+      quick,
+      build,
+      machine,
+      plan: Object.fromEntries(
+        Object.entries(plan).map(([k, v]) => [k, { reps: v.reps, ...(v.loopN ? { loopN: v.loopN } : {}) }]),
+      ),
+      rows,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 rmSync(WORK, { recursive: true, force: true });
 if (SHM) rmSync(SHM, { recursive: true, force: true });
 console.log(md);

@@ -21,6 +21,8 @@ await build({
   outdir: 'dist/bundle',
   external: ['node-forge', '@inquirer/prompts'],
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __mtlskitRequire } from 'node:module'; const require = __mtlskitRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __mtlskitRequire } from 'node:module'; const require = __mtlskitRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

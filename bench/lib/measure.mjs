@@ -11,7 +11,9 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** MTLSKIT_BENCH_BIN points the bench at another build (or at a stub, to check the n/a rows). */
 export const BIN = process.env.MTLSKIT_BENCH_BIN ?? join(ROOT, 'bin', 'mtlskit.js');
 const PRELOAD = join(import.meta.dirname, 'maxrss-preload.mjs');
-const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p) && spawnSync(p, ['-f', '%M', 'true']).status === 0);
+const GNU_TIME = ['/usr/bin/time', '/bin/time'].find(
+  (p) => existsSync(p) && spawnSync(p, ['-f', '%M', 'true']).status === 0,
+);
 
 export class CommandFailed extends Error {}
 
@@ -29,8 +31,14 @@ export function run(cmd, args, opts = {}) {
   if (r.error) throw new CommandFailed(`${cmd}: ${r.error.message}`);
   const ok = opts.okStatus ?? [0];
   if (!ok.includes(r.status)) {
-    const why = (r.stderr || r.stdout || '').trim().split('\n').find((l) => l.trim()) ?? `signal ${r.signal}`;
-    throw new CommandFailed(`\`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => a.replace(ROOT + '/', ''))].join(' ')}\` exited ${r.status}: ${why}`);
+    const why =
+      (r.stderr || r.stdout || '')
+        .trim()
+        .split('\n')
+        .find((l) => l.trim()) ?? `signal ${r.signal}`;
+    throw new CommandFailed(
+      `\`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => a.replace(ROOT + '/', ''))].join(' ')}\` exited ${r.status}: ${why}`,
+    );
   }
   return { seconds, stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
@@ -43,7 +51,9 @@ export function requireMtlskitCommand(...words) {
   try {
     mtlskit([...words, '--help']);
   } catch (err) {
-    throw new CommandFailed(`\`mtlskit ${words.join(' ')}\` is not available (${err.message.replace(/^`[^`]*` /, '')})`);
+    throw new CommandFailed(
+      `\`mtlskit ${words.join(' ')}\` is not available (${err.message.replace(/^`[^`]*` /, '')})`,
+    );
   }
 }
 

@@ -15,7 +15,20 @@ export const fmtTime = (v) => (v === undefined ? 'n/a' : v < 1 ? `${(v * 1000).t
  */
 export function makeRow({ name, ours, base, baseLabel, kind, limit, goal, memLimitMb, memory, baseMemory, note = [] }) {
   const notes = [...note];
-  const row = { name, mtlskit: ours?.median, baseline: base?.median, baselineLabel: baseLabel, samples: { mtlskit: ours?.samples ?? [], baseline: base?.samples ?? [] }, kind, goal, met: undefined, ratio: undefined, memoryMb: memory?.mb, baselineMemoryMb: baseMemory?.mb, memoryMethod: memory?.method };
+  const row = {
+    name,
+    mtlskit: ours?.median,
+    baseline: base?.median,
+    baselineLabel: baseLabel,
+    samples: { mtlskit: ours?.samples ?? [], baseline: base?.samples ?? [] },
+    kind,
+    goal,
+    met: undefined,
+    ratio: undefined,
+    memoryMb: memory?.mb,
+    baselineMemoryMb: baseMemory?.mb,
+    memoryMethod: memory?.method,
+  };
   if (!ours || ours.error || ours.median === undefined) {
     row.mtlskit = undefined;
     row.na = `n/a: ${ours?.error ?? 'not measured'}`;
@@ -40,13 +53,21 @@ export function makeRow({ name, ours, base, baseLabel, kind, limit, goal, memLim
   }
   const spread = (s) => (s.length > 1 ? `${fmtTime(Math.min(...s))}–${fmtTime(Math.max(...s))}` : '');
   const n = row.samples.mtlskit.length;
-  if (n > 1) notes.push(`n=${n}, mtlskit ${spread(row.samples.mtlskit)}${row.samples.baseline.length > 1 ? `, baseline ${spread(row.samples.baseline)}` : ''}`);
+  if (n > 1)
+    notes.push(
+      `n=${n}, mtlskit ${spread(row.samples.mtlskit)}${row.samples.baseline.length > 1 ? `, baseline ${spread(row.samples.baseline)}` : ''}`,
+    );
   row.note = notes.join('; ');
   return row;
 }
 
 /** A row for a scenario that could not run at all. */
-export const naRow = (name, goal, reason) => ({ name, goal, na: `n/a: ${reason}`, samples: { mtlskit: [], baseline: [] } });
+export const naRow = (name, goal, reason) => ({
+  name,
+  goal,
+  na: `n/a: ${reason}`,
+  samples: { mtlskit: [], baseline: [] },
+});
 
 export function ratioText(row) {
   if (row.ratio === undefined) return 'n/a';
@@ -91,4 +112,5 @@ export function machineInfo(paths) {
   };
 }
 
-export const machineLine = (m) => `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM; ${m.os}; Node ${m.node}; ${m.openssl}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end`;
+export const machineLine = (m) =>
+  `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM; ${m.os}; Node ${m.node}; ${m.openssl}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ') ?? '?'} at end`;

@@ -4,7 +4,18 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, CommandFailed, ROOT, interleaved, mtlskit, node, peakMemoryMb, requireMtlskitCommand, requireOpenssl, run } from './measure.mjs';
+import {
+  BIN,
+  CommandFailed,
+  ROOT,
+  interleaved,
+  mtlskit,
+  node,
+  peakMemoryMb,
+  requireMtlskitCommand,
+  requireOpenssl,
+  run,
+} from './measure.mjs';
 import { makeRow, naRow } from './report.mjs';
 
 const BENCH = join(ROOT, 'bench');
@@ -41,15 +52,35 @@ const attempt = (fn) => {
 
 // 1. Start-up ----------------------------------------------------------------------------------------
 export function startup({ reps }) {
-  const r = interleaved(reps, {
-    node: { time: () => node(['-e', '0']).seconds },
-    version: { time: () => mtlskit(['--version']).seconds },
-    help: { time: () => mtlskit(['--help']).seconds },
-  }, { warmup: true });
+  const r = interleaved(
+    reps,
+    {
+      node: { time: () => node(['-e', '0']).seconds },
+      version: { time: () => mtlskit(['--version']).seconds },
+      help: { time: () => mtlskit(['--help']).seconds },
+    },
+    { warmup: true },
+  );
   const base = r.node;
   return [
-    makeRow({ name: 'start-up: `mtlskit --version` vs `node -e 0`', ours: r.version, base, baseLabel: 'node -e 0', kind: 'ratio', limit: 1.5, goal: '≤ 1.5×' }),
-    makeRow({ name: 'start-up: `mtlskit --help` vs `node -e 0`', ours: r.help, base, baseLabel: 'node -e 0', kind: 'ratio', limit: 1.5, goal: '≤ 1.5×' }),
+    makeRow({
+      name: 'start-up: `mtlskit --version` vs `node -e 0`',
+      ours: r.version,
+      base,
+      baseLabel: 'node -e 0',
+      kind: 'ratio',
+      limit: 1.5,
+      goal: '≤ 1.5×',
+    }),
+    makeRow({
+      name: 'start-up: `mtlskit --help` vs `node -e 0`',
+      ours: r.help,
+      base,
+      baseLabel: 'node -e 0',
+      kind: 'ratio',
+      limit: 1.5,
+      goal: '≤ 1.5×',
+    }),
   ];
 }
 
@@ -70,12 +101,32 @@ export function walkthrough({ reps, work }) {
   if (!unavailable.wizard) {
     sides.wizard = {
       setup: () => fresh(join(work, 'walk-wizard')),
-      time: (dir) => mtlskit(['wizard', '--yes', '--dir', join(dir, 'pki'), '--passout', 'pass:secret', '--dns', 'api-mtls.example.com']).seconds,
-      check: (dir) => mustHave(join(dir, 'pki'), ['ca.crt', 'ca.key', 'server.crt', 'client.crt', 'client.key', 'client.pfx', 'crl.pem']),
+      time: (dir) =>
+        mtlskit([
+          'wizard',
+          '--yes',
+          '--dir',
+          join(dir, 'pki'),
+          '--passout',
+          'pass:secret',
+          '--dns',
+          'api-mtls.example.com',
+        ]).seconds,
+      check: (dir) =>
+        mustHave(join(dir, 'pki'), [
+          'ca.crt',
+          'ca.key',
+          'server.crt',
+          'client.crt',
+          'client.key',
+          'client.pfx',
+          'crl.pem',
+        ]),
     };
   }
   unavailable.commands = attempt(() => {
-    for (const words of [['ca', 'init'], ['server', 'issue'], ['client', 'issue'], ['export', 'pfx'], ['verify']]) requireMtlskitCommand(...words);
+    for (const words of [['ca', 'init'], ['server', 'issue'], ['client', 'issue'], ['export', 'pfx'], ['verify']])
+      requireMtlskitCommand(...words);
   });
   if (!unavailable.commands) {
     sides.commands = {
@@ -101,10 +152,28 @@ export function walkthrough({ reps, work }) {
   return [
     unavailable.wizard
       ? naRow('walkthrough (a): `mtlskit wizard --yes` vs openssl script', '≤ 1.1×', unavailable.wizard)
-      : makeRow({ name: 'walkthrough (a): `mtlskit wizard --yes` vs openssl script', ours: r.wizard, base, baseLabel: label, kind: 'ratio', limit: 1.1, goal: '≤ 1.1×', note: ['wizard also writes crl.pem and NEXT-STEPS.md'] }),
+      : makeRow({
+          name: 'walkthrough (a): `mtlskit wizard --yes` vs openssl script',
+          ours: r.wizard,
+          base,
+          baseLabel: label,
+          kind: 'ratio',
+          limit: 1.1,
+          goal: '≤ 1.1×',
+          note: ['wizard also writes crl.pem and NEXT-STEPS.md'],
+        }),
     unavailable.commands
       ? naRow('walkthrough (b): 6 separate mtlskit commands vs openssl script', '≤ 2×', unavailable.commands)
-      : makeRow({ name: 'walkthrough (b): 6 separate mtlskit commands vs openssl script', ours: r.commands, base, baseLabel: label, kind: 'ratio', limit: 2, goal: '≤ 2×', note: ['ca init, server issue, client issue, export pfx, verify ×2'] }),
+      : makeRow({
+          name: 'walkthrough (b): 6 separate mtlskit commands vs openssl script',
+          ours: r.commands,
+          base,
+          baseLabel: label,
+          kind: 'ratio',
+          limit: 2,
+          goal: '≤ 2×',
+          note: ['ca init, server issue, client issue, export pfx, verify ×2'],
+        }),
   ];
 }
 
@@ -114,7 +183,8 @@ const BATCH_N = 1000;
 export function batch({ reps, loopN, places }) {
   const goal = '≥ 20× throughput';
   const rows = [];
-  const missing = attempt(() => requireMtlskitCommand('client', 'issue')) ?? attempt(() => requireMtlskitCommand('ca', 'init'));
+  const missing =
+    attempt(() => requireMtlskitCommand('client', 'issue')) ?? attempt(() => requireMtlskitCommand('ca', 'init'));
   const opensslMissing = attempt(requireOpenssl);
   const sides = {};
   for (const [label, base] of Object.entries(places)) {
@@ -122,23 +192,35 @@ export function batch({ reps, loopN, places }) {
     sides[`mtlskit ${label}`] = {
       setup: () => {
         const dir = fresh(join(base, 'batch-mtlskit'));
-        writeFileSync(csv, ['name,dns', ...Array.from({ length: BATCH_N }, (_, i) => `client-${i},`)].join('\n') + '\n');
+        writeFileSync(
+          csv,
+          ['name,dns', ...Array.from({ length: BATCH_N }, (_, i) => `client-${i},`)].join('\n') + '\n',
+        );
         mtlskit(['ca', 'init', '--dir', join(dir, 'pki'), '--key-type', 'ec:P-256']);
         return join(dir, 'pki');
       },
       time: (dir) => mtlskit(['client', 'issue', '--dir', dir, '--batch', csv, '--key-type', 'ec:P-256']).seconds,
       check: (dir) => {
         const certs = readdirSync(dir).filter((f) => /^client-\d+\.crt$/.test(f)).length;
-        const records = readFileSync(join(dir, 'index.txt'), 'utf8').split('\n').filter((l) => l.startsWith('V\t')).length;
-        if (certs !== BATCH_N || records !== BATCH_N) throw new CommandFailed(`batch wrote ${certs} certificates and ${records} index records, expected ${BATCH_N}`);
-        if (!opensslMissing) run('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, `client-${BATCH_N - 1}.crt`)]);
+        const records = readFileSync(join(dir, 'index.txt'), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('V\t')).length;
+        if (certs !== BATCH_N || records !== BATCH_N)
+          throw new CommandFailed(
+            `batch wrote ${certs} certificates and ${records} index records, expected ${BATCH_N}`,
+          );
+        if (!opensslMissing)
+          run('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, `client-${BATCH_N - 1}.crt`)]);
       },
     };
     sides[`openssl ${label}`] = {
       setup: () => fresh(join(base, 'batch-openssl')),
       time: (dir) => {
         if (opensslMissing) throw new CommandFailed(opensslMissing);
-        return (Number(run('bash', [join(BENCH, 'openssl-batch-loop.sh'), String(loopN), dir]).stdout.trim()) / 1e9) * (BATCH_N / loopN);
+        return (
+          (Number(run('bash', [join(BENCH, 'openssl-batch-loop.sh'), String(loopN), dir]).stdout.trim()) / 1e9) *
+          (BATCH_N / loopN)
+        );
       },
       check: (dir) => mustHave(dir, [`c${loopN}.crt`]),
     };
@@ -151,7 +233,18 @@ export function batch({ reps, loopN, places }) {
     const name = `batch: 1,000 P-256 client certs in one process (${label})`;
     if (missing) rows.push(naRow(name, goal, missing));
     else {
-      rows.push(makeRow({ name, ours: r[`mtlskit ${label}`], base: r[`openssl ${label}`], baseLabel: `openssl loop, ${loopN} certs scaled to 1,000`, kind: 'speedup', limit: 20, goal, note: [`openssl loop timed for ${loopN} certificates and scaled to 1,000 (×${(BATCH_N / loopN).toFixed(1)})`] }));
+      rows.push(
+        makeRow({
+          name,
+          ours: r[`mtlskit ${label}`],
+          base: r[`openssl ${label}`],
+          baseLabel: `openssl loop, ${loopN} certs scaled to 1,000`,
+          kind: 'speedup',
+          limit: 20,
+          goal,
+          note: [`openssl loop timed for ${loopN} certificates and scaled to 1,000 (×${(BATCH_N / loopN).toFixed(1)})`],
+        }),
+      );
     }
   }
   return rows;
@@ -170,7 +263,11 @@ export function crl({ reps, work }) {
   const verifyName = '`mtlskit verify --crl` against the 100,000-entry CRL';
   const genGoal = '≤ 1.0× and ≤ 300 MB';
   const verifyGoal = '≤ 0.5 s and ≤ 300 MB';
-  const missing = attempt(requireOpenssl) ?? attempt(() => ['ca init', 'client issue', 'revoke', 'crl gen', 'verify'].forEach((c) => requireMtlskitCommand(...c.split(' '))));
+  const missing =
+    attempt(requireOpenssl) ??
+    attempt(() =>
+      ['ca init', 'client issue', 'revoke', 'crl gen', 'verify'].forEach((c) => requireMtlskitCommand(...c.split(' '))),
+    );
   if (missing) return [naRow(genName, genGoal, missing), naRow(verifyName, verifyGoal, missing)];
 
   // One CA (RSA-2048) with two real leaves, one of them revoked, then 100,000 more `R` lines in OpenSSL's index format.
@@ -186,7 +283,16 @@ export function crl({ reps, work }) {
   const lines = [];
   for (let i = 0; i < CRL_N; i++) {
     const serial = (0x10000000 + i).toString(16).toUpperCase();
-    lines.push(['R', '271124000000Z', `261101000000Z,${['keyCompromise', 'superseded', 'cessationOfOperation', ''][i % 4]}`.replace(/,$/, ''), serial, 'unknown', `/O=Client Company Name/CN=device-${i}`].join('\t'));
+    lines.push(
+      [
+        'R',
+        '271124000000Z',
+        `261101000000Z,${['keyCompromise', 'superseded', 'cessationOfOperation', ''][i % 4]}`.replace(/,$/, ''),
+        serial,
+        'unknown',
+        `/O=Client Company Name/CN=device-${i}`,
+      ].join('\t'),
+    );
   }
   const index = readFileSync(join(ca, 'index.txt'), 'utf8') + lines.join('\n') + '\n';
   const expected = index.split('\n').filter((l) => l.startsWith('R\t')).length;
@@ -197,39 +303,112 @@ export function crl({ reps, work }) {
   writeFileSync(join(ossl, 'index.txt'), index);
   writeFileSync(join(ossl, 'crlnumber'), '1000\n');
   const cnf = join(ossl, 'ca.cnf');
-  writeFileSync(cnf, ['[ ca ]', 'default_ca = bench', '[ bench ]', `database = ${join(ossl, 'index.txt')}`, `crlnumber = ${join(ossl, 'crlnumber')}`, 'default_md = sha256', 'default_crl_days = 30', 'crl_extensions = crl_ext', '[ crl_ext ]', 'authorityKeyIdentifier = keyid:always', ''].join('\n'));
-  const osslArgs = ['ca', '-gencrl', '-config', cnf, '-cert', join(ca, 'ca.crt'), '-keyfile', join(ca, 'ca.key'), '-out', join(ossl, 'crl.pem'), '-batch'];
+  writeFileSync(
+    cnf,
+    [
+      '[ ca ]',
+      'default_ca = bench',
+      '[ bench ]',
+      `database = ${join(ossl, 'index.txt')}`,
+      `crlnumber = ${join(ossl, 'crlnumber')}`,
+      'default_md = sha256',
+      'default_crl_days = 30',
+      'crl_extensions = crl_ext',
+      '[ crl_ext ]',
+      'authorityKeyIdentifier = keyid:always',
+      '',
+    ].join('\n'),
+  );
+  const osslArgs = [
+    'ca',
+    '-gencrl',
+    '-config',
+    cnf,
+    '-cert',
+    join(ca, 'ca.crt'),
+    '-keyfile',
+    join(ca, 'ca.key'),
+    '-out',
+    join(ossl, 'crl.pem'),
+    '-batch',
+  ];
   const genArgs = [BIN, 'crl', 'gen', '--dir', ca];
-  const gen = interleaved(reps, {
-    mtlskit: { time: () => node(genArgs).seconds },
-    openssl: { time: () => run('openssl', osslArgs).seconds },
-  }, { warmup: true });
+  const gen = interleaved(
+    reps,
+    {
+      mtlskit: { time: () => node(genArgs).seconds },
+      openssl: { time: () => run('openssl', osslArgs).seconds },
+    },
+    { warmup: true },
+  );
   // Both CRLs must list every revoked entry.
   const countError = attempt(() => {
     const ours = crlEntryCount(join(ca, 'crl.der'), 'DER');
     const theirs = crlEntryCount(join(ossl, 'crl.pem'), 'PEM');
-    if (ours !== expected || theirs !== expected) throw new Error(`CRL entry counts: mtlskit ${ours}, openssl ${theirs}, index ${expected}`);
+    if (ours !== expected || theirs !== expected)
+      throw new Error(`CRL entry counts: mtlskit ${ours}, openssl ${theirs}, index ${expected}`);
   });
   if (countError) gen.mtlskit.error ??= countError;
   const genMem = safeMemory(process.execPath, genArgs);
   const osslMem = safeMemory('openssl', osslArgs);
-  const rows = [makeRow({ name: genName, ours: gen.mtlskit, base: gen.openssl, baseLabel: 'openssl ca -gencrl', kind: 'ratio', limit: 1.0, goal: genGoal, memLimitMb: 300, memory: genMem, baseMemory: osslMem, note: [`${expected.toLocaleString('en')} entries in both CRLs`] })];
+  const rows = [
+    makeRow({
+      name: genName,
+      ours: gen.mtlskit,
+      base: gen.openssl,
+      baseLabel: 'openssl ca -gencrl',
+      kind: 'ratio',
+      limit: 1.0,
+      goal: genGoal,
+      memLimitMb: 300,
+      memory: genMem,
+      baseMemory: osslMem,
+      note: [`${expected.toLocaleString('en')} entries in both CRLs`],
+    }),
+  ];
 
   // verify --crl: the good leaf passes, and the revoked one is caught (so the CRL is really read).
   const crlPem = join(ca, 'crl.pem');
   const verifyArgs = [BIN, 'verify', join(ca, 'probe.crt'), '--dir', ca, '--crl', crlPem];
-  const osslVerifyArgs = ['verify', '-crl_check', '-CRLfile', crlPem, '-CAfile', join(ca, 'ca.crt'), join(ca, 'probe.crt')];
-  const v = interleaved(reps, {
-    mtlskit: { time: () => node(verifyArgs).seconds },
-    openssl: { time: () => run('openssl', osslVerifyArgs).seconds },
-  }, { warmup: true });
+  const osslVerifyArgs = [
+    'verify',
+    '-crl_check',
+    '-CRLfile',
+    crlPem,
+    '-CAfile',
+    join(ca, 'ca.crt'),
+    join(ca, 'probe.crt'),
+  ];
+  const v = interleaved(
+    reps,
+    {
+      mtlskit: { time: () => node(verifyArgs).seconds },
+      openssl: { time: () => run('openssl', osslVerifyArgs).seconds },
+    },
+    { warmup: true },
+  );
   const revokedError = attempt(() => {
     const r = mtlskit(['verify', join(ca, 'gone.crt'), '--dir', ca, '--crl', crlPem, '--json'], { okStatus: [0, 1] });
-    if (r.status !== 1 || !r.stdout.includes('REVOKED')) throw new Error('mtlskit verify --crl did not report the revoked certificate as REVOKED');
+    if (r.status !== 1 || !r.stdout.includes('REVOKED'))
+      throw new Error('mtlskit verify --crl did not report the revoked certificate as REVOKED');
   });
   if (revokedError) v.mtlskit.error ??= revokedError;
   const vMem = safeMemory(process.execPath, verifyArgs);
   const vOsslMem = safeMemory('openssl', osslVerifyArgs);
-  rows.push(makeRow({ name: verifyName, ours: v.mtlskit, base: v.openssl, baseLabel: 'openssl verify -crl_check', kind: 'absolute', limit: 0.5, goal: verifyGoal, memLimitMb: 300, memory: vMem, baseMemory: vOsslMem, note: ['a revoked leaf is reported REVOKED'] }));
+  rows.push(
+    makeRow({
+      name: verifyName,
+      ours: v.mtlskit,
+      base: v.openssl,
+      baseLabel: 'openssl verify -crl_check',
+      kind: 'absolute',
+      limit: 0.5,
+      goal: verifyGoal,
+      memLimitMb: 300,
+      memory: vMem,
+      baseMemory: vOsslMem,
+      note: ['a revoked leaf is reported REVOKED'],
+    }),
+  );
   return rows;
 }

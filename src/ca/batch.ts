@@ -26,11 +26,19 @@ export function readBatchFile(path: string): BatchRow[] {
   const text = readInputFile(path, 'batch file').toString('utf8');
   const file = basename(path);
   const rows = text.trimStart().startsWith('[') ? parseJsonBatch(text, file) : parseCsvBatch(text, file);
-  if (rows.length === 0) throw new MtlsError('BAD_INPUT', `${file} lists no certificates; add one row per certificate under the header name,dns,ip,email,subject.`);
+  if (rows.length === 0)
+    throw new MtlsError(
+      'BAD_INPUT',
+      `${file} lists no certificates; add one row per certificate under the header name,dns,ip,email,subject.`,
+    );
   const seen = new Map<string, string>();
   for (const row of rows) {
     const where = seen.get(row.row.name);
-    if (where) throw new MtlsError('BAD_INPUT', `${row.where}: the name '${row.row.name}' was already used at ${where}; give every certificate its own name.`);
+    if (where)
+      throw new MtlsError(
+        'BAD_INPUT',
+        `${row.where}: the name '${row.row.name}' was already used at ${where}; give every certificate its own name.`,
+      );
     seen.set(row.row.name, row.where);
   }
   return rows.map((r) => r.row);
@@ -42,13 +50,24 @@ interface LocatedRow {
 }
 
 function toRow(record: Record<string, string | undefined>, where: string): LocatedRow {
-  const list = (v: string | undefined) => (v ?? '').split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (v: string | undefined) =>
+    (v ?? '')
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   const name = (record.name ?? '').trim();
   if (!name) throw new MtlsError('BAD_INPUT', `${where}: the name is empty; every row needs a name.`);
   try {
     checkName(name);
     const subject = record.subject?.trim() ? parseSubjectString(record.subject.trim()) : undefined;
-    const row = { name, dns: list(record.dns), ip: list(record.ip), email: list(record.email), uri: list(record.uri), subject };
+    const row = {
+      name,
+      dns: list(record.dns),
+      ip: list(record.ip),
+      email: list(record.email),
+      uri: list(record.uri),
+      subject,
+    };
     validateSanRequest(row);
     return { row, where };
   } catch (err) {
@@ -62,16 +81,25 @@ function parseJsonBatch(text: string, file: string): LocatedRow[] {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new MtlsError('BAD_INPUT', `${file} is not valid JSON (${(err as Error).message}); give an array of {"name", "dns", "ip", "email", "subject"} objects.`);
+    throw new MtlsError(
+      'BAD_INPUT',
+      `${file} is not valid JSON (${(err as Error).message}); give an array of {"name", "dns", "ip", "email", "subject"} objects.`,
+    );
   }
   if (!Array.isArray(data)) throw new MtlsError('BAD_INPUT', `${file} must hold a JSON array of objects.`);
   return data.map((item, i) => {
     const where = `${file}: entry ${i + 1}`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new MtlsError('BAD_INPUT', `${where} is not an object; give {"name": ..., "dns": ...}.`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new MtlsError('BAD_INPUT', `${where} is not an object; give {"name": ..., "dns": ...}.`);
     const record: Record<string, string | undefined> = {};
     for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
-      if (!(FIELDS as readonly string[]).includes(key)) throw new MtlsError('BAD_INPUT', `${where}: unknown field '${key}'; use ${FIELDS.join(', ')}.`);
-      record[key] = Array.isArray(value) ? value.map(String).join(';') : value === undefined || value === null ? undefined : String(value);
+      if (!(FIELDS as readonly string[]).includes(key))
+        throw new MtlsError('BAD_INPUT', `${where}: unknown field '${key}'; use ${FIELDS.join(', ')}.`);
+      record[key] = Array.isArray(value)
+        ? value.map(String).join(';')
+        : value === undefined || value === null
+          ? undefined
+          : String(value);
     }
     return toRow(record, where);
   });
@@ -83,14 +111,26 @@ function parseCsvBatch(text: string, file: string): LocatedRow[] {
   if (!header) return [];
   const columns = header.cells.map((c) => c.trim().toLowerCase());
   for (const c of columns) {
-    if (!(FIELDS as readonly string[]).includes(c)) throw new MtlsError('BAD_INPUT', `${file}:${header.line}: unknown column '${c}'; the header is name,dns,ip,email,subject (uri optional).`);
+    if (!(FIELDS as readonly string[]).includes(c))
+      throw new MtlsError(
+        'BAD_INPUT',
+        `${file}:${header.line}: unknown column '${c}'; the header is name,dns,ip,email,subject (uri optional).`,
+      );
   }
-  if (!columns.includes('name')) throw new MtlsError('BAD_INPUT', `${file}:${header.line}: the header has no 'name' column; start the file with name,dns,ip,email,subject.`);
+  if (!columns.includes('name'))
+    throw new MtlsError(
+      'BAD_INPUT',
+      `${file}:${header.line}: the header has no 'name' column; start the file with name,dns,ip,email,subject.`,
+    );
   return lines
     .filter((l) => l.cells.some((c) => c.trim() !== ''))
     .map((l) => {
       const where = `${file}:${l.line}`;
-      if (l.cells.length > columns.length) throw new MtlsError('BAD_INPUT', `${where}: ${l.cells.length} cells but the header has ${columns.length}; quote cells that contain commas.`);
+      if (l.cells.length > columns.length)
+        throw new MtlsError(
+          'BAD_INPUT',
+          `${where}: ${l.cells.length} cells but the header has ${columns.length}; quote cells that contain commas.`,
+        );
       const record: Record<string, string | undefined> = {};
       columns.forEach((c, i) => (record[c] = l.cells[i]));
       return toRow(record, where);
@@ -108,14 +148,14 @@ function splitCsvRecords(text: string): { cells: string[]; line: number }[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else {
         if (ch === '\n') line++;
         cell += ch;
       }
     } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') cells.push(cell), (cell = '');
+    else if (ch === ',') (cells.push(cell), (cell = ''));
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       cells.push(cell);

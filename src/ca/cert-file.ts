@@ -11,16 +11,21 @@ export interface CertificateDer {
 
 export function readCertificateDers(path: string, describe = path): CertificateDer[] {
   const data = readInputFile(path, 'certificate');
-  return readDerObjects(data, ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], describe, 'certificate').map((der) => ({
-    der,
-    fields: certificateFieldsOf(der, describe),
-  }));
+  return readDerObjects(data, ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], describe, 'certificate').map(
+    (der) => ({
+      der,
+      fields: certificateFieldsOf(der, describe),
+    }),
+  );
 }
 
 export function certificateFieldsOf(der: Buffer, describe: string): CertificateFields {
   try {
     return certificateFields(der);
   } catch {
-    throw new MtlsError('BAD_INPUT', `${describe} holds something that is not an X.509 certificate; give a PEM or DER certificate.`);
+    throw new MtlsError(
+      'BAD_INPUT',
+      `${describe} holds something that is not an X.509 certificate; give a PEM or DER certificate.`,
+    );
   }
 }

@@ -17,7 +17,13 @@ import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
 import { checkName } from './leaf-paths.js';
 import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
-import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
+import {
+  commonNameOf,
+  confExtensions,
+  resolveRequest,
+  withoutTemplateSan,
+  type RequestSource,
+} from './request-details.js';
 
 export interface CsrCreateRequest extends RequestSource {
   dir: string;
@@ -47,21 +53,40 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   const writesKey = req.existingKey === undefined;
   const details = resolveRequest(req.profile, req, req.keyTypeFlag);
   const warnings = [...details.warnings];
-  const entries = details.usesTemplate && !req.subject ? [...details.subject.filter((e) => e.type !== 'CN'), { type: 'CN', value: req.profile === 'server' ? (req.san.dns[0] ?? req.san.ip[0] ?? 'localhost') : req.name }] : details.subject;
+  const entries =
+    details.usesTemplate && !req.subject
+      ? [
+          ...details.subject.filter((e) => e.type !== 'CN'),
+          { type: 'CN', value: req.profile === 'server' ? (req.san.dns[0] ?? req.san.ip[0] ?? 'localhost') : req.name },
+        ]
+      : details.subject;
   const subject = buildName(entries);
   assertWritable(writesKey ? [keyPath, csrPath] : [csrPath], { overwrite: req.force });
   const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
   const hasSanFlags = Object.values(req.san).some((v) => v.length > 0);
-  const requested = withoutTemplateSan(details, confExtensions(details, { subjectKey: key, request: true }, warnings), hasSanFlags);
+  const requested = withoutTemplateSan(
+    details,
+    confExtensions(details, { subjectKey: key, request: true }, warnings),
+    hasSanFlags,
+  );
   const notes: string[] = [];
   const sanOid = '2.5.29.17';
-  const san = mergeSubjectAltName(req.profile, requested.find((e) => e.type === sanOid), req.san, commonNameOf(entries), notes);
+  const san = mergeSubjectAltName(
+    req.profile,
+    requested.find((e) => e.type === sanOid),
+    req.san,
+    commonNameOf(entries),
+    notes,
+  );
   const extensions = requested.filter((e) => e.type !== sanOid);
   if (san) extensions.push(san);
   const csrPem = createCsr(subject, key, extensions);
   makeDirectory(req.dir);
   await writeFilesAtomically(
-    [...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []), { path: csrPath, data: csrPem }],
+    [
+      ...(writesKey ? [{ path: keyPath, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }] : []),
+      { path: csrPath, data: csrPem },
+    ],
     { overwrite: req.force },
   );
   return {
@@ -74,14 +99,15 @@ export async function createCsrFiles(req: CsrCreateRequest): Promise<CsrCreateRe
   };
 }
 
-
 export function readCsr(path: string): CsrInfo {
   const data = readInputFile(path, 'CSR');
   const [der] = readDerObjects(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], path, 'CSR');
   try {
     return readCsrDer(der!);
   } catch {
-    throw badInput(`${path} is not a PKCS#10 certificate signing request; give the .csr file made by openssl req or mtlskit csr create.`);
+    throw badInput(
+      `${path} is not a PKCS#10 certificate signing request; give the .csr file made by openssl req or mtlskit csr create.`,
+    );
   }
 }
 
@@ -105,7 +131,9 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
     throw badInput(`${req.csrPath} holds a public key mtlskit cannot use; ask for an RSA or ECDSA key.`);
   }
   if (!csr.signatureValid) {
-    throw badInput(`The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`);
+    throw badInput(
+      `The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`,
+    );
   }
   const subject = csr.subjectDer;
   const subjectAttributes = readNameAttributes(subject);
@@ -126,7 +154,19 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
   });
   const [issued] = await signAndRecord(
     ca,
-    [{ name, profile: req.profile, subject, subjectKey, extensions: plan.extensions, days: req.days, extraFiles: [], notes: plan.notes, warnings: plan.warnings }],
+    [
+      {
+        name,
+        profile: req.profile,
+        subject,
+        subjectKey,
+        extensions: plan.extensions,
+        days: req.days,
+        extraFiles: [],
+        notes: plan.notes,
+        warnings: plan.warnings,
+      },
+    ],
     { force: req.force },
   );
   return issued!;

@@ -6,7 +6,17 @@
 import type { KeyObject } from 'node:crypto';
 import { badInput } from '../errors.js';
 import { isIP } from '../pki/ip-address.js';
-import { crlDistributionPointsExtension, readBasicConstraints, readExtendedKeyUsage, readKeyUsage, readSubjectAltName, sanEntry, subjectAltNameExtension, KEY_USAGE as KU, type SanEntry } from '../pki/extension-values.js';
+import {
+  crlDistributionPointsExtension,
+  readBasicConstraints,
+  readExtendedKeyUsage,
+  readKeyUsage,
+  readSubjectAltName,
+  sanEntry,
+  subjectAltNameExtension,
+  KEY_USAGE as KU,
+  type SanEntry,
+} from '../pki/extension-values.js';
 import type { CertExtension } from '../pki/raw-extension.js';
 import { authorityKeyIdentifierExtension, subjectKeyIdentifierExtension, type Issuer } from '../pki/certificate.js';
 import { profileExtensions, describeProfile, PROFILE_OIDS, type Profile } from '../pki/profiles.js';
@@ -52,18 +62,29 @@ const PURPOSE_OID = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2' }
 export function planExtensions(input: ExtensionPlanInput): ExtensionPlan {
   const notes: string[] = [];
   const warnings: string[] = [];
-  const requested = input.source === 'csr' ? filterCsrExtensions(input.requested, input.sourceName, warnings) : input.requested;
+  const requested =
+    input.source === 'csr' ? filterCsrExtensions(input.requested, input.sourceName, warnings) : input.requested;
   const byOid = new Map(requested.map((e) => [e.type, e]));
 
   const power = input.profile === 'ca' ? caPower(input, byOid, notes) : leafPower(input, byOid, notes, warnings);
-  const san = input.profile === 'ca' ? byOid.get(O.subjectAltName) : mergeSubjectAltName(input.profile, byOid.get(O.subjectAltName), input.san, input.commonName, notes);
+  const san =
+    input.profile === 'ca'
+      ? byOid.get(O.subjectAltName)
+      : mergeSubjectAltName(input.profile, byOid.get(O.subjectAltName), input.san, input.commonName, notes);
   const extensions: Extension[] = [...power];
   if (san) extensions.push(san);
   extensions.push(subjectKeyIdentifierExtension(input.subjectKey));
   if (input.issuer.certificate || byOid.has(O.authorityKeyIdentifier)) {
     extensions.push(authorityKeyIdentifierExtension(input.issuer, input.subjectKey));
   }
-  const handled = new Set<string>([O.basicConstraints, O.keyUsage, O.extKeyUsage, O.subjectAltName, O.subjectKeyIdentifier, O.authorityKeyIdentifier]);
+  const handled = new Set<string>([
+    O.basicConstraints,
+    O.keyUsage,
+    O.extKeyUsage,
+    O.subjectAltName,
+    O.subjectKeyIdentifier,
+    O.authorityKeyIdentifier,
+  ]);
   for (const e of requested) if (!handled.has(e.type)) extensions.push(e);
   if (input.crlUrl && !byOid.has(O.crlDistributionPoints) && input.profile !== 'ca') {
     extensions.push(crlDistributionPointsExtension(input.crlUrl));
@@ -87,16 +108,24 @@ function filterCsrExtensions(requested: Extension[], source: string, warnings: s
     else if (e.type === O.basicConstraints && readBasicConstraints(e).ca) dropped.push('basicConstraints CA:TRUE');
     else dropped.push(extensionName(e.type));
   }
-  if (dropped.length > 0) warnings.push(`${source} asked for ${dropped.join(', ')}; not copied (the profile decides what the certificate may do).`);
+  if (dropped.length > 0)
+    warnings.push(
+      `${source} asked for ${dropped.join(', ')}; not copied (the profile decides what the certificate may do).`,
+    );
   return kept;
 }
 
 function extensionName(oid: string): string {
   const names: Record<string, string> = {
-    [O.basicConstraints]: 'basicConstraints', [O.keyUsage]: 'keyUsage', [O.extKeyUsage]: 'extendedKeyUsage',
-    [O.subjectKeyIdentifier]: 'subjectKeyIdentifier', [O.authorityKeyIdentifier]: 'authorityKeyIdentifier',
-    [O.crlDistributionPoints]: 'crlDistributionPoints', [O.nameConstraints]: 'nameConstraints',
-    '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess', '2.5.29.32': 'certificatePolicies',
+    [O.basicConstraints]: 'basicConstraints',
+    [O.keyUsage]: 'keyUsage',
+    [O.extKeyUsage]: 'extendedKeyUsage',
+    [O.subjectKeyIdentifier]: 'subjectKeyIdentifier',
+    [O.authorityKeyIdentifier]: 'authorityKeyIdentifier',
+    [O.crlDistributionPoints]: 'crlDistributionPoints',
+    [O.nameConstraints]: 'nameConstraints',
+    '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess',
+    '2.5.29.32': 'certificatePolicies',
   };
   return names[oid] ?? oid;
 }
@@ -105,19 +134,35 @@ function caPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes
   const confBc = byOid.get(O.basicConstraints);
   const confPathLength = confBc ? readBasicConstraints(confBc).pathLength : undefined;
   const pathLength = confPathLength ?? input.pathLength;
-  if (confPathLength === undefined && input.pathLength !== undefined) notes.push(`pathlen:${input.pathLength} (this CA may sign leaves${input.pathLength > 0 ? ` and ${input.pathLength} level(s) of CAs` : ' only'})`);
+  if (confPathLength === undefined && input.pathLength !== undefined)
+    notes.push(
+      `pathlen:${input.pathLength} (this CA may sign leaves${input.pathLength > 0 ? ` and ${input.pathLength} level(s) of CAs` : ' only'})`,
+    );
   return profileExtensions('ca', { subjectKey: input.subjectKey, pathLength });
 }
 
 const leafPowerCache = new Map<string, { extensions: Extension[]; notes: string[]; warnings: string[] }>();
 
 /** leafPower depends only on the profile, RSA or not, and the requested power extensions: a batch decides it once. */
-function leafPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes: string[], warnings: string[]): Extension[] {
+function leafPower(
+  input: ExtensionPlanInput,
+  byOid: Map<string, Extension>,
+  notes: string[],
+  warnings: string[],
+): Extension[] {
   const hex = (oid: string) => {
     const e = byOid.get(oid);
     return e ? Buffer.from(e.rawData).toString('hex') : '-';
   };
-  const key = [input.profile, input.subjectKey.asymmetricKeyType, input.source, input.sourceName, hex(O.basicConstraints), hex(O.keyUsage), hex(O.extKeyUsage)].join('|');
+  const key = [
+    input.profile,
+    input.subjectKey.asymmetricKeyType,
+    input.source,
+    input.sourceName,
+    hex(O.basicConstraints),
+    hex(O.keyUsage),
+    hex(O.extKeyUsage),
+  ].join('|');
   let cached = leafPowerCache.get(key);
   if (!cached) {
     const n: string[] = [];
@@ -130,13 +175,20 @@ function leafPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, not
   return cached.extensions;
 }
 
-function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension>, notes: string[], warnings: string[]): Extension[] {
+function decideLeafPower(
+  input: ExtensionPlanInput,
+  byOid: Map<string, Extension>,
+  notes: string[],
+  warnings: string[],
+): Extension[] {
   const profile = input.profile as 'server' | 'client';
   const [bc, profileKu, profileEku] = profileExtensions(profile, { subjectKey: input.subjectKey });
   const result: Extension[] = [bc!];
   const confBc = byOid.get(O.basicConstraints);
   if (confBc && readBasicConstraints(confBc).ca) {
-    warnings.push(`${input.sourceName} sets basicConstraints CA:TRUE; a ${profile} certificate is never a CA, so CA:FALSE was used.`);
+    warnings.push(
+      `${input.sourceName} sets basicConstraints CA:TRUE; a ${profile} certificate is never a CA, so CA:FALSE was used.`,
+    );
   }
   const confKu = byOid.get(O.keyUsage);
   if (confKu) {
@@ -144,7 +196,9 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
     const caBits = KU.keyCertSign | KU.cRLSign;
     if ((usages & KU.digitalSignature) !== 0 && (usages & caBits) === 0) result.push(confKu);
     else {
-      warnings.push(`${input.sourceName}'s keyUsage does not fit a ${profile} certificate (it needs digitalSignature and no keyCertSign/cRLSign); the profile's keyUsage was used.`);
+      warnings.push(
+        `${input.sourceName}'s keyUsage does not fit a ${profile} certificate (it needs digitalSignature and no keyCertSign/cRLSign); the profile's keyUsage was used.`,
+      );
       result.push(profileKu!);
     }
   } else result.push(profileKu!);
@@ -153,7 +207,9 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
     const usages = readExtendedKeyUsage(confEku);
     if (usages.includes(PURPOSE_OID[profile])) result.push(confEku);
     else {
-      warnings.push(`${input.sourceName}'s extendedKeyUsage lacks ${profile === 'server' ? 'serverAuth' : 'clientAuth'}; the ${profile} profile's extendedKeyUsage was used.`);
+      warnings.push(
+        `${input.sourceName}'s extendedKeyUsage lacks ${profile === 'server' ? 'serverAuth' : 'clientAuth'}; the ${profile} profile's extendedKeyUsage was used.`,
+      );
       result.push(profileEku!);
     }
   } else result.push(profileEku!);
@@ -164,7 +220,13 @@ function decideLeafPower(input: ExtensionPlanInput, byOid: Map<string, Extension
 }
 
 /** The requested SAN plus the flags' names; a server must end up with at least one DNS or IP name. */
-export function mergeSubjectAltName(profile: 'server' | 'client', requested: Extension | undefined, flags: SanRequest, commonName: string | undefined, notes: string[]): Extension | undefined {
+export function mergeSubjectAltName(
+  profile: 'server' | 'client',
+  requested: Extension | undefined,
+  flags: SanRequest,
+  commonName: string | undefined,
+  notes: string[],
+): Extension | undefined {
   // The requested names stay as they were encoded (any kind of GeneralName); flags add what is not there yet.
   const names: SanEntry[] = requested ? readSubjectAltName(requested) : [];
   const critical = requested?.critical ?? false;
@@ -182,7 +244,9 @@ export function mergeSubjectAltName(profile: 'server' | 'client', requested: Ext
       add(isIP(cn) ? 'ip' : 'dns', cn);
       notes.push(`added subjectAltName ${isIP(cn) ? 'IP' : 'DNS'}:${cn} from the CN (TLS clients ignore the CN)`);
     } else {
-      throw badInput('A server certificate needs a host name: pass --dns HOST and/or --ip ADDR, or set subjectAltName in the conf.');
+      throw badInput(
+        'A server certificate needs a host name: pass --dns HOST and/or --ip ADDR, or set subjectAltName in the conf.',
+      );
     }
   }
   if (names.length === 0) return undefined;
@@ -198,11 +262,17 @@ export function validateSanRequest(san: SanRequest): void {
 }
 
 function isDnsName(name: string): boolean {
-  return /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$/i.test(name) && name.length <= 253;
+  return (
+    /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.?$/i.test(name) &&
+    name.length <= 253
+  );
 }
 
 function checkDnsName(name: string): string {
-  if (!isDnsName(name) || isIP(name)) throw badInput(`--dns '${name}' is not a host name; give names like api.example.com or *.example.com (IP addresses go in --ip).`);
+  if (!isDnsName(name) || isIP(name))
+    throw badInput(
+      `--dns '${name}' is not a host name; give names like api.example.com or *.example.com (IP addresses go in --ip).`,
+    );
   return name;
 }
 
@@ -212,7 +282,8 @@ function checkIp(ip: string): string {
 }
 
 function checkEmail(email: string): string {
-  if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw badInput(`--email '${email}' is not an email address; give one like ops@example.com.`);
+  if (!/^[^@\s]+@[^@\s]+$/.test(email))
+    throw badInput(`--email '${email}' is not an email address; give one like ops@example.com.`);
   return email;
 }
 
@@ -220,7 +291,9 @@ function checkUri(uri: string): string {
   try {
     new URL(uri);
   } catch {
-    throw badInput(`--uri '${uri}' is not a URI; give one like spiffe://example.com/partner or https://example.com/id.`);
+    throw badInput(
+      `--uri '${uri}' is not a URI; give one like spiffe://example.com/partner or https://example.com/id.`,
+    );
   }
   return uri;
 }

@@ -63,7 +63,9 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   const details = resolveRequest('ca', req, req.keyTypeFlag, true);
   const warnings = [...details.warnings];
   // An intermediate without --subject or --config is named after its issuer, not the template's root DN.
-  const subject = buildName(req.parent && details.usesTemplate && !req.subject ? intermediateSubject(req.parent) : details.subject);
+  const subject = buildName(
+    req.parent && details.usesTemplate && !req.subject ? intermediateSubject(req.parent) : details.subject,
+  );
   if (req.parent && canonicalName(subject) === req.parent.certificate.subjectKey) {
     throw badInput(
       `The intermediate's subject (${nameDerToText(subject)}) is the same as its issuer's, so it would look self-issued and confuse path building; ` +
@@ -78,7 +80,9 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     issuer,
     requested: confExtensions(details, { subjectKey: key, issuer: req.parent ? issuer : undefined }, warnings),
     source: details.extensionSection ? 'conf' : 'none',
-    sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
+    sourceName: details.extensionSection
+      ? `${details.conf.fileName} [ ${details.extensionSection} ]`
+      : details.conf.fileName,
     san: NO_SAN,
     pathLength,
   });
@@ -86,8 +90,21 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
 
   const sign = async (serialHex: string) => {
     const window = req.parent ? validityWindow(req.parent.certificate, req.days) : rootWindow(req.days);
-    if (window.clamped) warnings.push(`The intermediate's validity was shortened to end with its issuer on ${window.notAfter.toISOString()}.`);
-    const der = signCertificateDer({ subject, subjectKey: key, serialHex, notBefore: window.notBefore, notAfter: window.notAfter, extensions: plan.extensions }, issuer);
+    if (window.clamped)
+      warnings.push(
+        `The intermediate's validity was shortened to end with its issuer on ${window.notAfter.toISOString()}.`,
+      );
+    const der = signCertificateDer(
+      {
+        subject,
+        subjectKey: key,
+        serialHex,
+        notBefore: window.notBefore,
+        notAfter: window.notAfter,
+        extensions: plan.extensions,
+      },
+      issuer,
+    );
     return readCertificate(der, paths.cert);
   };
 
@@ -103,7 +120,15 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
       const signed = await sign(serial);
       const pem = derToPem(signed.der, 'CERTIFICATE');
       await writeFilesAtomically([{ path: parentStore.certPathForSerial(serial), data: pem }], { overwrite: true });
-      parentStore.appendIndex([{ status: 'V', notAfter: signed.notAfter, serialHex: serial, name: basename(paths.dir), subject: nameDerToSlashForm(subject) }]);
+      parentStore.appendIndex([
+        {
+          status: 'V',
+          notAfter: signed.notAfter,
+          serialHex: serial,
+          name: basename(paths.dir),
+          subject: nameDerToSlashForm(subject),
+        },
+      ]);
       return [signed, serial] as const;
     });
   } else {
@@ -151,7 +176,9 @@ export function intermediateSubject(parent: LoadedCa): DnEntry[] {
   const entries: DnEntry[] = readNameAttributes(parent.certificate.subjectDer);
   const cn = entries.map((e) => attributeOid(e.type)).lastIndexOf('2.5.4.3');
   if (cn < 0) return [...entries, { type: 'CN', value: 'Intermediate CA' }];
-  const base = entries[cn]!.value.trim().replace(/(^|\s+)(Root\s+CA|Root|CA)$/i, '').trim();
+  const base = entries[cn]!.value.trim()
+    .replace(/(^|\s+)(Root\s+CA|Root|CA)$/i, '')
+    .trim();
   entries[cn] = { type: 'CN', value: base ? `${base} Intermediate CA` : 'Intermediate CA' };
   return entries;
 }
@@ -179,9 +206,15 @@ function checkPathLengthUnderParent(parent: LoadedCa, pathLength: number): void 
   const limit = parentPathLength(parent);
   if (limit === undefined) return;
   if (limit === 0) {
-    throw new MtlsError('CA_REFUSED', `${parent.store.paths.cert} has pathlen:0, so it may sign leaf certificates but no CA; issue the intermediate from a CA without that limit.`);
+    throw new MtlsError(
+      'CA_REFUSED',
+      `${parent.store.paths.cert} has pathlen:0, so it may sign leaf certificates but no CA; issue the intermediate from a CA without that limit.`,
+    );
   }
   if (pathLength > limit - 1) {
-    throw new MtlsError('CA_REFUSED', `--pathlen ${pathLength} is more than ${parent.store.paths.cert} allows below it (${limit - 1}); choose ${limit - 1} or less.`);
+    throw new MtlsError(
+      'CA_REFUSED',
+      `--pathlen ${pathLength} is more than ${parent.store.paths.cert} allows below it (${limit - 1}); choose ${limit - 1} or less.`,
+    );
   }
 }

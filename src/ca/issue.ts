@@ -22,7 +22,13 @@ import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store
 import type { IndexEntry } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
 import { planExtensions, type SanRequest } from './extension-plan.js';
-import { commonNameOf, confExtensions, resolveRequest, withoutTemplateSan, type RequestSource } from './request-details.js';
+import {
+  commonNameOf,
+  confExtensions,
+  resolveRequest,
+  withoutTemplateSan,
+  type RequestSource,
+} from './request-details.js';
 
 type Extension = CertExtension;
 
@@ -89,15 +95,23 @@ export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<Prepa
     issuer,
     requested,
     source: details.extensionSection ? 'conf' : 'none',
-    sourceName: details.extensionSection ? `${details.conf.fileName} [ ${details.extensionSection} ]` : details.conf.fileName,
+    sourceName: details.extensionSection
+      ? `${details.conf.fileName} [ ${details.extensionSection} ]`
+      : details.conf.fileName,
     san: req.san,
     commonName: commonNameOf(subjectEntries),
     crlUrl: ca.settings.crlUrl,
   });
   warnings.push(...plan.warnings);
   const paths = leafPaths(ca.store.paths.dir, req.name);
-  const csrPem = createCsr(subject, subjectKey, plan.extensions.filter((e) => e.type !== '2.5.29.35'));
-  const keyFile: PlannedFile[] = reusesOwnKeyFile(req, paths.key) ? [] : [{ path: paths.key, data: privateKeyToPem(subjectKey, req.keyPassword), mode: 0o600 }];
+  const csrPem = createCsr(
+    subject,
+    subjectKey,
+    plan.extensions.filter((e) => e.type !== '2.5.29.35'),
+  );
+  const keyFile: PlannedFile[] = reusesOwnKeyFile(req, paths.key)
+    ? []
+    : [{ path: paths.key, data: privateKeyToPem(subjectKey, req.keyPassword), mode: 0o600 }];
   return {
     name: req.name,
     profile: req.profile,
@@ -131,14 +145,27 @@ function defaultSubject(entries: DnEntry[], fromTemplate: boolean, req: LeafRequ
 export function createCsr(subject: Buffer, key: KeyObject, extensions: Extension[]): string {
   const scheme = signatureSchemeFor(key);
   const attributes = extensions.length
-    ? derExplicit(0, derSequence(derOid('1.2.840.113549.1.9.14'), derSet(derSequence(...extensions.map((e) => Buffer.from(e.rawData))))))
+    ? derExplicit(
+        0,
+        derSequence(
+          derOid('1.2.840.113549.1.9.14'),
+          derSet(derSequence(...extensions.map((e) => Buffer.from(e.rawData)))),
+        ),
+      )
     : derExplicit(0, Buffer.alloc(0));
   const info = derSequence(derSmallInteger(0), subject, publicKeySpkiDer(key), attributes);
-  return derToPem(derSequence(info, scheme.algorithmIdentifier, derBitString(scheme.sign(info))), 'CERTIFICATE REQUEST');
+  return derToPem(
+    derSequence(info, scheme.algorithmIdentifier, derBitString(scheme.sign(info))),
+    'CERTIFICATE REQUEST',
+  );
 }
 
 /** Validity from now (backdated for clock skew), never past the issuer's own notAfter. */
-export function validityWindow(issuer: Pick<CertInfo, 'notAfter'>, days: number, now = new Date()): { notBefore: Date; notAfter: Date; clamped: boolean } {
+export function validityWindow(
+  issuer: Pick<CertInfo, 'notAfter'>,
+  days: number,
+  now = new Date(),
+): { notBefore: Date; notAfter: Date; clamped: boolean } {
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_BACKDATE_MS) / 1000) * 1000);
   let notAfter = new Date(Math.floor((now.getTime() + days * 86_400_000) / 1000) * 1000);
   let clamped = false;
@@ -150,15 +177,24 @@ export function validityWindow(issuer: Pick<CertInfo, 'notAfter'>, days: number,
 }
 
 /** Signs prepared leaves under the store lock and writes every file and record, or none. */
-export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: { force: boolean }): Promise<IssuedCertificate[]> {
+export async function signAndRecord(
+  ca: LoadedCa,
+  leaves: PreparedLeaf[],
+  opts: { force: boolean },
+): Promise<IssuedCertificate[]> {
   const { store } = ca;
   const dir = store.paths.dir;
   const names = new Set<string>();
   for (const leaf of leaves) {
-    if (names.has(leaf.name)) throw badInput(`The name '${leaf.name}' appears twice; give every certificate its own name.`);
+    if (names.has(leaf.name))
+      throw badInput(`The name '${leaf.name}' appears twice; give every certificate its own name.`);
     names.add(leaf.name);
   }
-  const targetPaths = (leaf: PreparedLeaf) => [...leaf.extraFiles.map((f) => f.path), leafPaths(dir, leaf.name).cert, leafPaths(dir, leaf.name).chain];
+  const targetPaths = (leaf: PreparedLeaf) => [
+    ...leaf.extraFiles.map((f) => f.path),
+    leafPaths(dir, leaf.name).cert,
+    leafPaths(dir, leaf.name).chain,
+  ];
   assertWritable(leaves.flatMap(targetPaths), { overwrite: opts.force });
   store.ensureLayout();
   return store.withLock(async () => {
@@ -167,20 +203,33 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
     const links: [serial: string, certPath: string][] = [];
     const records: IndexEntry[] = [];
     const issued: IssuedCertificate[] = [];
-    const intermediatesPem = ca.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(0, -1).join('');
+    const intermediatesPem = ca.chainPem
+      .split(/(?=-----BEGIN CERTIFICATE-----)/)
+      .slice(0, -1)
+      .join('');
     const issuerText = ca.certificate.subject;
     for (const leaf of leaves) {
       const serialHex = store.newSerial(taken);
       const window = validityWindow(ca.certificate, leaf.days);
-      if (window.clamped) leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
-      const der = signCertificateDer({ subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions }, { certificate: ca.certificate, key: ca.key });
+      if (window.clamped)
+        leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
+      const der = signCertificateDer(
+        { subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions },
+        { certificate: ca.certificate, key: ca.key },
+      );
       const pem = derToPem(der, 'CERTIFICATE');
       const paths = leafPaths(dir, leaf.name);
       // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
       const chainPem = pem + intermediatesPem;
       files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem });
       links.push([serialHex, paths.cert]);
-      records.push({ status: 'V', notAfter: window.notAfter, serialHex, name: leaf.name, subject: nameDerToSlashForm(leaf.subject) });
+      records.push({
+        status: 'V',
+        notAfter: window.notAfter,
+        serialHex,
+        name: leaf.name,
+        subject: nameDerToSlashForm(leaf.subject),
+      });
       issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
     }
     // Checked again under the lock: another job may have taken NAME since the first check.
@@ -192,7 +241,14 @@ export async function signAndRecord(ca: LoadedCa, leaves: PreparedLeaf[], opts: 
 }
 
 /** The result for people and --json, from what is already known (no re-parse of the new certificate). */
-function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window: { notBefore: Date; notAfter: Date }, issuer: string, paths: ReturnType<typeof leafPaths>): IssuedCertificate {
+function describeIssued(
+  leaf: PreparedLeaf,
+  der: Buffer,
+  serial: string,
+  window: { notBefore: Date; notAfter: Date },
+  issuer: string,
+  paths: ReturnType<typeof leafPaths>,
+): IssuedCertificate {
   const san = leaf.extensions.find((e) => e.type === '2.5.29.17');
   const names = subjectAltNameStrings(san);
   const hasKey = leaf.extraFiles.some((f) => f.path === paths.key);
@@ -207,7 +263,12 @@ function describeIssued(leaf: PreparedLeaf, der: Buffer, serial: string, window:
     notAfter: window.notAfter.toISOString(),
     subjectAltNames: names,
     fingerprintSha256: sha256Fingerprint(der),
-    files: { ...(hasKey ? { key: paths.key } : {}), ...(hasCsr ? { csr: paths.csr } : {}), certificate: paths.cert, chain: paths.chain },
+    files: {
+      ...(hasKey ? { key: paths.key } : {}),
+      ...(hasCsr ? { csr: paths.csr } : {}),
+      certificate: paths.cert,
+      chain: paths.chain,
+    },
     notes: leaf.notes,
     warnings: leaf.warnings,
   };
@@ -219,7 +280,11 @@ export interface IssueOptions {
   progress?: (done: number, total: number) => void;
 }
 
-export async function issueLeaves(ca: LoadedCa, requests: LeafRequest[], opts: IssueOptions): Promise<IssuedCertificate[]> {
+export async function issueLeaves(
+  ca: LoadedCa,
+  requests: LeafRequest[],
+  opts: IssueOptions,
+): Promise<IssuedCertificate[]> {
   const dir = ca.store.paths.dir;
   // Fail before any slow key generation when a target exists.
   const targets = requests.flatMap((r) => {

@@ -12,7 +12,10 @@ export interface ListedCertificate {
   reason?: string;
 }
 
-export function listCertificates(store: CaStore, opts: { now?: Date; expiringWithinDays?: number } = {}): ListedCertificate[] {
+export function listCertificates(
+  store: CaStore,
+  opts: { now?: Date; expiringWithinDays?: number } = {},
+): ListedCertificate[] {
   store.requireCa();
   const now = opts.now ?? new Date();
   const rows = store.readIndex().map((e): ListedCertificate => {

@@ -27,10 +27,14 @@ export interface LoadedCa {
 
 /** Why a certificate cannot act as an issuer, or undefined when it can. */
 export function issuerRefusal(cert: CertInfo, describe: string, at = new Date()): string | undefined {
-  if (!cert.isCa) return `${describe} is not a CA certificate (no basicConstraints CA:TRUE); sign with a CA made by 'mtlskit ca init'.`;
-  if (cert.keyUsage !== undefined && (cert.keyUsage & KEY_USAGE.keyCertSign) === 0) return `${describe} may not sign certificates (its keyUsage lacks keyCertSign); use a CA certificate that allows it.`;
-  if (cert.notAfter.getTime() <= at.getTime()) return `${describe} expired on ${cert.notAfter.toISOString()}; create a new CA (mtlskit ca init --force) or renew it before issuing.`;
-  if (cert.notBefore.getTime() > at.getTime() + 5 * 60_000) return `${describe} is not valid until ${cert.notBefore.toISOString()}; check the system clock.`;
+  if (!cert.isCa)
+    return `${describe} is not a CA certificate (no basicConstraints CA:TRUE); sign with a CA made by 'mtlskit ca init'.`;
+  if (cert.keyUsage !== undefined && (cert.keyUsage & KEY_USAGE.keyCertSign) === 0)
+    return `${describe} may not sign certificates (its keyUsage lacks keyCertSign); use a CA certificate that allows it.`;
+  if (cert.notAfter.getTime() <= at.getTime())
+    return `${describe} expired on ${cert.notAfter.toISOString()}; create a new CA (mtlskit ca init --force) or renew it before issuing.`;
+  if (cert.notBefore.getTime() > at.getTime() + 5 * 60_000)
+    return `${describe} is not valid until ${cert.notBefore.toISOString()}; check the system clock.`;
   return undefined;
 }
 
@@ -43,7 +47,10 @@ export async function loadCa(store: CaStore, password: PasswordProvider): Promis
   if (refusal) throw new MtlsError('CA_REFUSED', refusal);
   const key = await readKeyFile(paths.key, paths.key, password);
   if (!keyMatchesPublicKey(key, certificate.spki)) {
-    throw new MtlsError('KEY_MISMATCH', `${paths.key} does not belong to ${paths.cert}; restore the matching key or re-create the CA with 'mtlskit ca init --force'.`);
+    throw new MtlsError(
+      'KEY_MISMATCH',
+      `${paths.key} does not belong to ${paths.cert}; restore the matching key or re-create the CA with 'mtlskit ca init --force'.`,
+    );
   }
   const chain = existsSync(paths.chain) ? readCertificateDers(paths.chain).map((c) => c.der) : [first!.der];
   const parentsDer = chain.slice(1);

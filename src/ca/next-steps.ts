@@ -84,7 +84,13 @@ export function nextStepsMarkdown(i: NextStepsInput): string {
     curlCommand(i),
     '```',
     '',
-    'Postman: Settings → Certificates → Add Certificate: Host `' + i.host + '`, Port `' + i.port + '`, PFX file `' + `${i.dir}/client.pfx` + '` with its passphrase;',
+    'Postman: Settings → Certificates → Add Certificate: Host `' +
+      i.host +
+      '`, Port `' +
+      i.port +
+      '`, PFX file `' +
+      `${i.dir}/client.pfx` +
+      '` with its passphrase;',
     'then CA certificates → on, PEM file `' + `${i.dir}/ca.crt` + '`.',
     '',
     `## ${i.wantsServer ? 3 : 2}. Hand over the right files`,

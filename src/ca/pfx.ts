@@ -63,25 +63,40 @@ export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult>
   checkName(req.name);
   const paths = leafPaths(req.dir, req.name);
   if (!existsSync(paths.cert)) {
-    throw new MtlsError('NOT_FOUND', `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`);
+    throw new MtlsError(
+      'NOT_FOUND',
+      `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`,
+    );
   }
   const out = req.out ?? join(req.dir, `${req.name}.pfx`);
   const [leaf] = readCertificateDers(paths.cert);
   const key = await readKeyFile(paths.key, paths.key, req.keyPassword);
   if (!keyMatchesPublicKey(key, leaf!.fields.spkiDer)) {
-    throw new MtlsError('KEY_MISMATCH', `${paths.key} does not belong to ${paths.cert}; re-issue the certificate or restore the matching key.`);
+    throw new MtlsError(
+      'KEY_MISMATCH',
+      `${paths.key} does not belong to ${paths.cert}; re-issue the certificate or restore the matching key.`,
+    );
   }
   const leafDer = leaf!.der;
   const chainDer = req.includeChain ? chainFor(req.dir, req.name, leafDer) : [];
   const friendlyName = req.friendlyName ?? req.name;
-  const pfx = await encodePfx({ keyPkcs8Der: privateKeyToPkcs8Der(key), certificateDer: leafDer, chainDer, password: req.password, friendlyName, legacy: req.legacy });
+  const pfx = await encodePfx({
+    keyPkcs8Der: privateKeyToPkcs8Der(key),
+    certificateDer: leafDer,
+    chainDer,
+    password: req.password,
+    friendlyName,
+    legacy: req.legacy,
+  });
   await writeFilesAtomically([{ path: out, data: pfx, mode: 0o600 }], { overwrite: req.force });
   return {
     file: out,
     name: req.name,
     subject: nameDerToText(leaf!.fields.subjectDer),
     certificates: 1 + chainDer.length,
-    format: req.legacy ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC' : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
+    format: req.legacy
+      ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC'
+      : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
     iterations: PFX_ITERATIONS,
     friendlyName,
   };
@@ -113,7 +128,10 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   const key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
   const leaf = certificateFieldsOf(contents.certificateDer, `The certificate in ${req.file}`);
   if (!keyMatchesPublicKey(key, leaf.spkiDer)) {
-    throw new MtlsError('KEY_MISMATCH', `The key in ${req.file} does not belong to its certificate; ask for a new bundle.`);
+    throw new MtlsError(
+      'KEY_MISMATCH',
+      `The key in ${req.file} does not belong to its certificate; ask for a new bundle.`,
+    );
   }
   const paths = leafPaths(req.dir, name);
   const certPem = derToPem(contents.certificateDer, 'CERTIFICATE');

@@ -20,12 +20,23 @@ export interface CrlResult {
 type CrlSigner = Pick<LoadedCa, 'store' | 'certificate' | 'key'>;
 
 /** Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl). */
-export async function writeCrl(ca: CrlSigner, revocations: RevocationList | Revocation[], days: number): Promise<CrlResult> {
+export async function writeCrl(
+  ca: CrlSigner,
+  revocations: RevocationList | Revocation[],
+  days: number,
+): Promise<CrlResult> {
   const { store } = ca;
   const crlNumber = store.takeCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const der = createCrl({ issuerCertificateDer: ca.certificate.der, issuerKey: ca.key, entries: revocations, crlNumber, thisUpdate, nextUpdate });
+  const der = createCrl({
+    issuerCertificateDer: ca.certificate.der,
+    issuerKey: ca.key,
+    entries: revocations,
+    crlNumber,
+    thisUpdate,
+    nextUpdate,
+  });
   await writeFilesAtomically(
     [
       { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL') },
@@ -33,11 +44,21 @@ export async function writeCrl(ca: CrlSigner, revocations: RevocationList | Revo
     ],
     { overwrite: true },
   );
-  return { crlNumber: crlNumber.toString(), thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: revocations.length, files: { pem: store.paths.crlPem, der: store.paths.crlDer } };
+  return {
+    crlNumber: crlNumber.toString(),
+    thisUpdate: thisUpdate.toISOString(),
+    nextUpdate: nextUpdate.toISOString(),
+    revokedCount: revocations.length,
+    files: { pem: store.paths.crlPem, der: store.paths.crlDer },
+  };
 }
 
 /** `onLarge` is told the number of revoked entries when there are many (for a note on a terminal). */
-export async function generateCrl(ca: CrlSigner, days: number, onLarge?: (revoked: number) => void): Promise<CrlResult> {
+export async function generateCrl(
+  ca: CrlSigner,
+  days: number,
+  onLarge?: (revoked: number) => void,
+): Promise<CrlResult> {
   ca.store.ensureLayout();
   return ca.store.withLock(async () => {
     const revocations = ca.store.readRevocations();

@@ -33,16 +33,30 @@ export interface RequestDetails {
 
 const reqCache = new WeakMap<OpensslConf, ReturnType<typeof resolveReqConfig>>();
 
-export function resolveRequest(profile: Profile, source: RequestSource, keyTypeFlag?: string, preferX509Section = false): RequestDetails {
+export function resolveRequest(
+  profile: Profile,
+  source: RequestSource,
+  keyTypeFlag?: string,
+  preferX509Section = false,
+): RequestDetails {
   const usesTemplate = source.configPath === undefined;
   const conf = loadOpensslConfOnce(source.configPath ?? templatePath(profile));
   let req = reqCache.get(conf);
   if (!req) reqCache.set(conf, (req = resolveReqConfig(conf)));
   const subject = source.subject ?? req.subject;
-  const section = preferX509Section ? (req.x509Extensions ?? req.reqExtensions) : (req.reqExtensions ?? req.x509Extensions);
+  const section = preferX509Section
+    ? (req.x509Extensions ?? req.reqExtensions)
+    : (req.reqExtensions ?? req.x509Extensions);
   // Fail before a key is generated; the error is buildExtensions' own, at the line naming the section.
   if (section !== undefined) checkExtensionSection(conf, section);
-  return { conf, usesTemplate, subject, extensionSection: section, keyType: chooseKeyType(keyTypeFlag, req.defaultBits), warnings: [...req.warnings] };
+  return {
+    conf,
+    usesTemplate,
+    subject,
+    extensionSection: section,
+    keyType: chooseKeyType(keyTypeFlag, req.defaultBits),
+    warnings: [...req.warnings],
+  };
 }
 
 /**
@@ -62,7 +76,11 @@ export function commonNameOf(subject: DnEntry[]): string | undefined {
 }
 
 /** With the built-in template, --dns/--ip/--email/--uri replace its sample names instead of adding to them. */
-export function withoutTemplateSan(details: RequestDetails, extensions: Extension[], hasSanFlags: boolean): Extension[] {
+export function withoutTemplateSan(
+  details: RequestDetails,
+  extensions: Extension[],
+  hasSanFlags: boolean,
+): Extension[] {
   if (!details.usesTemplate || !hasSanFlags) return extensions;
   return extensions.filter((e) => e.type !== '2.5.29.17');
 }

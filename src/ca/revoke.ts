@@ -47,33 +47,51 @@ export interface RevokeResult {
 export function parseReason(text: string): RevocationReason {
   const match = REVOCATION_REASONS.find((r) => r && r.toLowerCase() === text.toLowerCase());
   if (!match || match === 'removeFromCRL') {
-    throw badInput(`'${text}' is not a revocation reason; use one of ${REVOCATION_REASONS.filter((r) => r && r !== 'removeFromCRL').join(', ')}.`);
+    throw badInput(
+      `'${text}' is not a revocation reason; use one of ${REVOCATION_REASONS.filter((r) => r && r !== 'removeFromCRL').join(', ')}.`,
+    );
   }
   return match;
 }
 
 export function normalizeSerial(text: string): string {
   const hex = text.replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
-  if (!/^[0-9A-F]+$/.test(hex)) throw badInput(`--serial '${text}' is not a hexadecimal serial number; copy it from 'mtlskit list' or 'openssl x509 -serial'.`);
+  if (!/^[0-9A-F]+$/.test(hex))
+    throw badInput(
+      `--serial '${text}' is not a hexadecimal serial number; copy it from 'mtlskit list' or 'openssl x509 -serial'.`,
+    );
   const trimmed = hex.replace(/^(00)+(?=[0-9A-F]{2})/, '');
   return trimmed.length % 2 ? `0${trimmed}` : trimmed;
 }
 
 /** The certificate to revoke, proven to come from this CA when it is given by name or file. */
-async function resolveTarget(ca: LoadedCa, target: RevokeTarget): Promise<{ serialHex: string; subject?: string; name?: string }> {
+async function resolveTarget(
+  ca: LoadedCa,
+  target: RevokeTarget,
+): Promise<{ serialHex: string; subject?: string; name?: string }> {
   if (target.serialHex) return { serialHex: normalizeSerial(target.serialHex) };
   const spec = target.nameOrFile!;
   const path = existsSync(spec) ? spec : join(ca.store.paths.dir, `${spec}.crt`);
   if (!existsSync(path)) {
-    throw new MtlsError('NOT_FOUND', `There is no certificate named '${spec}' in ${ca.store.paths.dir} (no ${path}); give a NAME from 'mtlskit list', a .crt file, or --serial HEX.`);
+    throw new MtlsError(
+      'NOT_FOUND',
+      `There is no certificate named '${spec}' in ${ca.store.paths.dir} (no ${path}); give a NAME from 'mtlskit list', a .crt file, or --serial HEX.`,
+    );
   }
   const [der] = readDerObjects(readFileSync(path), ['CERTIFICATE'], path, 'certificate');
   const cert = readCertificate(der!, path);
   const issuedByUs = cert.issuerDer.equals(ca.certificate.subjectDer) && certificateSignedBy(cert, ca.certificate.spki);
   if (!issuedByUs) {
-    throw new MtlsError('CA_REFUSED', `${path} was issued by '${cert.issuer}', not by this CA ('${ca.certificate.subject}'); revoke it with the CA that signed it.`);
+    throw new MtlsError(
+      'CA_REFUSED',
+      `${path} was issued by '${cert.issuer}', not by this CA ('${ca.certificate.subject}'); revoke it with the CA that signed it.`,
+    );
   }
-  return { serialHex: normalizeSerial(cert.serialHex), subject: nameDerToSlashForm(cert.subjectDer), name: existsSync(spec) ? undefined : spec };
+  return {
+    serialHex: normalizeSerial(cert.serialHex),
+    subject: nameDerToSlashForm(cert.subjectDer),
+    name: existsSync(spec) ? undefined : spec,
+  };
 }
 
 export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promise<RevokeResult> {
@@ -85,11 +103,22 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     const index = store.readIndex();
     let entry = index.find((e) => normalizeSerial(e.serialHex) === target.serialHex);
     if (entry?.status === 'R') {
-      throw new MtlsError('ALREADY_REVOKED', `Serial ${target.serialHex} (${entry.name}) was already revoked on ${entry.revokedAt?.toISOString() ?? 'an earlier date'}; nothing changed.`);
+      throw new MtlsError(
+        'ALREADY_REVOKED',
+        `Serial ${target.serialHex} (${entry.name}) was already revoked on ${entry.revokedAt?.toISOString() ?? 'an earlier date'}; nothing changed.`,
+      );
     }
     if (!entry) {
-      warnings.push(`Serial ${target.serialHex} is not in ${store.paths.index}; it was recorded as revoked by serial (as for a certificate signed elsewhere with this CA's key).`);
-      entry = { status: 'V', notAfter: ca.certificate.notAfter, serialHex: target.serialHex, name: target.name ?? 'unknown', subject: target.subject ?? '/' };
+      warnings.push(
+        `Serial ${target.serialHex} is not in ${store.paths.index}; it was recorded as revoked by serial (as for a certificate signed elsewhere with this CA's key).`,
+      );
+      entry = {
+        status: 'V',
+        notAfter: ca.certificate.notAfter,
+        serialHex: target.serialHex,
+        name: target.name ?? 'unknown',
+        subject: target.subject ?? '/',
+      };
       index.push(entry);
     }
     entry.status = 'R';
@@ -97,7 +126,22 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     if (req.reason) entry.reason = req.reason;
     else delete entry.reason;
     store.writeIndex(index);
-    const crl = await writeCrl(ca, index.flatMap((e) => (e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [])), req.crlDays);
-    return { serial: entry.serialHex, name: entry.name, subject: entry.subject, reason: req.reason ?? 'unspecified', reasonCode: req.reason !== undefined, revokedAt: req.revokedAt.toISOString(), crl, warnings };
+    const crl = await writeCrl(
+      ca,
+      index.flatMap((e) =>
+        e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [],
+      ),
+      req.crlDays,
+    );
+    return {
+      serial: entry.serialHex,
+      name: entry.name,
+      subject: entry.subject,
+      reason: req.reason ?? 'unspecified',
+      reasonCode: req.reason !== undefined,
+      revokedAt: req.revokedAt.toISOString(),
+      crl,
+      warnings,
+    };
   });
 }

@@ -26,13 +26,21 @@ const readFile = readInputFile;
 
 function certificates(path: string, role: string): { der: Buffer; source: string }[] {
   const source = basename(path);
-  return readDerObjects(readFile(path, role), ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], path, 'certificate').map((der) => ({ der, source }));
+  return readDerObjects(
+    readFile(path, role),
+    ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'],
+    path,
+    'certificate',
+  ).map((der) => ({ der, source }));
 }
 
 export async function verifyFiles(req: VerifyFilesRequest): Promise<VerifyResult> {
   const caFile = req.caFile ?? caPaths(req.dir).cert;
   if (!req.caFile && !existsSync(caFile)) {
-    throw new MtlsError('NOT_FOUND', `No trusted CA given and ${caFile} does not exist; pass --ca FILE with the root certificate(s) or the right --dir.`);
+    throw new MtlsError(
+      'NOT_FOUND',
+      `No trusted CA given and ${caFile} does not exist; pass --ca FILE with the root certificate(s) or the right --dir.`,
+    );
   }
   const crls = req.crlFiles.flatMap((path) =>
     readDerObjects(readFile(path, 'CRL'), ['X509 CRL'], path, 'CRL').map((der) => ({ der, source: basename(path) })),

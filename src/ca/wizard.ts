@@ -76,10 +76,16 @@ export interface WizardRun {
 
 export function startWizard(answers: WizardAnswers, opts: { force: boolean }): WizardRun {
   const finalDir = resolve(answers.dir);
-  const staging = join(dirname(finalDir), `.${basename(finalDir)}.mtlskit-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const staging = join(
+    dirname(finalDir),
+    `.${basename(finalDir)}.mtlskit-${process.pid}-${randomBytes(3).toString('hex')}`,
+  );
   const done = (async () => {
     if (dirHasContent(finalDir) && !opts.force) {
-      throw new MtlsError('FILE_EXISTS', `${finalDir} already holds files; nothing was written. Choose another --dir, or pass --force to replace it.`);
+      throw new MtlsError(
+        'FILE_EXISTS',
+        `${finalDir} already holds files; nothing was written. Choose another --dir, or pass --force to replace it.`,
+      );
     }
     makeDirectory(dirname(finalDir));
     try {
@@ -98,16 +104,61 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
   const wantsServer = a.direction !== 'outbound';
   // RSA key generation dominates the run: make all keys at once, on the thread pool.
   const keyType = parseKeyType(a.keyType);
-  const [caKey, serverKey, clientKey] = await Promise.all([generatePrivateKey(keyType), wantsServer ? generatePrivateKey(keyType) : undefined, generatePrivateKey(keyType)]);
-  await initCa({ dir: staging, subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: `${a.caOrg} mTLS CA` }], keyTypeFlag: a.keyType, days: Math.max(3650, a.days), force: false, existingKey: caKey });
+  const [caKey, serverKey, clientKey] = await Promise.all([
+    generatePrivateKey(keyType),
+    wantsServer ? generatePrivateKey(keyType) : undefined,
+    generatePrivateKey(keyType),
+  ]);
+  await initCa({
+    dir: staging,
+    subject: [
+      { type: 'O', value: a.caOrg },
+      { type: 'CN', value: `${a.caOrg} mTLS CA` },
+    ],
+    keyTypeFlag: a.keyType,
+    days: Math.max(3650, a.days),
+    force: false,
+    existingKey: caKey,
+  });
   const ca = await loadCa(new CaStore(staging), async () => '');
   const requests = [];
   if (wantsServer) {
-    requests.push({ profile: 'server' as const, name: 'server', subject: [{ type: 'O', value: a.caOrg }, { type: 'CN', value: a.dns[0] ?? a.ip[0] ?? 'localhost' }], san: { dns: a.dns, ip: a.ip, email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType, existingKey: serverKey });
+    requests.push({
+      profile: 'server' as const,
+      name: 'server',
+      subject: [
+        { type: 'O', value: a.caOrg },
+        { type: 'CN', value: a.dns[0] ?? a.ip[0] ?? 'localhost' },
+      ],
+      san: { dns: a.dns, ip: a.ip, email: [], uri: [] },
+      days: a.days,
+      keyTypeFlag: a.keyType,
+      existingKey: serverKey,
+    });
   }
-  requests.push({ profile: 'client' as const, name: 'client', subject: [{ type: 'O', value: a.clientOrg }, { type: 'CN', value: a.name }], san: { dns: [], ip: [], email: [], uri: [] }, days: a.days, keyTypeFlag: a.keyType, existingKey: clientKey });
+  requests.push({
+    profile: 'client' as const,
+    name: 'client',
+    subject: [
+      { type: 'O', value: a.clientOrg },
+      { type: 'CN', value: a.name },
+    ],
+    san: { dns: [], ip: [], email: [], uri: [] },
+    days: a.days,
+    keyTypeFlag: a.keyType,
+    existingKey: clientKey,
+  });
   await issueLeaves(ca, requests, { force: false });
-  await exportPfx({ dir: staging, name: 'client', password: a.pfxPassword, legacy: false, includeChain: true, friendlyName: `${a.name} (${a.clientOrg})`, force: false, keyPassword: async () => '' });
+  await exportPfx({
+    dir: staging,
+    name: 'client',
+    password: a.pfxPassword,
+    legacy: false,
+    includeChain: true,
+    friendlyName: `${a.name} (${a.clientOrg})`,
+    force: false,
+    keyPassword: async () => '',
+  });
   await generateCrl(ca, 30);
 
   const crl = join(staging, 'crl.pem');
@@ -117,15 +168,49 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
   ];
   const verified = [];
   for (const c of checks) {
-    const r = await verifyFiles({ certFile: join(staging, c.file), dir: staging, crlFiles: [crl], purpose: c.purpose, host: c.host, at: new Date(), keyFile: join(staging, c.file.replace('.crt', '.key')), keyPassword: async () => '', untrustedFile: undefined });
+    const r = await verifyFiles({
+      certFile: join(staging, c.file),
+      dir: staging,
+      crlFiles: [crl],
+      purpose: c.purpose,
+      host: c.host,
+      at: new Date(),
+      keyFile: join(staging, c.file.replace('.crt', '.key')),
+      keyPassword: async () => '',
+      untrustedFile: undefined,
+    });
     verified.push({ certificate: c.file, valid: r.valid, problems: r.problems.map((p) => p.message) });
-    if (!r.valid) throw new MtlsError('INTERNAL', `The new ${c.file} failed its own check (${r.problems[0]?.message}); this is a bug in mtlskit — please report it.`);
+    if (!r.valid)
+      throw new MtlsError(
+        'INTERNAL',
+        `The new ${c.file} failed its own check (${r.problems[0]?.message}); this is a bug in mtlskit — please report it.`,
+      );
   }
 
   const f = (name: string) => join(finalDir, name);
-  const files: Record<string, string> = { caKey: f('ca.key'), caCert: f('ca.crt'), clientKey: f('client.key'), clientCert: f('client.crt'), clientPfx: f('client.pfx'), crl: f('crl.pem'), nextSteps: f('NEXT-STEPS.md') };
-  if (wantsServer) Object.assign(files, { serverKey: f('server.key'), serverCert: f('server.crt'), serverChain: f('server-chain.crt') });
-  const input: NextStepsInput = { dir: finalDir, name: a.name, direction: a.direction, host: a.dns[0] ?? a.ip[0] ?? 'localhost', wantsServer, port: 8443 };
+  const files: Record<string, string> = {
+    caKey: f('ca.key'),
+    caCert: f('ca.crt'),
+    clientKey: f('client.key'),
+    clientCert: f('client.crt'),
+    clientPfx: f('client.pfx'),
+    crl: f('crl.pem'),
+    nextSteps: f('NEXT-STEPS.md'),
+  };
+  if (wantsServer)
+    Object.assign(files, {
+      serverKey: f('server.key'),
+      serverCert: f('server.crt'),
+      serverChain: f('server-chain.crt'),
+    });
+  const input: NextStepsInput = {
+    dir: finalDir,
+    name: a.name,
+    direction: a.direction,
+    host: a.dns[0] ?? a.ip[0] ?? 'localhost',
+    wantsServer,
+    port: 8443,
+  };
   const nextSteps = nextStepsMarkdown(input);
   writeFileSync(join(staging, 'NEXT-STEPS.md'), nextSteps);
   return { dir: finalDir, files, verified, nextSteps, nextStepsFile: files.nextSteps! };

@@ -25,13 +25,19 @@ export interface CommonOptions {
 export const DEFAULT_DIR = './pki';
 
 /** Registers help and common flags; returns the command for its own flags. */
-export function describeCommand(cmd: Command, help: CommandHelp, common: { dir?: boolean; force?: boolean } = {}): Command {
+export function describeCommand(
+  cmd: Command,
+  help: CommandHelp,
+  common: { dir?: boolean; force?: boolean } = {},
+): Command {
   cmd.summary(help.summary).description(help.description ? `${help.summary}\n\n${help.description}` : help.summary);
   if (common.dir !== false) cmd.option('--dir <dir>', 'the CA / PKI folder', DEFAULT_DIR);
   cmd.option('--json', 'print one JSON object (stable, for CI) instead of human text');
   if (common.force) cmd.option('--force', 'replace files that already exist');
   const examples = help.examples.map(([c, why]) => `  $ ${c}\n      ${why}`).join('\n');
-  const codes = [[0, 'success'] as [number, string], ...help.exitCodes].map(([s, m]) => `  ${String(s).padEnd(3)} ${m}`).join('\n');
+  const codes = [[0, 'success'] as [number, string], ...help.exitCodes]
+    .map(([s, m]) => `  ${String(s).padEnd(3)} ${m}`)
+    .join('\n');
   cmd.addHelpText('after', `\nExamples:\n${examples}\n\nExit codes:\n${codes}\n`);
   return cmd;
 }
@@ -46,7 +52,10 @@ export function runAction<O extends { json?: boolean }>(
   return async (...params: unknown[]) => {
     const cmd = params[params.length - 1] as Command;
     const opts = cmd.opts() as O;
-    const args = params.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
+    const args = params
+      .slice(0, -2)
+      .flat()
+      .filter((a): a is string => typeof a === 'string');
     const output = new Output({ json: opts.json });
     try {
       const status = await fn(args, opts, output);
@@ -59,7 +68,12 @@ export function runAction<O extends { json?: boolean }>(
 
 /** Collects a repeatable flag (--dns a --dns b) and comma lists (--dns a,b). */
 export function collect(value: string, previous: string[] = []): string[] {
-  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v.length > 0));
+  return previous.concat(
+    value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  );
 }
 
 /** Parses a positive whole number of days. */

@@ -12,10 +12,20 @@ export function passwordFrom(source: string | undefined, flag = '--passin'): (de
 }
 
 /** For a key or bundle being written: --passout, or undefined (no encryption) unless `required`. */
-export async function newPassword(source: string | undefined, what: string, opts: { required?: boolean; allowEmpty?: boolean; flag?: string } = {}): Promise<string | undefined> {
+export async function newPassword(
+  source: string | undefined,
+  what: string,
+  opts: { required?: boolean; allowEmpty?: boolean; flag?: string } = {},
+): Promise<string | undefined> {
   const flag = opts.flag ?? '--passout';
   if (source === undefined && !opts.required) return undefined;
-  return obtainPassword({ source, flag, prompt: `New password for ${what}`, confirm: true, allowEmpty: opts.allowEmpty });
+  return obtainPassword({
+    source,
+    flag,
+    prompt: `New password for ${what}`,
+    confirm: true,
+    allowEmpty: opts.allowEmpty,
+  });
 }
 
 export async function subjectFrom(text: string | undefined) {

@@ -20,13 +20,16 @@ function packageVersion(): string {
 export function buildProgram(onlyGroup?: string): Command {
   const program = new Command('mtlskit');
   program
-    .description('A PKI toolkit for mutual TLS: CA, server and client certificates, CSRs, PKCS#12, CRLs and verification.')
+    .description(
+      'A PKI toolkit for mutual TLS: CA, server and client certificates, CSRs, PKCS#12, CRLs and verification.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
     // Usage errors (unknown flag, missing argument) exit 2, as documented; help and version exit 0.
     .exitOverride((err: CommanderError) => {
-      const quiet = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      const quiet =
+        err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
       process.exit(quiet ? EXIT_CODES.OK : EXIT_CODES.USAGE);
     });
   program.addHelpText(

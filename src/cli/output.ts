@@ -86,9 +86,18 @@ export function renderError(error: unknown, json: boolean): number {
       ? error
       : (error as Error)?.name === 'ExitPromptError'
         ? new MtlsError('CANCELLED', 'Cancelled; nothing was written.')
-        : new MtlsError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in mtlskit; run again with DEBUG=mtlskit and report the output.`);
+        : new MtlsError(
+            'INTERNAL',
+            `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in mtlskit; run again with DEBUG=mtlskit and report the output.`,
+          );
   if (json) {
-    process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...(e.details ?? {}) } },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     process.stderr.write(`${err.red('error:')} ${e.message}\n`);
   }

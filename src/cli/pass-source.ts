@@ -19,7 +19,10 @@ function nextStdinLine(): string {
     stdinLines = text.split(/\r?\n/);
   }
   const line = stdinLines.shift();
-  if (line === undefined) throw usageError('Standard input ran out of lines while reading a password; give one line per "stdin" password source.');
+  if (line === undefined)
+    throw usageError(
+      'Standard input ran out of lines while reading a password; give one line per "stdin" password source.',
+    );
   return line;
 }
 
@@ -32,7 +35,10 @@ export function readPassSource(spec: string, flag: string): string {
   if (spec.startsWith('env:')) {
     const name = spec.slice(4);
     const value = process.env[name];
-    if (value === undefined) throw usageError(`${flag} env:${name}: the environment variable ${name} is not set; export it or use another source.`);
+    if (value === undefined)
+      throw usageError(
+        `${flag} env:${name}: the environment variable ${name} is not set; export it or use another source.`,
+      );
     return value;
   }
   if (spec.startsWith('file:')) {
@@ -73,7 +79,10 @@ export async function obtainPassword(req: PasswordRequest): Promise<string> {
   } else if (process.stdin.isTTY && process.stdout.isTTY) {
     password = await promptPassword(req);
   } else {
-    throw new MtlsError('PASSWORD_REQUIRED', `${req.prompt} is needed and there is no terminal to ask on; give it with ${req.flag} (pass:, env:, file: or stdin).`);
+    throw new MtlsError(
+      'PASSWORD_REQUIRED',
+      `${req.prompt} is needed and there is no terminal to ask on; give it with ${req.flag} (pass:, env:, file: or stdin).`,
+    );
   }
   if (password === '' && !req.allowEmpty) {
     throw usageError(`${req.flag}: the password is empty; give a non-empty password.`);
@@ -86,7 +95,8 @@ async function promptPassword(req: PasswordRequest): Promise<string> {
   const first = await password({ message: req.prompt, mask: '*' });
   if (req.confirm) {
     const second = await password({ message: 'Repeat the password', mask: '*' });
-    if (first !== second) throw usageError('The two passwords differ; run the command again and type the same password twice.');
+    if (first !== second)
+      throw usageError('The two passwords differ; run the command again and type the same password twice.');
   }
   return first;
 }

@@ -33,7 +33,24 @@ export const TRANSLATORS: Record<string, Translator> = {
 };
 
 /** OpenSSL keywords mtlskit knowingly leaves out (with a warning) rather than refusing the conf. */
-const UNSUPPORTED = new Set(['nsCertType', 'nsBaseUrl', 'nsRevocationUrl', 'nsCaRevocationUrl', 'nsRenewalUrl', 'nsCaPolicyUrl', 'nsSslServerName', 'policyConstraints', 'inhibitAnyPolicy', 'policyMappings', 'tlsfeature', 'subjectInfoAccess', 'noCheck', 'ct_precert_scts', 'ct_precert_poison', 'proxyCertInfo']);
+const UNSUPPORTED = new Set([
+  'nsCertType',
+  'nsBaseUrl',
+  'nsRevocationUrl',
+  'nsCaRevocationUrl',
+  'nsRenewalUrl',
+  'nsCaPolicyUrl',
+  'nsSslServerName',
+  'policyConstraints',
+  'inhibitAnyPolicy',
+  'policyMappings',
+  'tlsfeature',
+  'subjectInfoAccess',
+  'noCheck',
+  'ct_precert_scts',
+  'ct_precert_poison',
+  'proxyCertInfo',
+]);
 
 /** Translators whose result depends on the key or issuer; every other result is reused for the same conf line. */
 const CONTEXT_DEPENDENT = new Set(['subjectKeyIdentifier', 'authorityKeyIdentifier', 'issuerAltName']);
@@ -60,7 +77,11 @@ export function checkExtensionSection(conf: OpensslConf, sectionName: string): C
   const section = conf.section(sectionName);
   if (section) return section;
   const naming = conf.section('req')?.find((e) => e.value === sectionName);
-  throw confError(naming?.file ?? conf.fileName, naming?.line ?? 1, `the extension section [ ${sectionName} ] does not exist; add it or fix the name.`);
+  throw confError(
+    naming?.file ?? conf.fileName,
+    naming?.line ?? 1,
+    `the extension section [ ${sectionName} ] does not exist; add it or fix the name.`,
+  );
 }
 
 export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: ExtensionContext): BuiltExtensions {
@@ -71,12 +92,23 @@ export function buildExtensions(conf: OpensslConf, sectionName: string, ctx: Ext
     const translate = Object.hasOwn(TRANSLATORS, entry.key) ? TRANSLATORS[entry.key] : undefined;
     if (!translate) {
       const near = Object.keys(TRANSLATORS).find((k) => k.toLowerCase() === entry.key.toLowerCase());
-      if (near) throw confError(entry.file, entry.line, `'${entry.key}' is not an extension name; did you mean ${near}? (names are case-sensitive)`);
+      if (near)
+        throw confError(
+          entry.file,
+          entry.line,
+          `'${entry.key}' is not an extension name; did you mean ${near}? (names are case-sensitive)`,
+        );
       if (UNSUPPORTED.has(entry.key)) {
-        warnings.push(`${basename(entry.file)}:${entry.line}: ${entry.key} is not supported by mtlskit and was left out.`);
+        warnings.push(
+          `${basename(entry.file)}:${entry.line}: ${entry.key} is not supported by mtlskit and was left out.`,
+        );
         continue;
       }
-      throw confError(entry.file, entry.line, `'${entry.key}' is not an extension mtlskit knows; remove it or use one of ${Object.keys(TRANSLATORS).join(', ')}.`);
+      throw confError(
+        entry.file,
+        entry.line,
+        `'${entry.key}' is not an extension mtlskit knows; remove it or use one of ${Object.keys(TRANSLATORS).join(', ')}.`,
+      );
     }
     const reusable = !CONTEXT_DEPENDENT.has(entry.key);
     let done = reusable ? translated.get(entry) : undefined;
@@ -104,7 +136,11 @@ function splitCritical(entry: ConfEntry): { critical: boolean; rest: string } {
   const value = entry.value.trim();
   if (value.startsWith('critical,')) return { critical: true, rest: value.slice('critical,'.length).trim() };
   if (/^critical\s*(,|$)/i.test(value)) {
-    throw confError(entry.file, entry.line, `write the criticality as 'critical,' in lower case, directly followed by the comma and then the value, e.g. ${entry.key} = critical, ...`);
+    throw confError(
+      entry.file,
+      entry.line,
+      `write the criticality as 'critical,' in lower case, directly followed by the comma and then the value, e.g. ${entry.key} = critical, ...`,
+    );
   }
   return { critical: false, rest: value };
 }

@@ -87,7 +87,14 @@ interface State {
 
 export function parseOpensslConf(text: string, opts: ParseOptions): OpensslConf {
   const conf = new Conf(basename(opts.fileName));
-  const state: State = { conf, section: DEFAULT_SECTION, env: opts.env ?? process.env, dollarId: false, absPath: false, includeDepth: 0 };
+  const state: State = {
+    conf,
+    section: DEFAULT_SECTION,
+    env: opts.env ?? process.env,
+    dollarId: false,
+    absPath: false,
+    includeDepth: 0,
+  };
   parseText(text, opts.fileName, opts.baseDir ?? dirname(resolve(opts.fileName)), state);
   return conf;
 }
@@ -98,7 +105,14 @@ export function loadOpensslConf(path: string): OpensslConf {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : code;
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code;
     throw new MtlsError('CONF_ERROR', `The conf file ${path} cannot be read (${why}); check the --config path.`);
   }
   return parseOpensslConf(text, { fileName: path, baseDir: dirname(resolve(path)) });
@@ -142,14 +156,20 @@ function parseText(text: string, file: string, baseDir: string, state: State): v
     if (body === '') continue;
     if (body.startsWith('[')) {
       const m = /^\[\s*([A-Za-z0-9_.$:-]+)\s*\]$/.exec(body);
-      if (!m) throw confError(file, line, `'${body}' is not a section header; write it as [ section_name ] with a closing bracket.`);
+      if (!m)
+        throw confError(
+          file,
+          line,
+          `'${body}' is not a section header; write it as [ section_name ] with a closing bracket.`,
+        );
       state.section = expandSectionName(m[1]!, file, line, state);
       continue;
     }
     const directive = /^\.(include|pragma)\s*(?:=\s*|\s+)(.*)$/.exec(body);
     if (directive) {
       // The include path is a value like any other: quotes and $variables apply.
-      if (directive[1] === 'include') includeFile(processValue(directive[2]!.trim(), file, line, state), file, line, baseDir, state);
+      if (directive[1] === 'include')
+        includeFile(processValue(directive[2]!.trim(), file, line, state), file, line, baseDir, state);
       else applyPragma(directive[2]!.trim(), file, line, state);
       continue;
     }
@@ -250,7 +270,11 @@ function expandVariable(raw: string, at: number, file: string, line: number, sta
   const value = lookupVariable(section, name, state);
   if (value === undefined) {
     const where = section ? `${section}::${name}` : name;
-    throw confError(file, line, `the variable $${where} has no value; define it above this line${section === 'ENV' ? ' or set the environment variable' : ''}.`);
+    throw confError(
+      file,
+      line,
+      `the variable $${where} has no value; define it above this line${section === 'ENV' ? ' or set the environment variable' : ''}.`,
+    );
   }
   return [value, consumed];
 }
@@ -271,32 +295,48 @@ function applyPragma(text: string, file: string, line: number, state: State): vo
   const [, name, value] = m as unknown as [string, string, string];
   if (!KNOWN_PRAGMAS.has(name)) {
     // OpenSSL ignores unknown pragmas too; say so rather than stay silent.
-    state.conf.warnings.push(`${basename(file)}:${line}: .pragma ${name} is not known and was ignored; OpenSSL knows dollarid, abspath and includedir.`);
+    state.conf.warnings.push(
+      `${basename(file)}:${line}: .pragma ${name} is not known and was ignored; OpenSSL knows dollarid, abspath and includedir.`,
+    );
     return;
   }
   if (name === 'includedir') {
     state.includeDir = value;
     return;
   }
-  if (!/^(true|on|false|off)$/.test(value)) throw confError(file, line, `.pragma ${name}:${value} needs true, false, on or off, e.g. .pragma ${name}:true.`);
+  if (!/^(true|on|false|off)$/.test(value))
+    throw confError(file, line, `.pragma ${name}:${value} needs true, false, on or off, e.g. .pragma ${name}:true.`);
   const on = value === 'true' || value === 'on';
   if (name === 'dollarid') state.dollarId = on;
   else state.absPath = on;
 }
 
 function includeFile(target: string, file: string, line: number, baseDir: string, state: State): void {
-  if (state.includeDepth > 10) throw confError(file, line, '.include nests more than 10 levels; check for an include loop.');
-  if (state.absPath && !isAbsolute(target)) throw confError(file, line, `.include ${target} is relative but .pragma abspath:true asks for absolute paths; give the full path.`);
+  if (state.includeDepth > 10)
+    throw confError(file, line, '.include nests more than 10 levels; check for an include loop.');
+  if (state.absPath && !isAbsolute(target))
+    throw confError(
+      file,
+      line,
+      `.include ${target} is relative but .pragma abspath:true asks for absolute paths; give the full path.`,
+    );
   const from = state.includeDir === undefined ? baseDir : resolve(baseDir, state.includeDir);
   const path = isAbsolute(target) ? target : join(from, target);
   let stat;
   try {
     stat = statSync(path);
   } catch {
-    throw confError(file, line, `.include ${target}: no such file or folder; fix the path (relative paths start at the conf's folder).`);
+    throw confError(
+      file,
+      line,
+      `.include ${target}: no such file or folder; fix the path (relative paths start at the conf's folder).`,
+    );
   }
   const files = stat.isDirectory()
-    ? readdirSync(path).filter((f) => /\.(cnf|conf)$/i.test(f)).sort().map((f) => join(path, f))
+    ? readdirSync(path)
+        .filter((f) => /\.(cnf|conf)$/i.test(f))
+        .sort()
+        .map((f) => join(path, f))
     : [path];
   for (const f of files) {
     // As in OpenSSL, a section opened in the included file stays open after it.

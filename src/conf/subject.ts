@@ -28,7 +28,9 @@ export function parseSubjectString(text: string): DnEntry[] {
     if (part.trim() === '' && slashForm) continue;
     const eq = part.indexOf('=');
     if (eq <= 0) {
-      throw badInput(`The subject '${text}' is not in the form /O=Acme/CN=name (each part TYPE=value); '${part.trim()}' has no '='.`);
+      throw badInput(
+        `The subject '${text}' is not in the form /O=Acme/CN=name (each part TYPE=value); '${part.trim()}' has no '='.`,
+      );
     }
     const type = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
@@ -36,6 +38,7 @@ export function parseSubjectString(text: string): DnEntry[] {
     if (value === '') throw badInput(`The subject '${text}' gives ${type} an empty value; remove it or give a value.`);
     entries.push({ type, value });
   }
-  if (entries.length === 0) throw badInput(`The subject '${text}' is empty; give at least one part, e.g. /O=Acme/CN=name.`);
+  if (entries.length === 0)
+    throw badInput(`The subject '${text}' is empty; give at least one part, e.g. /O=Acme/CN=name.`);
   return entries;
 }

@@ -14,11 +14,17 @@ import { children, content, decodeOid, readTlv } from '../pki/der.js';
 import { EKU_OIDS } from '../conf/extensions/extended-key-usage.js';
 
 const KEY_USAGE_NAMES: [number, string][] = [
-  [1, 'digitalSignature'], [2, 'nonRepudiation'], [4, 'keyEncipherment'], [8, 'dataEncipherment'], [16, 'keyAgreement'],
-  [32, 'keyCertSign'], [64, 'cRLSign'], [128, 'encipherOnly'], [256, 'decipherOnly'],
+  [1, 'digitalSignature'],
+  [2, 'nonRepudiation'],
+  [4, 'keyEncipherment'],
+  [8, 'dataEncipherment'],
+  [16, 'keyAgreement'],
+  [32, 'keyCertSign'],
+  [64, 'cRLSign'],
+  [128, 'encipherOnly'],
+  [256, 'decipherOnly'],
 ];
 const EKU_NAMES = Object.fromEntries(Object.entries(EKU_OIDS).map(([name, oid]) => [oid, name]));
-
 
 export function daysBetween(from: Date, to: Date): number {
   return Math.floor((to.getTime() - from.getTime()) / 86_400_000);
@@ -76,7 +82,11 @@ export function describeCertificate(der: Uint8Array, now = new Date()): Certific
     subjectAltNames: subjectAltNameStrings(cert.extensions.find((e) => e.type === '2.5.29.17')),
     keyUsage: ku ? KEY_USAGE_NAMES.filter(([bit]) => (ku.usages & bit) !== 0).map(([, n]) => n) : [],
     extendedKeyUsage: eku ? eku.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)) : [],
-    crlDistributionPoints: cdp ? cdp.distributionPoints.flatMap((dp) => (dp.distributionPoint?.fullName ?? []).map((gn) => gn.uniformResourceIdentifier ?? '').filter((u) => u)) : [],
+    crlDistributionPoints: cdp
+      ? cdp.distributionPoints.flatMap((dp) =>
+          (dp.distributionPoint?.fullName ?? []).map((gn) => gn.uniformResourceIdentifier ?? '').filter((u) => u),
+        )
+      : [],
     fingerprintSha256: sha256Fingerprint(der),
   };
 }
@@ -115,16 +125,28 @@ export async function describeCsr(der: Uint8Array): Promise<CsrView> {
 
 /** The value of a requested extension where it decides what the certificate may do (names are shown apart). */
 function requestedValue(e: InstanceType<typeof x509.Extension>): string | undefined {
-  if (e instanceof x509.BasicConstraintsExtension) return `CA:${e.ca ? 'TRUE' : 'FALSE'}${e.pathLength !== undefined ? `, pathlen:${e.pathLength}` : ''}`;
-  if (e instanceof x509.KeyUsagesExtension) return KEY_USAGE_NAMES.filter(([bit]) => (e.usages & bit) !== 0).map(([, n]) => n).join(', ');
-  if (e instanceof x509.ExtendedKeyUsageExtension) return e.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)).join(', ');
+  if (e instanceof x509.BasicConstraintsExtension)
+    return `CA:${e.ca ? 'TRUE' : 'FALSE'}${e.pathLength !== undefined ? `, pathlen:${e.pathLength}` : ''}`;
+  if (e instanceof x509.KeyUsagesExtension)
+    return KEY_USAGE_NAMES.filter(([bit]) => (e.usages & bit) !== 0)
+      .map(([, n]) => n)
+      .join(', ');
+  if (e instanceof x509.ExtendedKeyUsageExtension)
+    return e.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)).join(', ');
   return undefined;
 }
 
 const EXTENSION_NAMES: Record<string, string> = {
-  '2.5.29.19': 'basicConstraints', '2.5.29.15': 'keyUsage', '2.5.29.37': 'extendedKeyUsage', '2.5.29.17': 'subjectAltName',
-  '2.5.29.14': 'subjectKeyIdentifier', '2.5.29.35': 'authorityKeyIdentifier', '2.5.29.31': 'crlDistributionPoints',
-  '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess', '2.5.29.30': 'nameConstraints', '2.5.29.32': 'certificatePolicies',
+  '2.5.29.19': 'basicConstraints',
+  '2.5.29.15': 'keyUsage',
+  '2.5.29.37': 'extendedKeyUsage',
+  '2.5.29.17': 'subjectAltName',
+  '2.5.29.14': 'subjectKeyIdentifier',
+  '2.5.29.35': 'authorityKeyIdentifier',
+  '2.5.29.31': 'crlDistributionPoints',
+  '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess',
+  '2.5.29.30': 'nameConstraints',
+  '2.5.29.32': 'certificatePolicies',
 };
 
 export interface CrlView {
@@ -148,7 +170,11 @@ export function describeCrl(der: Buffer, describe: string, now = new Date()): Cr
     nextUpdate: crl.nextUpdate?.toISOString(),
     daysLeft: crl.nextUpdate ? daysBetween(now, crl.nextUpdate) : undefined,
     expired: crl.nextUpdate !== undefined && crl.nextUpdate < now,
-    revoked: [...crl.entries].map(([serial, e]) => ({ serial, revokedAt: e.revokedAt.toISOString(), ...(e.reason ? { reason: e.reason } : {}) })),
+    revoked: [...crl.entries].map(([serial, e]) => ({
+      serial,
+      revokedAt: e.revokedAt.toISOString(),
+      ...(e.reason ? { reason: e.reason } : {}),
+    })),
   };
 }
 

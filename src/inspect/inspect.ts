@@ -4,7 +4,16 @@ import { MtlsError, badInput } from '../errors.js';
 import { readPemBlocks, looksLikePem } from '../pki/pem.js';
 import { describeKey } from '../pki/keys.js';
 import { readTlv, children } from '../pki/der.js';
-import { describeCertificate, describeCrl, describeCsr, type CertificateView, type CrlView, type CsrView, type KeyView, type PfxView } from './describe.js';
+import {
+  describeCertificate,
+  describeCrl,
+  describeCsr,
+  type CertificateView,
+  type CrlView,
+  type CsrView,
+  type KeyView,
+  type PfxView,
+} from './describe.js';
 
 export type ArtifactView = CertificateView | CsrView | CrlView | KeyView | PfxView;
 
@@ -16,7 +25,12 @@ export interface FileView {
 
 const CERT_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-const KEY_LABELS: Record<string, string> = { 'PRIVATE KEY': 'PKCS#8', 'ENCRYPTED PRIVATE KEY': 'PKCS#8 (encrypted)', 'RSA PRIVATE KEY': 'PKCS#1', 'EC PRIVATE KEY': 'SEC1' };
+const KEY_LABELS: Record<string, string> = {
+  'PRIVATE KEY': 'PKCS#8',
+  'ENCRYPTED PRIVATE KEY': 'PKCS#8 (encrypted)',
+  'RSA PRIVATE KEY': 'PKCS#1',
+  'EC PRIVATE KEY': 'SEC1',
+};
 
 export async function inspectFile(data: Buffer, file: string, pfxPassword: () => Promise<string>): Promise<FileView> {
   const items: ArtifactView[] = [];
@@ -25,7 +39,10 @@ export async function inspectFile(data: Buffer, file: string, pfxPassword: () =>
     for (const block of readPemBlocks(text)) items.push(await describePemBlock(block.label, block.der, file, text));
     if (items.length === 0) {
       const unterminated = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text);
-      if (unterminated && !text.includes(`-----END ${unterminated[1]}-----`)) throw badInput(`${file} has a "${unterminated[1]}" block without its END line: the file is truncated; copy it again.`);
+      if (unterminated && !text.includes(`-----END ${unterminated[1]}-----`))
+        throw badInput(
+          `${file} has a "${unterminated[1]}" block without its END line: the file is truncated; copy it again.`,
+        );
       throw badInput(`${file} has PEM armour but no block mtlskit knows (certificate, CSR, CRL, private key).`);
     }
   } else {
@@ -52,13 +69,19 @@ async function describePemBlock(label: string, der: Buffer, file: string, text: 
     if (err instanceof MtlsError) throw err;
     throw badInput(`${file} has a "${label}" block that cannot be read; the file may be truncated or damaged.`);
   }
-  throw badInput(`${file} holds a "${label}" block, which mtlskit does not show; give a certificate, CSR, CRL, key or PFX.`);
+  throw badInput(
+    `${file} holds a "${label}" block, which mtlskit does not show; give a certificate, CSR, CRL, key or PFX.`,
+  );
 }
 
 function describeKeyBlock(label: string, der: Buffer, text: string): KeyView {
   const legacyEncrypted = /Proc-Type: 4,ENCRYPTED/.test(text);
   const encrypted = label === 'ENCRYPTED PRIVATE KEY' || legacyEncrypted;
-  const view: KeyView = { type: 'private key', format: KEY_LABELS[label]! + (legacyEncrypted ? ' (legacy PEM encryption)' : ''), encrypted };
+  const view: KeyView = {
+    type: 'private key',
+    format: KEY_LABELS[label]! + (legacyEncrypted ? ' (legacy PEM encryption)' : ''),
+    encrypted,
+  };
   if (!encrypted) {
     const type = label === 'RSA PRIVATE KEY' ? 'pkcs1' : label === 'EC PRIVATE KEY' ? 'sec1' : 'pkcs8';
     view.key = describeKey(createPrivateKey({ key: der, format: 'der', type })).label;
@@ -68,15 +91,31 @@ function describeKeyBlock(label: string, der: Buffer, text: string): KeyView {
 
 /** DER has no label: try each structure in turn, from the most common. */
 async function describeDer(data: Buffer, file: string, pfxPassword: () => Promise<string>): Promise<ArtifactView> {
-  if (data.length < 4 || data[0] !== 0x30) throw badInput(`${file} is neither PEM nor DER; give a certificate, CSR, CRL, key or PFX file.`);
+  if (data.length < 4 || data[0] !== 0x30)
+    throw badInput(`${file} is neither PEM nor DER; give a certificate, CSR, CRL, key or PFX file.`);
   if (looksLikePfx(data)) return describePfx(data, file, await pfxPassword());
   const attempts: (() => ArtifactView | Promise<ArtifactView>)[] = [
     () => describeCertificate(data),
     () => describeCsr(data),
     () => describeCrl(data, file),
-    () => ({ type: 'private key', format: 'PKCS#8', encrypted: false, key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'pkcs8' })).label }),
-    () => ({ type: 'private key', format: 'PKCS#1', encrypted: false, key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'pkcs1' })).label }),
-    () => ({ type: 'private key', format: 'SEC1', encrypted: false, key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'sec1' })).label }),
+    () => ({
+      type: 'private key',
+      format: 'PKCS#8',
+      encrypted: false,
+      key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'pkcs8' })).label,
+    }),
+    () => ({
+      type: 'private key',
+      format: 'PKCS#1',
+      encrypted: false,
+      key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'pkcs1' })).label,
+    }),
+    () => ({
+      type: 'private key',
+      format: 'SEC1',
+      encrypted: false,
+      key: describeKey(createPrivateKey({ key: data, format: 'der', type: 'sec1' })).label,
+    }),
   ];
   for (const attempt of attempts) {
     try {

@@ -5,7 +5,16 @@
 import type { KeyObject } from 'node:crypto';
 import { keyIdentifierFor } from './key-identifier.js';
 import { publicKeySpkiDer } from './keys.js';
-import { derBitString, derExplicit, derIntegerFromHex, derOctetString, derSequence, derSmallInteger, derTime, derTlv } from './der.js';
+import {
+  derBitString,
+  derExplicit,
+  derIntegerFromHex,
+  derOctetString,
+  derSequence,
+  derSmallInteger,
+  derTime,
+  derTlv,
+} from './der.js';
 import { signatureSchemeFor } from './signature.js';
 import { rawExtension, type CertExtension } from './raw-extension.js';
 import type { CertInfo } from './verify-cert.js';
@@ -41,7 +50,9 @@ export function subjectKeyIdentifierExtension(subjectKey: KeyObject): Extension 
 /** AKI keyIdentifier: the issuer's SKI when it has one, else the hash of its key (as OpenSSL does). */
 export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyObject): Extension {
   const ski = issuer.certificate?.ski;
-  const keyId = ski ? Buffer.from(ski, 'hex') : keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey));
+  const keyId = ski
+    ? Buffer.from(ski, 'hex')
+    : keyIdentifierFor(publicKeySpkiDer(issuer.certificate ? issuer.key : subjectKey));
   return rawExtension('2.5.29.35', false, derSequence(derTlv(0x80, keyId)));
 }
 
@@ -61,7 +72,9 @@ export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buf
     derSequence(derTime(req.notBefore), derTime(req.notAfter)),
     subjectDer,
     publicKeySpkiDer(req.subjectKey),
-    ...(req.extensions.length > 0 ? [derExplicit(3, derSequence(...req.extensions.map((e) => Buffer.from(e.rawData))))] : []),
+    ...(req.extensions.length > 0
+      ? [derExplicit(3, derSequence(...req.extensions.map((e) => Buffer.from(e.rawData))))]
+      : []),
   );
   return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
 }

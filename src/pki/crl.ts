@@ -5,9 +5,32 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { MtlsError, badInput } from '../errors.js';
 import {
-  algorithmIdentifierFor, children, content, decodeInteger, decodeOid, decodeTime, derBitString, derEnumerated,
-  derExplicit, derLengthSize, derOctetString, derOid, derSequence, derSmallInteger, derTime, derTimeSize, derTlv, writeDerTime,
-  readTlv, readTlvInto, blankTlv, signTbs, slice, writeDerLength, DerError, type Tlv,
+  algorithmIdentifierFor,
+  children,
+  content,
+  decodeInteger,
+  decodeOid,
+  decodeTime,
+  derBitString,
+  derEnumerated,
+  derExplicit,
+  derLengthSize,
+  derOctetString,
+  derOid,
+  derSequence,
+  derSmallInteger,
+  derTime,
+  derTimeSize,
+  derTlv,
+  writeDerTime,
+  readTlv,
+  readTlvInto,
+  blankTlv,
+  signTbs,
+  slice,
+  writeDerLength,
+  DerError,
+  type Tlv,
 } from './der.js';
 import { readDerObjects } from './pem.js';
 import { IntList } from './int-list.js';
@@ -17,13 +40,30 @@ import { subjectPublicKeyBits } from './key-identifier.js';
 import { certificateFields } from './cert-fields.js';
 
 export type RevocationReason =
-  | 'unspecified' | 'keyCompromise' | 'cACompromise' | 'affiliationChanged' | 'superseded'
-  | 'cessationOfOperation' | 'certificateHold' | 'removeFromCRL' | 'privilegeWithdrawn' | 'aACompromise';
+  | 'unspecified'
+  | 'keyCompromise'
+  | 'cACompromise'
+  | 'affiliationChanged'
+  | 'superseded'
+  | 'cessationOfOperation'
+  | 'certificateHold'
+  | 'removeFromCRL'
+  | 'privilegeWithdrawn'
+  | 'aACompromise';
 
 /** Index = the CRLReason code of RFC 5280 5.3.1. Code 7 is not assigned, so index 7 is undefined. */
 export const REVOCATION_REASONS: readonly (RevocationReason | undefined)[] = [
-  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
-  'cessationOfOperation', 'certificateHold', undefined, 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  undefined,
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
 ];
 
 /** Reason words `openssl ca` writes into index.txt that are not RFC 5280 names, and what they mean in a CRL. */
@@ -80,12 +120,20 @@ function issuerInfo(certDer: Buffer, key: KeyObject): IssuerInfo {
   try {
     fields = certificateFields(certDer);
   } catch (err) {
-    throw badInput(`The CRL issuer certificate is not readable DER (${(err as Error).message}); check the CA certificate file.`);
+    throw badInput(
+      `The CRL issuer certificate is not readable DER (${(err as Error).message}); check the CA certificate file.`,
+    );
   }
   if (!publicKeySpkiDer(key).equals(fields.spkiDer)) {
-    throw new MtlsError('KEY_MISMATCH', 'The CRL signing key does not belong to the issuer certificate; give the CA certificate and its own key.');
+    throw new MtlsError(
+      'KEY_MISMATCH',
+      'The CRL signing key does not belong to the issuer certificate; give the CA certificate and its own key.',
+    );
   }
-  return { nameDer: fields.subjectDer, keyId: fields.subjectKeyId ?? createHash('sha1').update(subjectPublicKeyBits(fields.spkiDer)).digest() };
+  return {
+    nameDer: fields.subjectDer,
+    keyId: fields.subjectKeyId ?? createHash('sha1').update(subjectPublicKeyBits(fields.spkiDer)).digest(),
+  };
 }
 
 const REASON_OID = derOid('2.5.29.21');
@@ -100,7 +148,10 @@ function reasonExtension(reasonText: string): Buffer | undefined {
   let ext = reasonExtensionCache.get(reasonText);
   if (ext === undefined) {
     const reason = revocationReasonFromText(reasonText);
-    ext = reason === undefined ? null : derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(REVOCATION_REASONS.indexOf(reason)))));
+    ext =
+      reason === undefined
+        ? null
+        : derSequence(derSequence(REASON_OID, derOctetString(derEnumerated(REVOCATION_REASONS.indexOf(reason)))));
     reasonExtensionCache.set(reasonText, ext);
   }
   return ext ?? undefined;
@@ -168,7 +219,8 @@ function planEntries(entries: Iterable<RevokedEntry> | RevokedColumns): EntriesP
       (hexes as string[])[count] = hex;
     }
     if (revokedAt !== date) {
-      if (Number.isNaN(revokedAt.getTime())) throw badInput(`Serial ${serialHex} has an invalid revocation date; fix its line in index.txt.`);
+      if (Number.isNaN(revokedAt.getTime()))
+        throw badInput(`Serial ${serialHex} has an invalid revocation date; fix its line in index.txt.`);
       date = revokedAt;
       timeSize = derTimeSize(date);
       plan.dates.push(date);
@@ -254,7 +306,8 @@ function writeEntries(out: Buffer, p: number, plan: EntriesPlan): number {
 
 /** The crlExtensions: authorityKeyIdentifier (keyIdentifier only) and cRLNumber, neither critical (RFC 5280 5.2). */
 function crlExtensions(keyId: Buffer, crlNumber: bigint): Buffer {
-  if (crlNumber < 0n || crlNumber >= 1n << 159n) throw badInput(`CRL number ${crlNumber} is out of range; RFC 5280 allows 0 to 2^159-1.`);
+  if (crlNumber < 0n || crlNumber >= 1n << 159n)
+    throw badInput(`CRL number ${crlNumber} is out of range; RFC 5280 allows 0 to 2^159-1.`);
   return derExplicit(
     0,
     derSequence(
@@ -281,12 +334,20 @@ export function createCrl(input: CrlInput): Buffer {
   const issuer = issuerInfo(input.issuerCertificateDer, input.issuerKey);
   const algorithm = algorithmIdentifierFor(input.issuerKey).der;
   const entries = planEntries(input.entries);
-  const head = Buffer.concat([derSmallInteger(1) /* v2 */, algorithm, issuer.nameDer, derTime(input.thisUpdate), derTime(input.nextUpdate)]);
+  const head = Buffer.concat([
+    derSmallInteger(1) /* v2 */,
+    algorithm,
+    issuer.nameDer,
+    derTime(input.thisUpdate),
+    derTime(input.nextUpdate),
+  ]);
   const extensions = crlExtensions(issuer.keyId, input.crlNumber);
   // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
   const list = entries.length > 0 ? 1 + derLengthSize(entries.length) + entries.length : 0;
   const tbsBody = head.length + list + extensions.length;
-  const out = Buffer.allocUnsafe(OUTER_HEADER_ROOM + 1 + derLengthSize(tbsBody) + tbsBody + algorithm.length + signatureRoom(input.issuerKey));
+  const out = Buffer.allocUnsafe(
+    OUTER_HEADER_ROOM + 1 + derLengthSize(tbsBody) + tbsBody + algorithm.length + signatureRoom(input.issuerKey),
+  );
   let p = OUTER_HEADER_ROOM;
   out[p++] = 0x30;
   p = writeDerLength(out, p, tbsBody);
@@ -353,7 +414,12 @@ function guarded<T>(describe: string, step: () => T): T {
   try {
     return step();
   } catch (err) {
-    if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError) {
+    if (
+      err instanceof DerError ||
+      err instanceof RangeError ||
+      err instanceof TypeError ||
+      err instanceof SyntaxError
+    ) {
       throw badInput(`${describe} is not a readable CRL (${err.message}); give a PEM or DER X.509 CRL.`);
     }
     throw err;
@@ -397,7 +463,9 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
     issuerNameDer,
     thisUpdate,
     nextUpdate,
-    signatureAlgorithmOid: decodeOid(content(der, expectTag(children(der, sigAlg!)[0], 0x06, 'signature algorithm OID'))),
+    signatureAlgorithmOid: decodeOid(
+      content(der, expectTag(children(der, sigAlg!)[0], 0x06, 'signature algorithm OID')),
+    ),
     signatureAlgorithmDer: Buffer.from(slice(der, sigAlg!)),
     signatureValue: Buffer.from(content(der, sigValue!).subarray(1)),
     get entries() {
@@ -427,12 +495,13 @@ const partAt = blankTlv();
  */
 function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): IntList {
   const bounds = new IntList();
-  for (let p = list.start; p < list.end; ) {
+  for (let p = list.start; p < list.end;) {
     const entry = expectTag(readTlvInto(der, p, list.end, entryAt), 0x30, 'revoked certificate entry');
     const serial = expectTag(readTlvInto(der, entry.start, entry.end, serialAt), 0x02, 'userCertificate');
     const time = readTlvInto(der, serial.end, entry.end, timeAt);
     if (!isTime(time)) throw new DerError('revocationDate missing or malformed');
-    if (time.end < entry.end) noteCriticalEntryExtensions(der, readTlvInto(der, time.end, entry.end, extsAt), unknownCritical);
+    if (time.end < entry.end)
+      noteCriticalEntryExtensions(der, readTlvInto(der, time.end, entry.end, extsAt), unknownCritical);
     bounds.push(p);
     p = entry.end;
   }
@@ -493,7 +562,11 @@ function readEntry(der: Buffer, entry: Tlv, serialTlv: Tlv): CrlEntry {
     if (!isReasonOid(der, oid)) continue;
     let valueTlv = readTlv(der, oid.end, ext.end);
     if (valueTlv.tag === 0x01) valueTlv = readTlv(der, valueTlv.end, ext.end); // critical flag
-    const code = expectTag(readTlv(der, expectTag(valueTlv, 0x04, 'extnValue').start, valueTlv.end), 0x0a, 'reasonCode');
+    const code = expectTag(
+      readTlv(der, expectTag(valueTlv, 0x04, 'extnValue').start, valueTlv.end),
+      0x0a,
+      'reasonCode',
+    );
     // Codes 0-10 fit one octet; anything longer is no RFC 5280 reason.
     if (code.length === 1) reason = REVOCATION_REASONS[der[code.start]!];
   }
@@ -506,7 +579,7 @@ const UNDERSTOOD_ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.24' /* invalid
 /** Adds the OIDs of critical extensions in one entry's crlEntryExtensions that this reader does not understand. */
 function noteCriticalEntryExtensions(der: Buffer, extensions: Tlv, unknownCritical: string[]): void {
   expectTag(extensions, 0x30, 'crlEntryExtensions');
-  for (let q = extensions.start; q < extensions.end; ) {
+  for (let q = extensions.start; q < extensions.end;) {
     const ext = readTlvInto(der, q, extensions.end, extAt);
     q = ext.end;
     // Extension ::= SEQUENCE { extnID, critical BOOLEAN, extnValue }: every part is read (framing), the OID kept.
@@ -543,7 +616,9 @@ function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
     if (oid === '2.5.29.20') {
       result.crlNumber = decodeInteger(content(valueDer, expectTag(readTlv(valueDer, 0), 0x02, 'cRLNumber')));
     } else if (oid === '2.5.29.35') {
-      const keyId = children(valueDer, expectTag(readTlv(valueDer, 0), 0x30, 'authorityKeyIdentifier')).find((t) => t.tag === 0x80);
+      const keyId = children(valueDer, expectTag(readTlv(valueDer, 0), 0x30, 'authorityKeyIdentifier')).find(
+        (t) => t.tag === 0x80,
+      );
       if (keyId) result.authorityKeyIdHex = content(valueDer, keyId).toString('hex');
     } else if (critical && !UNDERSTOOD_CRL_EXTENSIONS.has(oid)) {
       result.unknownCriticalExtensions.push(oid);
@@ -575,7 +650,8 @@ function pssParameters(algorithmDer: Buffer): { hash: string; saltLength: number
   if (params && params.tag === 0x30) {
     for (const field of children(algorithmDer, params)) {
       const inner = readTlv(algorithmDer, field.start, field.end);
-      if (field.tag === 0xa0) hash = HASH_OIDS[decodeOid(content(algorithmDer, children(algorithmDer, inner)[0]!))] ?? '';
+      if (field.tag === 0xa0)
+        hash = HASH_OIDS[decodeOid(content(algorithmDer, children(algorithmDer, inner)[0]!))] ?? '';
       else if (field.tag === 0xa1) {
         const [mgfOid, mgfParams] = children(algorithmDer, inner);
         if (decodeOid(content(algorithmDer, mgfOid!)) !== MGF1_OID || !mgfParams) return undefined;
@@ -598,7 +674,10 @@ export function verifyCrlSignature(crl: ParsedCrl, issuerPublicKeySpkiDer: Buffe
     if (!inner || !slice(crl.tbsDer, inner).equals(crl.signatureAlgorithmDer)) return false;
     if (crl.signatureAlgorithmOid === '1.2.840.113549.1.1.10') {
       const pss = pssParameters(crl.signatureAlgorithmDer);
-      return pss !== undefined && verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer, pss);
+      return (
+        pss !== undefined &&
+        verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer, pss)
+      );
     }
     return verifySignature(crl.signatureAlgorithmOid, crl.tbsDer, crl.signatureValue, issuerPublicKeySpkiDer);
   } catch (err) {

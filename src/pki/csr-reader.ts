@@ -19,10 +19,20 @@ export function readCsrDer(der: Buffer): CsrInfo {
   const top = readTlv(der, 0);
   if (top.tag !== 0x30 || top.end !== der.length) throw new Error('not a single DER SEQUENCE');
   const [infoTlv, algTlv, sigTlv, extra] = children(der, top);
-  if (!infoTlv || !algTlv || !sigTlv || extra || infoTlv.tag !== 0x30 || algTlv.tag !== 0x30 || sigTlv.tag !== 0x03) throw new Error('not a certification request');
+  if (!infoTlv || !algTlv || !sigTlv || extra || infoTlv.tag !== 0x30 || algTlv.tag !== 0x30 || sigTlv.tag !== 0x03)
+    throw new Error('not a certification request');
   // CertificationRequestInfo ::= SEQUENCE { version INTEGER, subject Name, subjectPKInfo, attributes [0] IMPLICIT SET OF Attribute }
   const [version, subject, spki, attributes] = children(der, infoTlv);
-  if (!version || version.tag !== 0x02 || !subject || subject.tag !== 0x30 || !spki || spki.tag !== 0x30 || !attributes || attributes.tag !== 0xa0) {
+  if (
+    !version ||
+    version.tag !== 0x02 ||
+    !subject ||
+    subject.tag !== 0x30 ||
+    !spki ||
+    spki.tag !== 0x30 ||
+    !attributes ||
+    attributes.tag !== 0xa0
+  ) {
     throw new Error('a malformed certificationRequestInfo');
   }
   const extensions: CertExtension[] = [];
@@ -40,6 +50,12 @@ export function readCsrDer(der: Buffer): CsrInfo {
     subjectDer: Buffer.from(slice(der, subject)),
     spki: spkiDer,
     extensions,
-    signatureValid: verifyWithAlgorithm(signatureOid, algParams && Buffer.from(slice(der, algParams)), Buffer.from(slice(der, infoTlv)), signature, spkiDer),
+    signatureValid: verifyWithAlgorithm(
+      signatureOid,
+      algParams && Buffer.from(slice(der, algParams)),
+      Buffer.from(slice(der, infoTlv)),
+      signature,
+      spkiDer,
+    ),
   };
 }

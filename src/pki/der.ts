@@ -208,8 +208,16 @@ export interface SignatureAlgorithm {
   hash: 'sha256' | 'sha384' | 'sha512';
 }
 
-const RSA_OIDS = { sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' } as const;
-const ECDSA_OIDS = { sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' } as const;
+const RSA_OIDS = {
+  sha256: '1.2.840.113549.1.1.11',
+  sha384: '1.2.840.113549.1.1.12',
+  sha512: '1.2.840.113549.1.1.13',
+} as const;
+const ECDSA_OIDS = {
+  sha256: '1.2.840.10045.4.3.2',
+  sha384: '1.2.840.10045.4.3.3',
+  sha512: '1.2.840.10045.4.3.4',
+} as const;
 const algorithmCache = new WeakMap<KeyObject, SignatureAlgorithm>();
 
 /**
@@ -225,7 +233,10 @@ export function algorithmIdentifierFor(key: KeyObject): SignatureAlgorithm {
   if (d.algorithm === 'rsa') alg = { oid: RSA_OIDS[hash], hash, der: derSequence(derOid(RSA_OIDS[hash]), derNull()) };
   else if (d.algorithm === 'ec' && (d.curve === 'P-256' || d.curve === 'P-384' || d.curve === 'P-521')) {
     alg = { oid: ECDSA_OIDS[hash], hash, der: derSequence(derOid(ECDSA_OIDS[hash])) };
-  } else throw badInput(`${d.label} keys cannot sign certificates or CRLs here; use an RSA or ECDSA (P-256, P-384, P-521) key.`);
+  } else
+    throw badInput(
+      `${d.label} keys cannot sign certificates or CRLs here; use an RSA or ECDSA (P-256, P-384, P-521) key.`,
+    );
   algorithmCache.set(key, alg);
   return alg;
 }
@@ -292,7 +303,7 @@ export function readTlvInto(buf: Uint8Array, offset: number, limit: number, into
 /** The TLVs directly inside a constructed value. */
 export function children(buf: Uint8Array, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let p = parent.start; p < parent.end; ) {
+  for (let p = parent.start; p < parent.end;) {
     const t = readTlv(buf, p, parent.end);
     out.push(t);
     p = t.end;
@@ -302,7 +313,7 @@ export function children(buf: Uint8Array, parent: Tlv): Tlv[] {
 
 /** Like children(), one at a time: for long lists that need not be held at once. */
 export function* iterateChildren(buf: Uint8Array, parent: Tlv): Generator<Tlv> {
-  for (let p = parent.start; p < parent.end; ) {
+  for (let p = parent.start; p < parent.end;) {
     const t = readTlv(buf, p, parent.end);
     yield t;
     p = t.end;
@@ -375,7 +386,16 @@ export function decodeTime(buf: Uint8Array, t: Tlv): Date {
   const minute = digits2(buf, o + 6);
   const second = digits2(buf, o + 8);
   // NaN (a non-digit) fails every comparison below.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59 && year >= 0)) {
+  if (!(
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    year >= 0
+  )) {
     throw new DerError(`bad time ${Buffer.from(buf.subarray(t.start, t.end)).toString('latin1')}`);
   }
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));

@@ -2,7 +2,19 @@
  * The values of the extensions whose meaning mtlskit decides (basicConstraints, keyUsage,
  * extendedKeyUsage, subjectAltName, crlDistributionPoints), encoded and read in DER.
  */
-import { children, content, decodeOid, derBoolean, derNamedBits, derOid, derSequence, derSmallInteger, derTlv, readTlv, slice } from './der.js';
+import {
+  children,
+  content,
+  decodeOid,
+  derBoolean,
+  derNamedBits,
+  derOid,
+  derSequence,
+  derSmallInteger,
+  derTlv,
+  readTlv,
+  slice,
+} from './der.js';
 import { ipAddressBytes } from './ip-address.js';
 import { nameDerToText } from './name-text.js';
 import { rawExtension, type CertExtension } from './raw-extension.js';
@@ -44,8 +56,15 @@ export function bitStringMask(bits: Uint8Array): number {
   return mask;
 }
 
-export function basicConstraintsExtension(ca: boolean, pathLength: number | undefined, critical: boolean): CertExtension {
-  const parts = [...(ca ? [derBoolean(true)] : []), ...(ca && pathLength !== undefined ? [derSmallInteger(pathLength)] : [])];
+export function basicConstraintsExtension(
+  ca: boolean,
+  pathLength: number | undefined,
+  critical: boolean,
+): CertExtension {
+  const parts = [
+    ...(ca ? [derBoolean(true)] : []),
+    ...(ca && pathLength !== undefined ? [derSmallInteger(pathLength)] : []),
+  ];
   return rawExtension('2.5.29.19', critical, derSequence(...parts));
 }
 
@@ -103,7 +122,11 @@ export function readSubjectAltName(ext: CertExtension): SanEntry[] {
   return children(value, readTlv(value, 0)).map((gn) => {
     const kind = KIND_BY_TAG[gn.tag];
     const body = content(value, gn);
-    return { der: Buffer.from(slice(value, gn)), kind, key: kind === 'ip' ? body.toString('hex') : kind ? body.toString('latin1').toLowerCase() : undefined };
+    return {
+      der: Buffer.from(slice(value, gn)),
+      kind,
+      key: kind === 'ip' ? body.toString('hex') : kind ? body.toString('latin1').toLowerCase() : undefined,
+    };
   });
 }
 
@@ -128,14 +151,22 @@ export function subjectAltNameStrings(ext: CertExtension | undefined): string[] 
   return children(value, readTlv(value, 0)).map((gn) => {
     const body = content(value, gn);
     switch (gn.tag) {
-      case 0x81: return `email:${body.toString('latin1')}`;
-      case 0x82: return `DNS:${body.toString('latin1')}`;
-      case 0x86: return `URI:${body.toString('latin1')}`;
-      case 0x87: return `IP:${ipText(body)}`;
-      case 0x88: return `RID:${decodeOid(body)}`;
-      case 0xa4: return `dirName:${nameDerToText(slice(value, readTlv(value, gn.start)))}`;
-      case 0xa0: return `othername:${decodeOid(content(value, readTlv(value, gn.start)))}`;
-      default: return `[${gn.tag & 0x1f}]:${body.toString('hex')}`;
+      case 0x81:
+        return `email:${body.toString('latin1')}`;
+      case 0x82:
+        return `DNS:${body.toString('latin1')}`;
+      case 0x86:
+        return `URI:${body.toString('latin1')}`;
+      case 0x87:
+        return `IP:${ipText(body)}`;
+      case 0x88:
+        return `RID:${decodeOid(body)}`;
+      case 0xa4:
+        return `dirName:${nameDerToText(slice(value, readTlv(value, gn.start)))}`;
+      case 0xa0:
+        return `othername:${decodeOid(content(value, readTlv(value, gn.start)))}`;
+      default:
+        return `[${gn.tag & 0x1f}]:${body.toString('hex')}`;
     }
   });
 }
@@ -148,11 +179,17 @@ export function ipText(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   let best = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLength) { best = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   if (best < 0) return groups.join(':');

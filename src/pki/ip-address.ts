@@ -67,11 +67,20 @@ function ipv6Bytes(text: string): Buffer {
   let v4tail: number[] = [];
   const lastColon = text.lastIndexOf(':');
   if (text.slice(lastColon + 1).includes('.')) {
-    v4tail = text.slice(lastColon + 1).split('.').map(Number);
+    v4tail = text
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     head = text.slice(0, lastColon + 1) + '0:0';
   }
   const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
-  const parse = (s: string | undefined) => (s ? s.split(':').filter((p) => p !== '').map((h) => parseInt(h, 16)) : []);
+  const parse = (s: string | undefined) =>
+    s
+      ? s
+          .split(':')
+          .filter((p) => p !== '')
+          .map((h) => parseInt(h, 16))
+      : [];
   const l = parse(left);
   const r = parse(right);
   const groups = right === undefined ? l : [...l, ...Array(8 - l.length - r.length).fill(0), ...r];

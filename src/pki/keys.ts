@@ -14,9 +14,16 @@ export const KEY_TYPES: readonly KeyType[] = ['rsa:2048', 'rsa:3072', 'rsa:4096'
 export const DEFAULT_KEY_TYPE: KeyType = 'rsa:2048';
 
 const CURVE_ALIASES: Record<string, 'P-256' | 'P-384' | 'P-521'> = {
-  'p-256': 'P-256', p256: 'P-256', prime256v1: 'P-256', secp256r1: 'P-256',
-  'p-384': 'P-384', p384: 'P-384', secp384r1: 'P-384',
-  'p-521': 'P-521', p521: 'P-521', secp521r1: 'P-521',
+  'p-256': 'P-256',
+  p256: 'P-256',
+  prime256v1: 'P-256',
+  secp256r1: 'P-256',
+  'p-384': 'P-384',
+  p384: 'P-384',
+  secp384r1: 'P-384',
+  'p-521': 'P-521',
+  p521: 'P-521',
+  secp521r1: 'P-521',
 };
 
 /** Accepts `rsa:2048`, `rsa`, `ec:P-256`, `ec:prime256v1`, `ecdsa`, `p-384`... */
@@ -115,14 +122,19 @@ export function loadPrivateKey(data: Buffer | string, password: string | undefin
   const text = typeof data === 'string' ? data : data.toString('latin1');
   const encrypted = isEncryptedKey(text);
   if (encrypted && password === undefined) {
-    throw new MtlsError('PASSWORD_REQUIRED', `${describe} is encrypted; give its password with --passin (pass:, env:, file: or stdin).`);
+    throw new MtlsError(
+      'PASSWORD_REQUIRED',
+      `${describe} is encrypted; give its password with --passin (pass:, env:, file: or stdin).`,
+    );
   }
   try {
     if (PEM_KEY_LABEL.test(text)) {
       return createPrivateKey({ key: text, format: 'pem', passphrase: password });
     }
     if (/-----BEGIN /.test(text)) {
-      throw badInput(`${describe} holds no private key (expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY" block).`);
+      throw badInput(
+        `${describe} holds no private key (expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY" block).`,
+      );
     }
     const der = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
@@ -132,13 +144,20 @@ export function loadPrivateKey(data: Buffer | string, password: string | undefin
         // try the next container format
       }
     }
-    throw badInput(`${describe} is not a private key in PEM or DER (PKCS#8, PKCS#1 or SEC1); check that you gave the key file, not the certificate.`);
+    throw badInput(
+      `${describe} is not a private key in PEM or DER (PKCS#8, PKCS#1 or SEC1); check that you gave the key file, not the certificate.`,
+    );
   } catch (err) {
     if (err instanceof MtlsError) throw err;
     if (encrypted) {
-      throw new MtlsError('BAD_PASSWORD', `The password for ${describe} is wrong; check the --passin source and try again.`);
+      throw new MtlsError(
+        'BAD_PASSWORD',
+        `The password for ${describe} is wrong; check the --passin source and try again.`,
+      );
     }
-    throw badInput(`${describe} is not a readable private key (${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}); check that the file is a complete PEM or DER key.`);
+    throw badInput(
+      `${describe} is not a readable private key (${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}); check that the file is a complete PEM or DER key.`,
+    );
   }
 }
 
@@ -191,13 +210,23 @@ export function keyMatchesPublicKey(privateKey: KeyObject, spkiDer: Uint8Array):
 /** A WebCrypto public key for a certificate's subject (the private key may be elsewhere, as with a CSR). */
 export async function toCryptoPublicKey(key: KeyObject): Promise<CryptoKey> {
   const d = describeKey(key);
-  const algorithm = d.algorithm === 'ec' ? { name: 'ECDSA', namedCurve: d.curve! } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-  if (d.algorithm !== 'ec' && d.algorithm !== 'rsa') throw badInput(`${d.label} keys are not supported in certificates here; use an RSA or ECDSA key.`);
+  const algorithm =
+    d.algorithm === 'ec' ? { name: 'ECDSA', namedCurve: d.curve! } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  if (d.algorithm !== 'ec' && d.algorithm !== 'rsa')
+    throw badInput(`${d.label} keys are not supported in certificates here; use an RSA or ECDSA key.`);
   return globalThis.crypto.subtle.importKey('spki', new Uint8Array(publicKeySpkiDer(key)), algorithm, true, ['verify']);
 }
 
 /** WebCrypto CryptoKeys for @peculiar/x509 signing (Node 20 has no KeyObject.toCryptoKey). */
-export async function toCryptoKeyPair(key: KeyObject, hash?: 'SHA-256' | 'SHA-384' | 'SHA-512'): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; algorithm: RsaHashedImportParams | EcKeyImportParams; signingAlgorithm: Algorithm }> {
+export async function toCryptoKeyPair(
+  key: KeyObject,
+  hash?: 'SHA-256' | 'SHA-384' | 'SHA-512',
+): Promise<{
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  algorithm: RsaHashedImportParams | EcKeyImportParams;
+  signingAlgorithm: Algorithm;
+}> {
   const d = describeKey(key);
   const h = hash ?? defaultHashFor(key);
   const subtle = globalThis.crypto.subtle;
@@ -212,7 +241,9 @@ export async function toCryptoKeyPair(key: KeyObject, hash?: 'SHA-256' | 'SHA-38
   } else {
     throw badInput(`${d.label} keys cannot sign certificates here; use an RSA or ECDSA key.`);
   }
-  const privateKey = await subtle.importKey('pkcs8', new Uint8Array(privateKeyToPkcs8Der(key)), algorithm, true, ['sign']);
+  const privateKey = await subtle.importKey('pkcs8', new Uint8Array(privateKeyToPkcs8Der(key)), algorithm, true, [
+    'sign',
+  ]);
   const publicKey = await subtle.importKey('spki', new Uint8Array(publicKeySpkiDer(key)), algorithm, true, ['verify']);
   return { privateKey, publicKey, algorithm, signingAlgorithm };
 }

@@ -35,17 +35,22 @@ const SHORT_NAMES: Record<string, string> = {
 
 function decodeString(tag: number, bytes: Buffer): string | undefined {
   switch (tag) {
-    case 0x0c: return bytes.toString('utf8'); // UTF8String
+    case 0x0c:
+      return bytes.toString('utf8'); // UTF8String
     case 0x13: // PrintableString
     case 0x14: // TeletexString
-    case 0x16: return bytes.toString('latin1'); // IA5String
-    case 0x1e: return Buffer.from(bytes).swap16().toString('utf16le'); // BMPString
-    case 0x1c: { // UniversalString (UCS-4)
+    case 0x16:
+      return bytes.toString('latin1'); // IA5String
+    case 0x1e:
+      return Buffer.from(bytes).swap16().toString('utf16le'); // BMPString
+    case 0x1c: {
+      // UniversalString (UCS-4)
       let text = '';
       for (let i = 0; i + 3 < bytes.length; i += 4) text += String.fromCodePoint(bytes.readUInt32BE(i));
       return text;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -72,17 +77,23 @@ export function readNameRdns(der: Uint8Array): Map<string, string[]>[] {
 
 /** Every attribute in order, one entry per value. */
 export function readNameAttributes(der: Uint8Array): NameAttribute[] {
-  return readNameRdns(der).flatMap((rdn) => [...rdn].flatMap(([type, values]) => values.map((value) => ({ type, value }))));
+  return readNameRdns(der).flatMap((rdn) =>
+    [...rdn].flatMap(([type, values]) => values.map((value) => ({ type, value }))),
+  );
 }
 
 /** Human form used in messages: O=Acme, CN=client (in certificate order, like `openssl x509 -subject`). */
 export function nameDerToText(der: Uint8Array): string {
-  return readNameAttributes(der).map((a) => `${a.type}=${a.value}`).join(', ');
+  return readNameAttributes(der)
+    .map((a) => `${a.type}=${a.value}`)
+    .join(', ');
 }
 
 /** OpenSSL's one-line form, as in index.txt: /O=Acme/CN=client */
 export function nameDerToSlashForm(der: Uint8Array): string {
-  return readNameAttributes(der).map((a) => `/${a.type}=${a.value.replace(/\//g, '\\/')}`).join('');
+  return readNameAttributes(der)
+    .map((a) => `/${a.type}=${a.value.replace(/\//g, '\\/')}`)
+    .join('');
 }
 
 /** Case-insensitive, whitespace-folded form of a DN (RFC 5280 7.1), for comparing issuer and subject names. */
@@ -90,7 +101,9 @@ export function canonicalName(der: Uint8Array): string {
   return readNameRdns(der)
     .map((rdn) =>
       [...rdn]
-        .map(([type, values]) => values.map((v) => `${type.toLowerCase()}=${v.trim().replace(/\s+/g, ' ').toLowerCase()}`).join('+'))
+        .map(([type, values]) =>
+          values.map((v) => `${type.toLowerCase()}=${v.trim().replace(/\s+/g, ' ').toLowerCase()}`).join('+'),
+        )
         .sort()
         .join('+'),
     )

@@ -103,9 +103,17 @@ function withoutTrustSettings(der: Buffer): Buffer {
   }
 }
 
-export function readDerObjects(data: Uint8Array, labels: string[], describe: string, what: string, copy = true): Buffer[] {
+export function readDerObjects(
+  data: Uint8Array,
+  labels: string[],
+  describe: string,
+  what: string,
+  copy = true,
+): Buffer[] {
   if (looksLikePem(data)) {
-    const blocks = readPemBlocks(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')).filter((b) => labels.includes(b.label));
+    const blocks = readPemBlocks(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')).filter(
+      (b) => labels.includes(b.label),
+    );
     if (blocks.length === 0) {
       throw badInput(`${describe} has no PEM "${labels[0]}" block; give a ${what} file in PEM or DER.`);
     }

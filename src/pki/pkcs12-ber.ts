@@ -34,7 +34,7 @@ function scan(buf: Buffer, offset: number, limit: number, depth: number): number
   const end = h.start + h.length;
   if (h.tag & 0x20) {
     if (depth > MAX_DEPTH) throw new DerError('nested too deeply');
-    for (let p = h.start; p < end; ) {
+    for (let p = h.start; p < end;) {
       const next = scan(buf, p, end, depth + 1);
       if (next === undefined) return undefined;
       p = next;

@@ -29,7 +29,12 @@ export const OID = {
   sha512: '2.16.840.1.101.3.4.2.3',
 } as const;
 
-const HMAC_PRF: Record<string, string> = { [OID.hmacWithSHA1]: 'sha1', [OID.hmacWithSHA256]: 'sha256', [OID.hmacWithSHA384]: 'sha384', [OID.hmacWithSHA512]: 'sha512' };
+const HMAC_PRF: Record<string, string> = {
+  [OID.hmacWithSHA1]: 'sha1',
+  [OID.hmacWithSHA256]: 'sha256',
+  [OID.hmacWithSHA384]: 'sha384',
+  [OID.hmacWithSHA512]: 'sha512',
+};
 const AES: Record<string, { cipher: string; keyLength: number; name: string }> = {
   [OID.aes128cbc]: { cipher: 'aes-128-cbc', keyLength: 16, name: 'AES-128-CBC' },
   [OID.aes192cbc]: { cipher: 'aes-192-cbc', keyLength: 24, name: 'AES-192-CBC' },
@@ -59,7 +64,14 @@ const digestOnce: (algorithm: string, data: Buffer) => Buffer =
     : (algorithm, data) => createHash(algorithm).update(data).digest();
 
 /** RFC 7292 B.2: ID 1 = key, 2 = IV, 3 = MAC key. */
-export function pkcs12Kdf(hash: string, password: Buffer, salt: Buffer, iterations: number, id: number, length: number): Buffer {
+export function pkcs12Kdf(
+  hash: string,
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  id: number,
+  length: number,
+): Buffer {
   const u = createHash(hash).digest().length;
   const v = hash === 'sha384' || hash === 'sha512' ? 128 : 64;
   const repeatTo = (data: Buffer) => {
@@ -101,7 +113,10 @@ export function encryptPbes2(plaintext: Buffer, password: string, iterations: nu
   const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const kdf = derSequence(derOid(OID.pbkdf2), derSequence(derOctetString(salt), derSmallInteger(iterations), derSequence(derOid(OID.hmacWithSHA256), derNull())));
+  const kdf = derSequence(
+    derOid(OID.pbkdf2),
+    derSequence(derOctetString(salt), derSmallInteger(iterations), derSequence(derOid(OID.hmacWithSHA256), derNull())),
+  );
   const scheme = derSequence(derOid(OID.aes256cbc), derOctetString(iv));
   return { algorithmIdentifier: derSequence(derOid(OID.pbes2), derSequence(kdf, scheme)), ciphertext };
 }
@@ -114,7 +129,13 @@ export function encryptLegacy3Des(plaintext: Buffer, password: string, iteration
   const iv = pkcs12Kdf('sha1', pw, salt, iterations, 2, 8);
   const cipher = createCipheriv('des-ede3-cbc', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { algorithmIdentifier: derSequence(derOid(OID.pbeSha3Des), derSequence(derOctetString(salt), derSmallInteger(iterations))), ciphertext };
+  return {
+    algorithmIdentifier: derSequence(
+      derOid(OID.pbeSha3Des),
+      derSequence(derOctetString(salt), derSmallInteger(iterations)),
+    ),
+    ciphertext,
+  };
 }
 
 export class WrongPasswordError extends Error {}
@@ -150,7 +171,11 @@ export function pkcs12Password(text: string): Pkcs12Password {
 }
 
 /** Decrypts with the AlgorithmIdentifier found in a bundle; returns the plaintext and a readable name. */
-export async function decryptWith(algDer: Buffer, ciphertext: Buffer, password: Pkcs12Password): Promise<{ plaintext: Buffer; name: string }> {
+export async function decryptWith(
+  algDer: Buffer,
+  ciphertext: Buffer,
+  password: Pkcs12Password,
+): Promise<{ plaintext: Buffer; name: string }> {
   const alg = readTlv(algDer, 0);
   const [oidTlv, params] = children(algDer, alg);
   const oid = decodeOid(content(algDer, oidTlv!));
@@ -199,10 +224,16 @@ async function rc2Decrypt(key: Buffer, iv: Buffer, ciphertext: Buffer): Promise<
   return Buffer.from(decipher.output.getBytes(), 'binary');
 }
 
-function decryptPbes2(buf: Buffer, params: Tlv, ciphertext: Buffer, password: Pkcs12Password): { plaintext: Buffer; name: string } {
+function decryptPbes2(
+  buf: Buffer,
+  params: Tlv,
+  ciphertext: Buffer,
+  password: Pkcs12Password,
+): { plaintext: Buffer; name: string } {
   const [kdf, scheme] = children(buf, params);
   const [kdfOid, kdfParams] = children(buf, kdf!);
-  if (decodeOid(content(buf, kdfOid!)) !== OID.pbkdf2) throw new UnsupportedAlgorithmError('PBES2 key derivation other than PBKDF2');
+  if (decodeOid(content(buf, kdfOid!)) !== OID.pbkdf2)
+    throw new UnsupportedAlgorithmError('PBES2 key derivation other than PBKDF2');
   const kp = children(buf, kdfParams!);
   const salt = Buffer.from(content(buf, kp[0]!));
   const iterations = intValue(buf, kp[1]!);
@@ -232,4 +263,3 @@ export function macKey(hash: string, bmp: Buffer, salt: Buffer, iterations: numb
 export function hmac(hash: string, key: Buffer, data: Buffer): Buffer {
   return createHmac(hash, key).update(data).digest();
 }
-

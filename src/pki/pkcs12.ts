@@ -6,12 +6,38 @@
 import { createHash, createPrivateKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MtlsError, badInput } from '../errors.js';
 import {
-  children, content, decodeOid, derBmpString, derExplicit, derImplicit, derNull, derOctetString, derOid, derSequence, derSet,
-  derSmallInteger, readTlv, slice, DerError, type Tlv,
+  children,
+  content,
+  decodeOid,
+  derBmpString,
+  derExplicit,
+  derImplicit,
+  derNull,
+  derOctetString,
+  derOid,
+  derSequence,
+  derSet,
+  derSmallInteger,
+  readTlv,
+  slice,
+  DerError,
+  type Tlv,
 } from './der.js';
 import {
-  DIGESTS, OID, UnsupportedAlgorithmError, WrongPasswordError, bmpPassword, decryptWith, iterationCount, encryptLegacy3Des, encryptPbes2, hmac, macKey, pkcs12Password,
-  type Encryption, type Pkcs12Password,
+  DIGESTS,
+  OID,
+  UnsupportedAlgorithmError,
+  WrongPasswordError,
+  bmpPassword,
+  decryptWith,
+  iterationCount,
+  encryptLegacy3Des,
+  encryptPbes2,
+  hmac,
+  macKey,
+  pkcs12Password,
+  type Encryption,
+  type Pkcs12Password,
 } from './pkcs12-crypto.js';
 import { berToDer } from './pkcs12-ber.js';
 import { keyMatchesPublicKey } from './keys.js';
@@ -59,23 +85,44 @@ const dataContentInfo = (der: Buffer) => derSequence(derOid(P.data), derExplicit
 
 function encryptedContentInfo(enc: Encryption): Buffer {
   const encryptedContent = derImplicit(0, derOctetString(enc.ciphertext));
-  return derSequence(derOid(P.encryptedData), derExplicit(0, derSequence(derSmallInteger(0), derSequence(derOid(P.data), enc.algorithmIdentifier, encryptedContent))));
+  return derSequence(
+    derOid(P.encryptedData),
+    derExplicit(
+      0,
+      derSequence(derSmallInteger(0), derSequence(derOid(P.data), enc.algorithmIdentifier, encryptedContent)),
+    ),
+  );
 }
 
 export async function encodePfx(input: PfxInput): Promise<Buffer> {
   const iterations = input.iterations ?? PFX_ITERATIONS;
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new RangeError(`PKCS#12 iterations must be a positive integer, not ${iterations}`);
-  const encrypt = (plain: Buffer) => (input.legacy ? encryptLegacy3Des(plain, input.password, iterations) : encryptPbes2(plain, input.password, iterations));
+  if (!Number.isSafeInteger(iterations) || iterations < 1)
+    throw new RangeError(`PKCS#12 iterations must be a positive integer, not ${iterations}`);
+  const encrypt = (plain: Buffer) =>
+    input.legacy
+      ? encryptLegacy3Des(plain, input.password, iterations)
+      : encryptPbes2(plain, input.password, iterations);
   // localKeyId links the key to its certificate; OpenSSL uses the SHA-1 of the certificate.
   const localKeyId = createHash('sha1').update(input.certificateDer).digest();
-  const certs = derSequence(certBag(input.certificateDer, localKeyId, input.friendlyName), ...input.chainDer.map((c) => certBag(c)));
+  const certs = derSequence(
+    certBag(input.certificateDer, localKeyId, input.friendlyName),
+    ...input.chainDer.map((c) => certBag(c)),
+  );
   const shrouded = encrypt(input.keyPkcs8Der);
-  const keyBag = derSequence(derOid(P.shroudedKeyBag), derExplicit(0, derSequence(shrouded.algorithmIdentifier, derOctetString(shrouded.ciphertext))), ...attributes(localKeyId, input.friendlyName));
+  const keyBag = derSequence(
+    derOid(P.shroudedKeyBag),
+    derExplicit(0, derSequence(shrouded.algorithmIdentifier, derOctetString(shrouded.ciphertext))),
+    ...attributes(localKeyId, input.friendlyName),
+  );
   const authSafe = derSequence(encryptedContentInfo(encrypt(certs)), dataContentInfo(derSequence(keyBag)));
   const digest = input.legacy ? { oid: OID.sha1, hash: 'sha1' } : { oid: OID.sha256, hash: 'sha256' };
   const salt = randomBytes(8);
   const mac = hmac(digest.hash, macKey(digest.hash, bmpPassword(input.password), salt, iterations), authSafe);
-  const macData = derSequence(derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)), derOctetString(salt), derSmallInteger(iterations));
+  const macData = derSequence(
+    derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)),
+    derOctetString(salt),
+    derSmallInteger(iterations),
+  );
   return derSequence(derSmallInteger(3), dataContentInfo(authSafe), macData);
 }
 
@@ -102,8 +149,11 @@ export async function decodePfx(data: Buffer, password: string, describe: string
   } catch (err) {
     if (err instanceof MtlsError) throw err;
     if (err instanceof WrongPasswordError) throw wrongPassword(describe);
-    if (err instanceof UnsupportedAlgorithmError) throw badInput(`${describe} uses ${err.message}, which mtlskit cannot read; re-export it with AES or 3DES.`);
-    throw badInput(`${describe} is not a readable PKCS#12 (.pfx/.p12) file; check that it is complete and really a PFX.`);
+    if (err instanceof UnsupportedAlgorithmError)
+      throw badInput(`${describe} uses ${err.message}, which mtlskit cannot read; re-export it with AES or 3DES.`);
+    throw badInput(
+      `${describe} is not a readable PKCS#12 (.pfx/.p12) file; check that it is complete and really a PFX.`,
+    );
   }
 }
 
@@ -130,7 +180,13 @@ async function decodeOrThrow(input: Buffer, password: string, describe: string):
   if (decodeOid(content(data, ctOid!)) !== P.data) throw new UnsupportedAlgorithmError('public-key integrity mode');
   // The MAC covers the AuthenticatedSafe exactly as written, so it is checked before re-encoding.
   const authSafeOctets = Buffer.from(content(data, octetString(data, ctContent!)));
-  const state: DecodeState = { password: pkcs12Password(password), macVerified: false, bags: [], keyEncryption: 'none', certEncryption: 'none' };
+  const state: DecodeState = {
+    password: pkcs12Password(password),
+    macVerified: false,
+    bags: [],
+    keyEncryption: 'none',
+    certEncryption: 'none',
+  };
   let macAlgorithm = 'none';
   if (macData) {
     macAlgorithm = checkMac(data, macData, authSafeOctets, state, describe);
@@ -138,7 +194,11 @@ async function decodeOrThrow(input: Buffer, password: string, describe: string):
   }
   const authSafe = berToDer(authSafeOctets);
   for (const info of children(authSafe, readTlv(authSafe, 0))) await readContentInfo(authSafe, info, state);
-  return assemble(state.bags, describe, { macAlgorithm, keyEncryption: state.keyEncryption, certEncryption: state.certEncryption });
+  return assemble(state.bags, describe, {
+    macAlgorithm,
+    keyEncryption: state.keyEncryption,
+    certEncryption: state.certEncryption,
+  });
 }
 
 /** One ContentInfo of the AuthenticatedSafe: plain `data` or password-`encryptedData` SafeContents. */
@@ -152,7 +212,8 @@ async function readContentInfo(authSafe: Buffer, info: Tlv, state: DecodeState):
     const [, eci] = children(authSafe, encData);
     const [, alg, encrypted] = children(authSafe, eci!);
     if (!encrypted) return; // an EncryptedData with no content holds no bags
-    const ciphertext = encrypted.tag === 0x80 ? Buffer.from(content(authSafe, encrypted)) : concatConstructed(authSafe, encrypted);
+    const ciphertext =
+      encrypted.tag === 0x80 ? Buffer.from(content(authSafe, encrypted)) : concatConstructed(authSafe, encrypted);
     const { plaintext, name } = await decryptWith(Buffer.from(slice(authSafe, alg!)), ciphertext, state.password);
     state.certEncryption = name;
     await readSafeContents(plaintext, state, name, true);
@@ -198,7 +259,12 @@ function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, state: DecodeStat
  * Collects the key and certificate bags of one SafeContents. `safeEncryption` names how the safe
  * itself was protected (a plain keyBag inside an encrypted safe is as protected as the safe).
  */
-async function readSafeContents(raw: Buffer, state: DecodeState, safeEncryption: string, decrypted = false): Promise<void> {
+async function readSafeContents(
+  raw: Buffer,
+  state: DecodeState,
+  safeEncryption: string,
+  decrypted = false,
+): Promise<void> {
   let der: Buffer;
   let bags: Tlv[];
   try {
@@ -224,7 +290,11 @@ async function readSafeContents(raw: Buffer, state: DecodeState, safeEncryption:
       state.keyEncryption = safeEncryption;
     } else if (oid === P.shroudedKeyBag) {
       const [alg, encrypted] = children(der, value);
-      const { plaintext, name } = await decryptWith(Buffer.from(slice(der, alg!)), Buffer.from(content(der, encrypted!)), state.password);
+      const { plaintext, name } = await decryptWith(
+        Buffer.from(slice(der, alg!)),
+        Buffer.from(content(der, encrypted!)),
+        state.password,
+      );
       if (!state.macVerified && !isOneSequence(plaintext)) throw new WrongPasswordError();
       state.bags.push({ kind: 'key', der: plaintext, ...meta });
       state.keyEncryption = name;
@@ -252,12 +322,17 @@ function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: str
     const first = values ? children(der, values)[0] : undefined;
     if (!first) continue;
     if (oid === P.localKeyId) out.localKeyId = content(der, first).toString('hex');
-    if (oid === P.friendlyName && first.tag === 0x1e) out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
+    if (oid === P.friendlyName && first.tag === 0x1e)
+      out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
   }
   return out;
 }
 
-function assemble(bags: Bag[], describe: string, algs: Pick<PfxContents, 'macAlgorithm' | 'keyEncryption' | 'certEncryption'>): PfxContents {
+function assemble(
+  bags: Bag[],
+  describe: string,
+  algs: Pick<PfxContents, 'macAlgorithm' | 'keyEncryption' | 'certEncryption'>,
+): PfxContents {
   const key = bags.find((b) => b.kind === 'key');
   if (!key) throw badInput(`${describe} holds no private key; a client bundle needs the key and its certificate.`);
   const certs = bags.filter((b) => b.kind === 'cert');
@@ -267,7 +342,13 @@ function assemble(bags: Bag[], describe: string, algs: Pick<PfxContents, 'macAlg
     certs.find((c) => keyMatchesPublicKey(keyObject, spkiOf(c.der)));
   if (!leaf) throw badInput(`${describe} has no certificate for its private key; ask for a bundle with both.`);
   const others = certs.filter((c) => c !== leaf).map((c) => c.der);
-  return { keyPkcs8Der: key.der, certificateDer: leaf.der, chainDer: orderChain(leaf.der, others), friendlyName: key.friendlyName ?? leaf.friendlyName, ...algs };
+  return {
+    keyPkcs8Der: key.der,
+    certificateDer: leaf.der,
+    chainDer: orderChain(leaf.der, others),
+    friendlyName: key.friendlyName ?? leaf.friendlyName,
+    ...algs,
+  };
 }
 
 function tbsFields(certDer: Buffer): Tlv[] {

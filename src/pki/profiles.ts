@@ -3,7 +3,13 @@
  * basicConstraints, keyUsage and extendedKeyUsage, so a CSR or conf cannot widen a certificate's power.
  */
 import type { KeyObject } from 'node:crypto';
-import { basicConstraintsExtension, extendedKeyUsageExtension, keyUsageExtension, EKU, KEY_USAGE as KU } from './extension-values.js';
+import {
+  basicConstraintsExtension,
+  extendedKeyUsageExtension,
+  keyUsageExtension,
+  EKU,
+  KEY_USAGE as KU,
+} from './extension-values.js';
 import type { CertExtension } from './raw-extension.js';
 
 export type Profile = 'ca' | 'server' | 'client';
@@ -20,7 +26,11 @@ export const PROFILE_OIDS = {
 } as const;
 
 /** Extensions that only a profile may set on a leaf. */
-export const PROFILE_OWNED = new Set<string>([PROFILE_OIDS.basicConstraints, PROFILE_OIDS.keyUsage, PROFILE_OIDS.extKeyUsage]);
+export const PROFILE_OWNED = new Set<string>([
+  PROFILE_OIDS.basicConstraints,
+  PROFILE_OIDS.keyUsage,
+  PROFILE_OIDS.extKeyUsage,
+]);
 
 export interface ProfileOptions {
   subjectKey: KeyObject;
@@ -42,10 +52,7 @@ export function profileExtensions(profile: Profile, opts: ProfileOptions): CertE
 function buildProfileExtensions(profile: Profile, isRsa: boolean, pathLength: number | undefined): CertExtension[] {
   switch (profile) {
     case 'ca':
-      return [
-        basicConstraintsExtension(true, pathLength, true),
-        keyUsageExtension(KU.keyCertSign | KU.cRLSign, true),
-      ];
+      return [basicConstraintsExtension(true, pathLength, true), keyUsageExtension(KU.keyCertSign | KU.cRLSign, true)];
     case 'server':
       return [
         basicConstraintsExtension(false, undefined, false),

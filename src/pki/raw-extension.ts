@@ -2,7 +2,17 @@
  * An X.509 extension as mtlskit builds and reads it: type (OID), critical, value (extnValue contents)
  * and rawData (the whole Extension DER). Built straight from DER, without an ASN.1 library.
  */
-import { children, content, decodeOid, derBoolean, derOctetString, derOid, derSequence, slice, type Tlv } from './der.js';
+import {
+  children,
+  content,
+  decodeOid,
+  derBoolean,
+  derOctetString,
+  derOid,
+  derSequence,
+  slice,
+  type Tlv,
+} from './der.js';
 
 export interface CertExtension {
   type: string;
@@ -27,10 +37,23 @@ export function readExtensionList(buf: Buffer, list: Tlv): CertExtension[] {
     const parts = children(buf, ext);
     const [oidTlv, second, third] = parts;
     const valueTlv = third ?? second;
-    if (ext.tag !== 0x30 || !oidTlv || oidTlv.tag !== 0x06 || !valueTlv || valueTlv.tag !== 0x04 || (third && second!.tag !== 0x01) || parts.length > 3) {
+    if (
+      ext.tag !== 0x30 ||
+      !oidTlv ||
+      oidTlv.tag !== 0x06 ||
+      !valueTlv ||
+      valueTlv.tag !== 0x04 ||
+      (third && second!.tag !== 0x01) ||
+      parts.length > 3
+    ) {
       throw new Error('a malformed extension');
     }
     const critical = third !== undefined && content(buf, second!)[0] !== 0;
-    return { type: decodeOid(content(buf, oidTlv)), critical, value: arrayBufferOf(content(buf, valueTlv)), rawData: arrayBufferOf(slice(buf, ext)) };
+    return {
+      type: decodeOid(content(buf, oidTlv)),
+      critical,
+      value: arrayBufferOf(content(buf, valueTlv)),
+      rawData: arrayBufferOf(slice(buf, ext)),
+    };
   });
 }

@@ -18,7 +18,10 @@ const ECDSA_SIGNATURES: Record<string, string> = {
 };
 
 /** What verification knows: signature OID → hash and key family. */
-export const SIGNATURE_ALGORITHMS: Record<string, { hash: string; family: 'rsa' | 'ec' | 'rsa-pss' | 'dsa' | 'eddsa'; name: string }> = {
+export const SIGNATURE_ALGORITHMS: Record<
+  string,
+  { hash: string; family: 'rsa' | 'ec' | 'rsa-pss' | 'dsa' | 'eddsa'; name: string }
+> = {
   '1.2.840.113549.1.1.4': { hash: 'md5', family: 'rsa', name: 'md5WithRSAEncryption' },
   '1.2.840.113549.1.1.5': { hash: 'sha1', family: 'rsa', name: 'sha1WithRSAEncryption' },
   '1.2.840.113549.1.1.14': { hash: 'sha224', family: 'rsa', name: 'sha224WithRSAEncryption' },
@@ -48,10 +51,16 @@ export function signatureSchemeFor(key: KeyObject): SignatureScheme {
   const hash = defaultHashFor(key);
   const nodeHash = hash.replace('-', '').toLowerCase();
   if (d.algorithm === 'rsa') {
-    return { algorithmIdentifier: derSequence(derOid(RSA_SIGNATURES[hash]!), derNull()), sign: (tbs) => sign(nodeHash, tbs, key) };
+    return {
+      algorithmIdentifier: derSequence(derOid(RSA_SIGNATURES[hash]!), derNull()),
+      sign: (tbs) => sign(nodeHash, tbs, key),
+    };
   }
   if (d.algorithm === 'ec') {
-    return { algorithmIdentifier: derSequence(derOid(ECDSA_SIGNATURES[hash]!)), sign: (tbs) => sign(nodeHash, tbs, { key, dsaEncoding: 'der' }) };
+    return {
+      algorithmIdentifier: derSequence(derOid(ECDSA_SIGNATURES[hash]!)),
+      sign: (tbs) => sign(nodeHash, tbs, { key, dsaEncoding: 'der' }),
+    };
   }
   throw new Error(`${d.label} keys cannot sign here`);
 }
@@ -60,16 +69,28 @@ export function signatureSchemeFor(key: KeyObject): SignatureScheme {
  * Checks `signature` over `tbs` with the SPKI. For RSA-PSS the hash and salt come from `pss`
  * (parsed from the AlgorithmIdentifier parameters by the caller; SHA-256/32 when absent).
  */
-export function verifySignature(oid: string, tbs: Buffer, signature: Buffer, spkiDer: Buffer, pss?: { hash: string; saltLength: number }): boolean {
+export function verifySignature(
+  oid: string,
+  tbs: Buffer,
+  signature: Buffer,
+  spkiDer: Buffer,
+  pss?: { hash: string; saltLength: number },
+): boolean {
   const alg = SIGNATURE_ALGORITHMS[oid];
   if (!alg) return false;
   try {
     const key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
     if (alg.family === 'rsa-pss') {
       const p = pss ?? { hash: 'sha256', saltLength: 32 };
-      return verify(p.hash, tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, signature);
+      return verify(
+        p.hash,
+        tbs,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength },
+        signature,
+      );
     }
-    if (alg.family === 'ec' || alg.family === 'dsa') return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
+    if (alg.family === 'ec' || alg.family === 'dsa')
+      return verify(alg.hash, tbs, { key, dsaEncoding: 'der' }, signature);
     if (alg.family === 'eddsa') return verify(null, tbs, key, signature);
     return verify(alg.hash, tbs, key, signature);
   } catch {

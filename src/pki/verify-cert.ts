@@ -3,7 +3,13 @@ import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { canonicalName, nameDerToText, readNameAttributes } from './name-text.js';
 import { readExtensionList } from './raw-extension.js';
-import { bitStringMask, readBasicConstraints, readExtendedKeyUsage, readKeyUsage, unsignedInt } from './extension-values.js';
+import {
+  bitStringMask,
+  readBasicConstraints,
+  readExtendedKeyUsage,
+  readKeyUsage,
+  unsignedInt,
+} from './extension-values.js';
 
 export interface GeneralNames {
   dns: string[];
@@ -80,7 +86,11 @@ export function generalNameKey(buf: Buffer, gn: Tlv): string {
 }
 
 /** DistributionPointName's two forms ([0] fullName, [1] nameRelativeToCRLIssuer) into `into`. */
-export function readDistributionPointName(buf: Buffer, dpName: Tlv, into: { fullNames?: string[]; relativeRdn?: Buffer }): void {
+export function readDistributionPointName(
+  buf: Buffer,
+  dpName: Tlv,
+  into: { fullNames?: string[]; relativeRdn?: Buffer },
+): void {
   const choice = readTlv(buf, dpName.start, dpName.end);
   if (choice.tag === 0xa0) into.fullNames = children(buf, choice).map((gn) => generalNameKey(buf, gn));
   if (choice.tag === 0xa1) {
@@ -113,12 +123,23 @@ export function readGeneralNames(buf: Buffer, list: Tlv[], into = emptyNames()):
   for (const gn of list) {
     const value = content(buf, gn);
     switch (gn.tag) {
-      case 0x81: into.email.push(value.toString('latin1')); break;
-      case 0x82: into.dns.push(value.toString('latin1')); break;
-      case 0x86: into.uri.push(value.toString('latin1')); break;
-      case 0x87: into.ip.push(Buffer.from(value)); break;
-      case 0xa4: into.dirNames.push(canonicalName(slice(buf, readTlv(buf, gn.start)))); break;
-      default: break;
+      case 0x81:
+        into.email.push(value.toString('latin1'));
+        break;
+      case 0x82:
+        into.dns.push(value.toString('latin1'));
+        break;
+      case 0x86:
+        into.uri.push(value.toString('latin1'));
+        break;
+      case 0x87:
+        into.ip.push(Buffer.from(value));
+        break;
+      case 0xa4:
+        into.dirNames.push(canonicalName(slice(buf, readTlv(buf, gn.start))));
+        break;
+      default:
+        break;
     }
   }
   return into;
@@ -129,7 +150,11 @@ function parseNameConstraints(value: Buffer): NameConstraintSet {
   const result: NameConstraintSet = { permitted: emptyNames(), excluded: emptyNames() };
   for (const part of children(value, seq)) {
     const target = part.tag === 0xa0 ? result.permitted : result.excluded;
-    readGeneralNames(value, children(value, part).map((subtree) => children(value, subtree)[0]!), target);
+    readGeneralNames(
+      value,
+      children(value, part).map((subtree) => children(value, subtree)[0]!),
+      target,
+    );
   }
   return result;
 }
@@ -140,7 +165,9 @@ export function readCertificate(der: Buffer, source: string): CertInfo {
     return readCertificateUnchecked(der, source);
   } catch (err) {
     if (err instanceof MtlsError) throw err;
-    throw badInput(`${source} holds something that is not a readable X.509 certificate (${(err as Error).message}); give a PEM or DER certificate.`);
+    throw badInput(
+      `${source} holds something that is not a readable X.509 certificate (${(err as Error).message}); give a PEM or DER certificate.`,
+    );
   }
 }
 
@@ -197,21 +224,31 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
         info.pathLength = bc.pathLength;
         break;
       }
-      case '2.5.29.15': info.keyUsage = readKeyUsage(ext); break;
-      case '2.5.29.37': info.extKeyUsage = readExtendedKeyUsage(ext); break;
+      case '2.5.29.15':
+        info.keyUsage = readKeyUsage(ext);
+        break;
+      case '2.5.29.37':
+        info.extKeyUsage = readExtendedKeyUsage(ext);
+        break;
       case '2.5.29.17':
         info.san = readGeneralNames(value, children(value, readTlv(value, 0)));
         info.subjectAltNameDer = value;
         break;
-      case '2.5.29.14': info.ski = content(value, readTlv(value, 0)).toString('hex'); break;
+      case '2.5.29.14':
+        info.ski = content(value, readTlv(value, 0)).toString('hex');
+        break;
       case '2.5.29.35': {
         const keyId = children(value, readTlv(value, 0)).find((t) => t.tag === 0x80);
         if (keyId) info.aki = content(value, keyId).toString('hex');
         break;
       }
-      case '2.5.29.30': info.nameConstraints = parseNameConstraints(value); break;
+      case '2.5.29.30':
+        info.nameConstraints = parseNameConstraints(value);
+        break;
       case '2.5.29.32':
-        info.policies = children(value, readTlv(value, 0)).map((pi) => decodeOid(content(value, children(value, pi)[0]!)));
+        info.policies = children(value, readTlv(value, 0)).map((pi) =>
+          decodeOid(content(value, children(value, pi)[0]!)),
+        );
         break;
       case '2.5.29.33':
         info.policyMappings = children(value, readTlv(value, 0)).map((m) => {
@@ -226,10 +263,17 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
           if (part.tag === 0x81) info.inhibitPolicyMapping = n;
         }
         break;
-      case '2.5.29.46': info.hasFreshestCrl = true; break;
-      case '2.5.29.31': info.crlDistributionPoints = parseDistributionPoints(value); break;
-      case '2.5.29.54': info.inhibitAnyPolicy = unsignedInt(content(value, readTlv(value, 0))); break;
-      default: break;
+      case '2.5.29.46':
+        info.hasFreshestCrl = true;
+        break;
+      case '2.5.29.31':
+        info.crlDistributionPoints = parseDistributionPoints(value);
+        break;
+      case '2.5.29.54':
+        info.inhibitAnyPolicy = unsignedInt(content(value, readTlv(value, 0)));
+        break;
+      default:
+        break;
     }
   }
   return info;

@@ -7,7 +7,19 @@
  */
 import { badInput } from '../errors.js';
 import { parseCrl, type ParsedCrl } from './crl.js';
-import { children, content, decodeOid, decodeTime, derSequence, integerHex, readTlv, readTlvInto, blankTlv, slice, type Tlv } from './der.js';
+import {
+  children,
+  content,
+  decodeOid,
+  decodeTime,
+  derSequence,
+  integerHex,
+  readTlv,
+  readTlvInto,
+  blankTlv,
+  slice,
+  type Tlv,
+} from './der.js';
 import { generalNameKey, readDistributionPointName, type CertInfo, type DistributionPoint } from './verify-cert.js';
 import { bitStringMask } from './extension-values.js';
 import { canonicalName, nameDerToText } from './name-text.js';
@@ -17,9 +29,28 @@ import { verifyWithAlgorithm } from './verify-signature.js';
 export const ALL_REASONS = 0x1fe;
 const REMOVE_FROM_CRL = 8;
 const KU_CRL_SIGN = 64;
-const REASON_NAMES = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', '', 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise'];
+const REASON_NAMES = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  '',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+];
 /** CRL extensions processed here: AKI, CRL number, IDP, delta CRL indicator, freshest CRL, AIA. */
-const UNDERSTOOD_CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20', '2.5.29.28', '2.5.29.27', '2.5.29.46', '1.3.6.1.5.5.7.1.1']);
+const UNDERSTOOD_CRL_EXTENSIONS = new Set([
+  '2.5.29.35',
+  '2.5.29.20',
+  '2.5.29.28',
+  '2.5.29.27',
+  '2.5.29.46',
+  '1.3.6.1.5.5.7.1.1',
+]);
 /** Entry extensions: reason, hold instruction, invalidity date, certificate issuer. */
 const UNDERSTOOD_ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.23', '2.5.29.24', '2.5.29.29']);
 
@@ -127,15 +158,23 @@ function unknownEntryCritical(info: CrlInfo): string | null {
   const list = info.revokedList;
   info.unknownEntryCritical = null;
   // Tlvs filled in turn: nothing is allocated per entry.
-  const [entry, serial, time, exts, ext, oid, next] = [blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv(), blankTlv()];
-  for (let p = list?.start ?? 0; list && p < list.end; ) {
+  const [entry, serial, time, exts, ext, oid, next] = [
+    blankTlv(),
+    blankTlv(),
+    blankTlv(),
+    blankTlv(),
+    blankTlv(),
+    blankTlv(),
+    blankTlv(),
+  ];
+  for (let p = list?.start ?? 0; list && p < list.end;) {
     readTlvInto(buf, p, list.end, entry);
     p = entry.end;
     readTlvInto(buf, entry.start, entry.end, serial);
     readTlvInto(buf, serial.end, entry.end, time);
     if (time.end >= entry.end) continue;
     readTlvInto(buf, time.end, entry.end, exts);
-    for (let q = exts.start; q < exts.end; ) {
+    for (let q = exts.start; q < exts.end;) {
       readTlvInto(buf, q, exts.end, ext);
       q = ext.end;
       readTlvInto(buf, ext.start, ext.end, oid);
@@ -161,10 +200,15 @@ function indirectEntry(info: CrlInfo, cert: CertInfo): Entry | undefined {
       const e = children(buf, ext);
       const oid = decodeOid(content(buf, e[0]!));
       const value = content(buf, e[e.length - 1]!);
-      if (oid === '2.5.29.29') issuer = children(value, readTlv(value, 0)).map((gn) => generalNameKey(value, gn)).find((k) => k.startsWith('dn:')) ?? issuer;
+      if (oid === '2.5.29.29')
+        issuer =
+          children(value, readTlv(value, 0))
+            .map((gn) => generalNameKey(value, gn))
+            .find((k) => k.startsWith('dn:')) ?? issuer;
       if (oid === '2.5.29.21') reason = content(value, readTlv(value, 0))[0];
     }
-    if (issuer === wanted && integerHex(content(buf, parts[0]!)) === cert.serialHex) return { revokedAt: decodeTime(buf, parts[1]!), reason };
+    if (issuer === wanted && integerHex(content(buf, parts[0]!)) === cert.serialHex)
+      return { revokedAt: decodeTime(buf, parts[1]!), reason };
   }
   return undefined;
 }
@@ -174,7 +218,9 @@ function readingEntries<T>(info: CrlInfo, read: () => T): T {
   try {
     return read();
   } catch (err) {
-    throw badInput(`${info.source} has an unreadable revoked-certificate entry (${(err as Error).message}); give a well-formed X.509 CRL.`);
+    throw badInput(
+      `${info.source} has an unreadable revoked-certificate entry (${(err as Error).message}); give a well-formed X.509 CRL.`,
+    );
   }
 }
 
@@ -211,12 +257,15 @@ function scopeOf(info: CrlInfo, cert: CertInfo): Scope {
   if (idp?.onlyCa && !cert.isCa) return { outOfScope: 'lists only CA certificates (onlyContainsCACerts)' };
   if (idp?.onlyAttribute) return { outOfScope: 'lists only attribute certificates' };
   // A distribution point naming a cRLIssuer is served by an indirect CRL from it; any other by the certificate's issuer.
-  const served = (dp: DistributionPoint) => (dp.crlIssuerKeys.length > 0 ? idp?.indirect === true && dp.crlIssuerKeys.includes(ownKey) : direct);
-  const idpNames = idp?.fullNames ?? (idp?.relativeRdn ? [nameWithRdn(info.crl.issuerNameDer, idp.relativeRdn)] : undefined);
+  const served = (dp: DistributionPoint) =>
+    dp.crlIssuerKeys.length > 0 ? idp?.indirect === true && dp.crlIssuerKeys.includes(ownKey) : direct;
+  const idpNames =
+    idp?.fullNames ?? (idp?.relativeRdn ? [nameWithRdn(info.crl.issuerNameDer, idp.relativeRdn)] : undefined);
   let point: DistributionPoint | undefined;
   if (idpNames) {
     const named = points.filter((dp) => (dpNames(dp, cert) ?? dp.crlIssuerKeys).some((n) => idpNames.includes(n)));
-    if (named.length === 0) return { outOfScope: "covers a distribution point the certificate's cRLDistributionPoints does not name" };
+    if (named.length === 0)
+      return { outOfScope: "covers a distribution point the certificate's cRLDistributionPoints does not name" };
     point = named.find(served);
     if (!point) return { outOfScope: 'is not from the CRL issuer the certificate names for that distribution point' };
   } else if (points.length > 0) {
@@ -246,42 +295,89 @@ const label = (c: CertInfo) => `${c.source} ('${c.subject}')`;
 const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 
 /** Finds who signed the CRL among certificates of its issuer's name; a problem when nobody trustworthy did. */
-function checkSigner(info: CrlInfo, issuer: CertInfo | undefined, ctx: RevocationContext): { code: string; message: string } | undefined {
+function checkSigner(
+  info: CrlInfo,
+  issuer: CertInfo | undefined,
+  ctx: RevocationContext,
+): { code: string; message: string } | undefined {
   const aki = info.crl.authorityKeyIdHex;
   const named = ctx.certsNamed(info.issuerKey);
-  const candidates = [...(issuer && issuer.subjectKey === info.issuerKey ? [issuer] : []), ...named.sort((a, b) => Number(b.ski === aki) - Number(a.ski === aki))];
+  const candidates = [
+    ...(issuer && issuer.subjectKey === info.issuerKey ? [issuer] : []),
+    ...named.sort((a, b) => Number(b.ski === aki) - Number(a.ski === aki)),
+  ];
   let refused: { code: string; message: string } | undefined;
   for (const signer of candidates.filter((c, i) => candidates.findIndex((o) => o.der.equals(c.der)) === i)) {
-    if (!verifyWithAlgorithm(info.crl.signatureAlgorithmOid, info.signatureParams, info.crl.tbsDer, info.crl.signatureValue, signer.spki)) continue;
+    if (
+      !verifyWithAlgorithm(
+        info.crl.signatureAlgorithmOid,
+        info.signatureParams,
+        info.crl.tbsDer,
+        info.crl.signatureValue,
+        signer.spki,
+      )
+    )
+      continue;
     if (signer.keyUsage !== undefined && (signer.keyUsage & KU_CRL_SIGN) === 0) {
-      refused ??= { code: 'CRL_WRONG_ISSUER', message: `${info.source} is signed by ${label(signer)}, whose keyUsage does not allow signing CRLs (no cRLSign); re-issue that CA with cRLSign, or sign the CRL with a key that has it.` };
+      refused ??= {
+        code: 'CRL_WRONG_ISSUER',
+        message: `${info.source} is signed by ${label(signer)}, whose keyUsage does not allow signing CRLs (no cRLSign); re-issue that CA with cRLSign, or sign the CRL with a key that has it.`,
+      };
       continue;
     }
     if (!ctx.signerTrusted(signer)) {
-      refused ??= { code: 'CRL_WRONG_ISSUER', message: `${info.source} is signed by ${label(signer)}, whose own certificate does not validate to the same trusted CA (revoked, expired or unchained); get the CRL from the CA that issued the certificate.` };
+      refused ??= {
+        code: 'CRL_WRONG_ISSUER',
+        message: `${info.source} is signed by ${label(signer)}, whose own certificate does not validate to the same trusted CA (revoked, expired or unchained); get the CRL from the CA that issued the certificate.`,
+      };
       continue;
     }
     return undefined;
   }
-  return refused ?? { code: 'CRL_BAD_SIGNATURE', message: `${info.source} claims to come from '${info.issuer}' but no certificate of that CA given verifies its signature; get the CRL from the CA itself, and pass a separate CRL-signing certificate with --untrusted if it uses one.` };
+  return (
+    refused ?? {
+      code: 'CRL_BAD_SIGNATURE',
+      message: `${info.source} claims to come from '${info.issuer}' but no certificate of that CA given verifies its signature; get the CRL from the CA itself, and pass a separate CRL-signing certificate with --untrusted if it uses one.`,
+    }
+  );
 }
 
 /** Whether a CRL (complete or delta) can be relied on at all: extensions, signature, time. */
-function usable(info: CrlInfo, issuer: CertInfo | undefined, ctx: RevocationContext): { code: string; message: string } | undefined {
+function usable(
+  info: CrlInfo,
+  issuer: CertInfo | undefined,
+  ctx: RevocationContext,
+): { code: string; message: string } | undefined {
   const critical = info.unknownCritical[0] ?? readingEntries(info, () => unknownEntryCritical(info));
-  if (critical) return { code: 'CRL_UNKNOWN_CRITICAL_EXTENSION', message: `${info.source} has a critical extension (${critical}) that verifiers do not understand, so it cannot be used; re-issue the CRL without it.` };
+  if (critical)
+    return {
+      code: 'CRL_UNKNOWN_CRITICAL_EXTENSION',
+      message: `${info.source} has a critical extension (${critical}) that verifiers do not understand, so it cannot be used; re-issue the CRL without it.`,
+    };
   const signer = checkSigner(info, issuer, ctx);
   if (signer) return signer;
-  if (info.crl.thisUpdate > ctx.at) return { code: 'CRL_NOT_YET_VALID', message: `${info.source} is not valid until ${day(info.crl.thisUpdate)} (its thisUpdate); check the clocks, or use the CRL that was current then.` };
+  if (info.crl.thisUpdate > ctx.at)
+    return {
+      code: 'CRL_NOT_YET_VALID',
+      message: `${info.source} is not valid until ${day(info.crl.thisUpdate)} (its thisUpdate); check the clocks, or use the CRL that was current then.`,
+    };
   if (info.crl.nextUpdate && info.crl.nextUpdate < ctx.at) {
-    return { code: 'CRL_EXPIRED', message: `${info.source} expired on ${day(info.crl.nextUpdate)} (its nextUpdate); get a fresh CRL from '${info.issuer}' ('mtlskit crl gen' for an mtlskit CA).` };
+    return {
+      code: 'CRL_EXPIRED',
+      message: `${info.source} expired on ${day(info.crl.nextUpdate)} (its nextUpdate); get a fresh CRL from '${info.issuer}' ('mtlskit crl gen' for an mtlskit CA).`,
+    };
   }
   return undefined;
 }
 
 function judge(info: CrlInfo, cert: CertInfo, issuer: CertInfo | undefined, ctx: RevocationContext): Verdict {
   const scope = scopeOf(info, cert);
-  if ('outOfScope' in scope) return { ok: false, code: 'CRL_MISSING', message: `${info.source} ${scope.outOfScope}, so it says nothing about ${label(cert)}; pass the CRL that covers it with --crl.` };
+  if ('outOfScope' in scope)
+    return {
+      ok: false,
+      code: 'CRL_MISSING',
+      message: `${info.source} ${scope.outOfScope}, so it says nothing about ${label(cert)}; pass the CRL that covers it with --crl.`,
+    };
   const problem = usable(info, issuer, ctx);
   if (problem) return { ok: false, ...problem };
   return { ok: true, reasons: scope.reasons, entry: entryFor(info, cert) };
@@ -293,7 +389,13 @@ function judge(info: CrlInfo, cert: CertInfo, issuer: CertInfo | undefined, ctx:
  * only from a current one, and only when the certificate or the complete CRL points to deltas (freshestCRL), as
  * RFC 5280 6.3.3 (c) and openssl -use_deltas do.
  */
-function applyDeltas(complete: CrlInfo, cert: CertInfo, issuer: CertInfo | undefined, entry: Entry | undefined, ctx: RevocationContext): Entry | undefined {
+function applyDeltas(
+  complete: CrlInfo,
+  cert: CertInfo,
+  issuer: CertInfo | undefined,
+  entry: Entry | undefined,
+  ctx: RevocationContext,
+): Entry | undefined {
   let status = entry;
   for (const delta of ctx.crls) {
     if (delta.deltaBase === undefined || delta.issuerKey !== complete.issuerKey) continue;
@@ -312,7 +414,10 @@ function applyDeltas(complete: CrlInfo, cert: CertInfo, issuer: CertInfo | undef
 
 function revokedMessage(cert: CertInfo, entry: Entry, source: string): string {
   const reason = entry.reason !== undefined && REASON_NAMES[entry.reason] ? ` (${REASON_NAMES[entry.reason]})` : '';
-  const hold = entry.reason === 6 ? 'it is on hold; ask the CA to release it or issue a new certificate' : 'issue a new certificate';
+  const hold =
+    entry.reason === 6
+      ? 'it is on hold; ask the CA to release it or issue a new certificate'
+      : 'issue a new certificate';
   return `${label(cert)} was revoked on ${day(entry.revokedAt)}${reason} according to ${source}; ${hold}.`;
 }
 
@@ -335,7 +440,11 @@ function checkOne(cert: CertInfo, issuer: CertInfo | undefined, ctx: RevocationC
   }
   if (covered === ALL_REASONS) return;
   if (covered !== 0) {
-    add('CRL_MISSING', cert, `The CRLs given cover only some revocation reasons for ${label(cert)} (onlySomeReasons); pass the other CRLs of '${cert.issuer}' with --crl.`);
+    add(
+      'CRL_MISSING',
+      cert,
+      `The CRLs given cover only some revocation reasons for ${label(cert)} (onlySomeReasons); pass the other CRLs of '${cert.issuer}' with --crl.`,
+    );
     return;
   }
   const refusals = verdicts.filter((v) => !v.verdict.ok);
@@ -345,9 +454,13 @@ function checkOne(cert: CertInfo, issuer: CertInfo | undefined, ctx: RevocationC
   }
   const deltaOnly = ctx.crls.some((c) => c.deltaBase !== undefined && c.issuerKey === cert.issuerKey);
   const given = ctx.crls.map((c) => `${c.source} from '${c.issuer}'`).join(', ');
-  add('CRL_MISSING', cert, deltaOnly
-    ? `Only a delta CRL from '${cert.issuer}' was given, so the revocation of ${label(cert)} cannot be checked; pass that CA's complete CRL with --crl too.`
-    : `None of the CRLs given (${given}) comes from '${cert.issuer}', the issuer of ${label(cert)}, so its revocation cannot be checked; pass that CA's CRL with --crl as well.`);
+  add(
+    'CRL_MISSING',
+    cert,
+    deltaOnly
+      ? `Only a delta CRL from '${cert.issuer}' was given, so the revocation of ${label(cert)} cannot be checked; pass that CA's complete CRL with --crl too.`
+      : `None of the CRLs given (${given}) comes from '${cert.issuer}', the issuer of ${label(cert)}, so its revocation cannot be checked; pass that CA's CRL with --crl as well.`,
+  );
 }
 
 /**

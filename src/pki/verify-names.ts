@@ -45,7 +45,8 @@ export function emailWithin(email: string, constraint: string): boolean {
 export function ipWithin(address: Buffer, constraint: Buffer): boolean {
   const half = constraint.length / 2;
   if (address.length !== half) return false;
-  for (let i = 0; i < half; i++) if ((address[i]! & constraint[half + i]!) !== (constraint[i]! & constraint[half + i]!)) return false;
+  for (let i = 0; i < half; i++)
+    if ((address[i]! & constraint[half + i]!) !== (constraint[i]! & constraint[half + i]!)) return false;
   return true;
 }
 

@@ -76,13 +76,20 @@ export function policyProblem(path: CertInfo[]): { cert: CertInfo; message: stri
       tree = null;
     }
     if (explicitPolicy === 0 && tree === null) {
-      return { cert, message: `no certificate policy is valid down to ${cert.source} ('${cert.subject}'), but ${requiredBy ? `${requiredBy.source} ('${requiredBy.subject}')` : 'the path'} requires an explicit policy; issue the certificates with a common certificatePolicies OID` };
+      return {
+        cert,
+        message: `no certificate policy is valid down to ${cert.source} ('${cert.subject}'), but ${requiredBy ? `${requiredBy.source} ('${requiredBy.subject}')` : 'the path'} requires an explicit policy; issue the certificates with a common certificatePolicies OID`,
+      };
     }
     if (i === n) break;
     // Preparation for certificate i+1.
     if (cert.policyMappings) {
       const bad = cert.policyMappings.find(([from, to]) => from === ANY_POLICY || to === ANY_POLICY);
-      if (bad) return { cert, message: `${cert.source} ('${cert.subject}') maps anyPolicy in policyMappings, which RFC 5280 forbids; re-issue it without that mapping` };
+      if (bad)
+        return {
+          cert,
+          message: `${cert.source} ('${cert.subject}') maps anyPolicy in policyMappings, which RFC 5280 forbids; re-issue it without that mapping`,
+        };
       if (tree) tree = applyMappings(tree, i, cert.policyMappings, policyMapping);
     }
     if (!selfIssued(cert)) {
@@ -105,7 +112,10 @@ export function policyProblem(path: CertInfo[]): { cert: CertInfo; message: stri
     requiredBy = leaf;
   }
   if (explicitPolicy === 0 && tree === null && leaf) {
-    return { cert: leaf, message: `no certificate policy is valid for the whole path, but ${requiredBy ? `${requiredBy.source} ('${requiredBy.subject}')` : 'the path'} requires an explicit policy; issue the certificates with a common certificatePolicies OID` };
+    return {
+      cert: leaf,
+      message: `no certificate policy is valid for the whole path, but ${requiredBy ? `${requiredBy.source} ('${requiredBy.subject}')` : 'the path'} requires an explicit policy; issue the certificates with a common certificatePolicies OID`,
+    };
   }
   return undefined;
 }

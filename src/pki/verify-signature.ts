@@ -28,7 +28,13 @@ export function rsaPssParams(params: Buffer): { hash: string; saltLength: number
 }
 
 /** Checks a signature made with the algorithm `oid` and its AlgorithmIdentifier parameters (RSA-PSS reads its hash and salt there). */
-export function verifyWithAlgorithm(oid: string, params: Buffer | undefined, tbs: Buffer, signature: Buffer, spki: Buffer): boolean {
+export function verifyWithAlgorithm(
+  oid: string,
+  params: Buffer | undefined,
+  tbs: Buffer,
+  signature: Buffer,
+  spki: Buffer,
+): boolean {
   return verifySignature(oid, tbs, signature, spki, oid === RSA_PSS && params ? rsaPssParams(params) : undefined);
 }
 

@@ -56,8 +56,21 @@ export interface VerifyResult {
 }
 
 const UNDERSTOOD_EXTENSIONS = new Set([
-  '2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.17', '2.5.29.14', '2.5.29.35', '2.5.29.30', '2.5.29.31',
-  '2.5.29.32', '2.5.29.36', '2.5.29.54', '2.5.29.33', '2.5.29.18', '2.5.29.46', '1.3.6.1.5.5.7.1.1',
+  '2.5.29.19',
+  '2.5.29.15',
+  '2.5.29.37',
+  '2.5.29.17',
+  '2.5.29.14',
+  '2.5.29.35',
+  '2.5.29.30',
+  '2.5.29.31',
+  '2.5.29.32',
+  '2.5.29.36',
+  '2.5.29.54',
+  '2.5.29.33',
+  '2.5.29.18',
+  '2.5.29.46',
+  '1.3.6.1.5.5.7.1.1',
 ]);
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' };
 const KU = { digitalSignature: 1, keyEncipherment: 4, keyAgreement: 16, keyCertSign: 32 };
@@ -89,7 +102,8 @@ interface Checked {
 }
 
 export async function verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
-  if (input.chain.length === 0) throw badInput('No certificate was given to verify; give a PEM or DER certificate file.');
+  if (input.chain.length === 0)
+    throw badInput('No certificate was given to verify; give a PEM or DER certificate file.');
   const chain = input.chain.map((c) => readCertificate(c.der, c.source));
   const trusted = input.trusted.map((c) => readCertificate(c.der, c.source));
   const pool = [...chain.slice(1), ...input.untrusted.map((c) => readCertificate(c.der, c.source))];
@@ -100,7 +114,11 @@ export async function verifyCertificate(input: VerifyInput): Promise<VerifyResul
   for (const candidate of buildPaths(chain[0]!, pool, trusted)) {
     const checked = checkPath(candidate.path, candidate.anchor, env, 0);
     // A path to a trust anchor beats any partial one, whatever the counts; then the fewest problems.
-    const better = !best || (best.anchor === undefined && candidate.anchor !== undefined) || ((best.anchor === undefined) === (candidate.anchor === undefined) && checked.problems.length < best.problems.length);
+    const better =
+      !best ||
+      (best.anchor === undefined && candidate.anchor !== undefined) ||
+      ((best.anchor === undefined) === (candidate.anchor === undefined) &&
+        checked.problems.length < best.problems.length);
     if (better) best = { ...candidate, ...checked };
     if (checked.problems.length === 0) break;
   }
@@ -108,7 +126,13 @@ export async function verifyCertificate(input: VerifyInput): Promise<VerifyResul
   const linked = chosen.anchor ? [...chosen.path, chosen.anchor] : chosen.path;
   return {
     valid: chosen.problems.length === 0,
-    path: dedupe(linked).map((c) => ({ subject: c.subject, issuer: c.issuer, serialHex: c.serialHex, source: c.source, notAfter: c.notAfter.toISOString() })),
+    path: dedupe(linked).map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      serialHex: c.serialHex,
+      source: c.source,
+      notAfter: c.notAfter.toISOString(),
+    })),
     problems: chosen.problems,
     warnings: chosen.warnings,
   };
@@ -125,7 +149,9 @@ const selfSigned = (c: CertInfo) => selfIssued(c) && certificateSignedBy(c, c.sp
 /** Issuer candidates by name, those whose key identifier matches first. */
 function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
   const named = among.filter((c) => c.subjectKey === cert.issuerKey && !c.der.equals(cert.der));
-  return named.sort((a, b) => Number(b.ski !== undefined && b.ski === cert.aki) - Number(a.ski !== undefined && a.ski === cert.aki));
+  return named.sort(
+    (a, b) => Number(b.ski !== undefined && b.ski === cert.aki) - Number(a.ski !== undefined && a.ski === cert.aki),
+  );
 }
 
 type Candidate = { path: CertInfo[]; anchor?: CertInfo };
@@ -169,10 +195,25 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
   if (!anchor) reportUnknownIssuer(path[path.length - 1]!, env.trusted, add);
   checkSignatures(path, all, input.rejectSha1 === true, add, warnings);
   for (const cert of all) {
-    if (input.at < cert.notBefore) add('NOT_YET_VALID', cert, `${label(cert)} is not valid until ${day(cert.notBefore)}; check the clocks, or wait.`);
-    if (input.at > cert.notAfter) add('EXPIRED', cert, `${label(cert)} expired on ${day(cert.notAfter)}; ${cert === leaf ? 'issue a new certificate' : 'renew this CA and re-issue what it signed'}.`);
+    if (input.at < cert.notBefore)
+      add(
+        'NOT_YET_VALID',
+        cert,
+        `${label(cert)} is not valid until ${day(cert.notBefore)}; check the clocks, or wait.`,
+      );
+    if (input.at > cert.notAfter)
+      add(
+        'EXPIRED',
+        cert,
+        `${label(cert)} expired on ${day(cert.notAfter)}; ${cert === leaf ? 'issue a new certificate' : 'renew this CA and re-issue what it signed'}.`,
+      );
     for (const oid of cert.criticalExtensions) {
-      if (!UNDERSTOOD_EXTENSIONS.has(oid)) add('UNKNOWN_CRITICAL_EXTENSION', cert, `${label(cert)} has a critical extension (${oid}) that verifiers do not understand, so they must reject it; re-issue it without that extension or mark it non-critical.`);
+      if (!UNDERSTOOD_EXTENSIONS.has(oid))
+        add(
+          'UNKNOWN_CRITICAL_EXTENSION',
+          cert,
+          `${label(cert)} has a critical extension (${oid}) that verifiers do not understand, so they must reject it; re-issue it without that extension or mark it non-critical.`,
+        );
     }
   }
   checkIssuers(path, anchor, add);
@@ -182,7 +223,11 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
   if (input.purpose) checkPurpose(leaf, input.purpose, add);
   if (input.host) checkHost(leaf, input.host, add);
   if (input.privateKey && !keyMatchesPublicKey(input.privateKey, leaf.spki)) {
-    add('KEY_MISMATCH', leaf, `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`);
+    add(
+      'KEY_MISMATCH',
+      leaf,
+      `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`,
+    );
   }
   // Without an anchor UNKNOWN_ISSUER already says it all; CRLs of a path that leads nowhere would only add noise.
   if (env.crls.length > 0 && anchor) checkRevocation(path, all, revocationContext(all, anchor, env, depth), add);
@@ -193,14 +238,26 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
 function reportUnknownIssuer(top: CertInfo, trusted: CertInfo[], add: Add): void {
   const given = trusted.map((a) => `'${a.subject}'`).join(', ');
   if (selfSigned(top)) {
-    add('UNKNOWN_ISSUER', top, `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`);
+    add(
+      'UNKNOWN_ISSUER',
+      top,
+      `${label(top)} is a self-signed CA that is not among the trusted CAs (${given}); pass it with --ca if you trust it.`,
+    );
     return;
   }
   const org = organizationOf(top.issuer);
   if (org !== undefined && trusted.some((a) => organizationOf(a.subject) === org)) {
-    add('MISSING_INTERMEDIATE', top, `${label(top)} was issued by '${top.issuer}', which is not among the certificates given (trusted: ${given}); pass that intermediate CA with --untrusted, or append it to ${top.source}.`);
+    add(
+      'MISSING_INTERMEDIATE',
+      top,
+      `${label(top)} was issued by '${top.issuer}', which is not among the certificates given (trusted: ${given}); pass that intermediate CA with --untrusted, or append it to ${top.source}.`,
+    );
   } else {
-    add('UNKNOWN_ISSUER', top, `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`);
+    add(
+      'UNKNOWN_ISSUER',
+      top,
+      `${label(top)} was issued by '${top.issuer}', but the CA given is ${given}; pass the CA that signed it with --ca, and any intermediate CA with --untrusted.`,
+    );
   }
 }
 
@@ -220,20 +277,39 @@ function workingKeys(all: CertInfo[]): Map<CertInfo, Buffer> {
   return keys;
 }
 
-function checkSignatures(path: CertInfo[], all: CertInfo[], rejectSha1: boolean, add: Add, warnings: VerifyProblem[]): void {
+function checkSignatures(
+  path: CertInfo[],
+  all: CertInfo[],
+  rejectSha1: boolean,
+  add: Add,
+  warnings: VerifyProblem[],
+): void {
   const keys = workingKeys(all);
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;
     const issuer = all[i + 1];
     const alg = SIGNATURE_ALGORITHMS[cert.signatureOid];
     if (!alg) {
-      add('BAD_SIGNATURE', cert, `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`);
+      add(
+        'BAD_SIGNATURE',
+        cert,
+        `${label(cert)} is signed with an algorithm mtlskit does not know (${cert.signatureOid}); re-issue it with SHA-256.`,
+      );
       continue;
     }
     if (issuer && !certificateSignedBy(cert, keys.get(issuer)!)) {
-      add('BAD_SIGNATURE', cert, `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`);
+      add(
+        'BAD_SIGNATURE',
+        cert,
+        `${label(cert)} names '${cert.issuer}' as its issuer, but the signature does not verify with ${issuer.source}'s key; it was signed by a different CA with the same name, or it was altered.`,
+      );
     }
-    if (BROKEN_HASHES.has(alg.hash)) add('WEAK_SIGNATURE', cert, `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`);
+    if (BROKEN_HASHES.has(alg.hash))
+      add(
+        'WEAK_SIGNATURE',
+        cert,
+        `${label(cert)} is signed with ${alg.name}, which is broken; re-issue it with SHA-256.`,
+      );
     else if (alg.hash === 'sha1') {
       // RFC 5280 allows SHA-1; TLS libraries at their default security level refuse it.
       const message = `${label(cert)} is signed with ${alg.name}, which TLS libraries refuse at their default security level; re-issue it with SHA-256.`;
@@ -260,8 +336,13 @@ function revocationContext(all: CertInfo[], anchor: CertInfo, env: Env, depth: n
       const known = env.signerVerdicts.get(signer);
       if (known !== undefined) return known;
       env.inProgress.add(signer);
-      const signerEnv: Env = { ...env, input: { ...env.input, host: undefined, purpose: undefined, privateKey: undefined } };
-      const ok = buildPaths(signer, env.pool, [anchor]).some((p) => p.anchor !== undefined && checkPath(p.path, p.anchor, signerEnv, depth + 1).problems.length === 0);
+      const signerEnv: Env = {
+        ...env,
+        input: { ...env.input, host: undefined, purpose: undefined, privateKey: undefined },
+      };
+      const ok = buildPaths(signer, env.pool, [anchor]).some(
+        (p) => p.anchor !== undefined && checkPath(p.path, p.anchor, signerEnv, depth + 1).problems.length === 0,
+      );
       env.inProgress.delete(signer);
       env.signerVerdicts.set(signer, ok);
       return ok;
@@ -277,16 +358,28 @@ function checkIssuers(path: CertInfo[], anchor: CertInfo | undefined, add: Add):
   issuers.forEach((ca, k) => {
     const isAnchor = ca === anchor;
     if (!ca.isCa && !(isAnchor && ca.version < 3)) {
-      add('NOT_A_CA', ca, `${label(ca)} signed another certificate but is not a CA (no basicConstraints CA:TRUE); re-issue it as a CA (mtlskit ca init --issuer) or use the real CA.`);
+      add(
+        'NOT_A_CA',
+        ca,
+        `${label(ca)} signed another certificate but is not a CA (no basicConstraints CA:TRUE); re-issue it as a CA (mtlskit ca init --issuer) or use the real CA.`,
+      );
     }
     if (ca.keyUsage !== undefined && (ca.keyUsage & KU.keyCertSign) === 0) {
-      add('KEY_USAGE_NO_CERTSIGN', ca, `${label(ca)} signed a certificate but its keyUsage lacks keyCertSign; re-issue the CA with keyCertSign.`);
+      add(
+        'KEY_USAGE_NO_CERTSIGN',
+        ca,
+        `${label(ca)} signed a certificate but its keyUsage lacks keyCertSign; re-issue the CA with keyCertSign.`,
+      );
     }
     if (ca.pathLength !== undefined) {
       // CAs between this one and the leaf that are not self-issued count against pathLenConstraint.
       const below = path.slice(1, k + 1).filter((c) => !selfIssued(c)).length;
       if (below > ca.pathLength) {
-        add('PATH_LENGTH_EXCEEDED', ca, `${label(ca)} allows ${ca.pathLength} CA level(s) below it (pathlen:${ca.pathLength}) but ${below} follow; issue the leaf from a CA higher up or re-issue with a larger pathlen.`);
+        add(
+          'PATH_LENGTH_EXCEEDED',
+          ca,
+          `${label(ca)} allows ${ca.pathLength} CA level(s) below it (pathlen:${ca.pathLength}) but ${below} follow; issue the leaf from a CA higher up or re-issue with a larger pathlen.`,
+        );
       }
     }
   });
@@ -309,13 +402,24 @@ function checkNameConstraints(all: CertInfo[], add: Add): void {
       if (j > 0 && selfIssued(cert)) continue;
       const names = namesOf(cert);
       const violation = firstViolation(names, nc, cert);
-      if (violation) add('NAME_CONSTRAINTS', cert, `${label(cert)} has the name ${violation}, which ${all[i]!.source} ('${all[i]!.subject}') does not allow; issue it with a name inside the CA's permitted names.`);
+      if (violation)
+        add(
+          'NAME_CONSTRAINTS',
+          cert,
+          `${label(cert)} has the name ${violation}, which ${all[i]!.source} ('${all[i]!.subject}') does not allow; issue it with a name inside the CA's permitted names.`,
+        );
     }
   }
 }
 
 /** The first value outside the permitted subtrees (when there are any) or inside an excluded one. */
-function outside<T>(values: T[], permitted: T[], excluded: T[], within: (value: T, constraint: T) => boolean, show: (value: T) => string): string | undefined {
+function outside<T>(
+  values: T[],
+  permitted: T[],
+  excluded: T[],
+  within: (value: T, constraint: T) => boolean,
+  show: (value: T) => string,
+): string | undefined {
   for (const v of values) {
     if (excluded.some((c) => within(v, c))) return show(v);
     if (permitted.length > 0 && !permitted.some((c) => within(v, c))) return show(v);
@@ -323,16 +427,31 @@ function outside<T>(values: T[], permitted: T[], excluded: T[], within: (value: 
   return undefined;
 }
 
-function firstViolation(names: GeneralNames, nc: NonNullable<CertInfo['nameConstraints']>, cert: CertInfo): string | undefined {
+function firstViolation(
+  names: GeneralNames,
+  nc: NonNullable<CertInfo['nameConstraints']>,
+  cert: CertInfo,
+): string | undefined {
   // Without DNS or IP SANs, a host-name-like CN is checked as a DNS name (as OpenSSL does).
-  const dnsNames = names.dns.length > 0 ? names.dns : names.ip.length === 0 && !cert.san ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn)) : [];
+  const dnsNames =
+    names.dns.length > 0
+      ? names.dns
+      : names.ip.length === 0 && !cert.san
+        ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn))
+        : [];
   const { permitted: p, excluded: x } = nc;
   return (
     outside(dnsNames, p.dns, x.dns, dnsWithin, (n) => `DNS:${n}`) ??
     outside(names.email, p.email, x.email, emailWithin, (n) => `email:${n}`) ??
     outside(names.ip, p.ip, x.ip, ipWithin, (n) => `IP:${ipText(n)}`) ??
     outside(names.uri, p.uri, x.uri, uriWithin, (n) => `URI:${n}`) ??
-    outside(names.dirNames.filter((d) => d !== ''), p.dirNames, x.dirNames, dnWithin, () => `'${cert.subject}'`)
+    outside(
+      names.dirNames.filter((d) => d !== ''),
+      p.dirNames,
+      x.dirNames,
+      dnWithin,
+      () => `'${cert.subject}'`,
+    )
   );
 }
 
@@ -345,16 +464,32 @@ function checkPurpose(leaf: CertInfo, purpose: Purpose, add: Add): void {
   const other = purpose === 'server' ? 'client' : 'server';
   if (leaf.extKeyUsage && !leaf.extKeyUsage.includes(wanted) && !leaf.extKeyUsage.includes(EKU.any)) {
     const isOther = leaf.extKeyUsage.includes(EKU[other]);
-    add('WRONG_PURPOSE', leaf, `${label(leaf)} is ${isOther ? `a ${other} certificate` : 'not made for TLS'} (extendedKeyUsage lacks ${purpose}Auth), so it will be refused as a ${purpose} certificate; issue one with 'mtlskit ${purpose} issue'.`);
+    add(
+      'WRONG_PURPOSE',
+      leaf,
+      `${label(leaf)} is ${isOther ? `a ${other} certificate` : 'not made for TLS'} (extendedKeyUsage lacks ${purpose}Auth), so it will be refused as a ${purpose} certificate; issue one with 'mtlskit ${purpose} issue'.`,
+    );
     return;
   }
   if (leaf.keyUsage !== undefined) {
-    const needed = purpose === 'server' ? KU.digitalSignature | KU.keyEncipherment | KU.keyAgreement : KU.digitalSignature | KU.keyAgreement;
-    if ((leaf.keyUsage & needed) === 0) add('WRONG_PURPOSE', leaf, `${label(leaf)} has a keyUsage that does not allow TLS ${purpose} authentication (it needs digitalSignature); issue one with 'mtlskit ${purpose} issue'.`);
+    const needed =
+      purpose === 'server'
+        ? KU.digitalSignature | KU.keyEncipherment | KU.keyAgreement
+        : KU.digitalSignature | KU.keyAgreement;
+    if ((leaf.keyUsage & needed) === 0)
+      add(
+        'WRONG_PURPOSE',
+        leaf,
+        `${label(leaf)} has a keyUsage that does not allow TLS ${purpose} authentication (it needs digitalSignature); issue one with 'mtlskit ${purpose} issue'.`,
+      );
   }
   if (leaf.isCa && purpose === 'client') {
     // OpenSSL refuses CA certificates as SSL clients unless they are also proper leaves; say so plainly.
-    add('WRONG_PURPOSE', leaf, `${label(leaf)} is a CA certificate, not a client certificate; issue one with 'mtlskit client issue'.`);
+    add(
+      'WRONG_PURPOSE',
+      leaf,
+      `${label(leaf)} is a CA certificate, not a client certificate; issue one with 'mtlskit client issue'.`,
+    );
   }
 }
 
@@ -367,8 +502,13 @@ function checkHost(leaf: CertInfo, host: string, add: Add): void {
   // The subject CN counts only when there is no subjectAltName at all (stricter than RFC 6125 6.4.4: any SAN disables it).
   else ok = !san && leaf.commonNames.some((cn) => hostMatchesDnsName(host, cn));
   if (!ok) {
-    const names = san ? [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((b) => `IP:${ipText(b)}`)] : leaf.commonNames.map((cn) => `CN=${cn}`);
-    add('HOSTNAME_MISMATCH', leaf, `${label(leaf)} is not valid for ${ip ? 'the IP address' : 'the host name'} ${host} (its names: ${names.join(', ') || 'none'}); issue it with --${ip ? 'ip' : 'dns'} ${host}, or connect with one of its names.`);
+    const names = san
+      ? [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((b) => `IP:${ipText(b)}`)]
+      : leaf.commonNames.map((cn) => `CN=${cn}`);
+    add(
+      'HOSTNAME_MISMATCH',
+      leaf,
+      `${label(leaf)} is not valid for ${ip ? 'the IP address' : 'the host name'} ${host} (its names: ${names.join(', ') || 'none'}); issue it with --${ip ? 'ip' : 'dns'} ${host}, or connect with one of its names.`,
+    );
   }
 }
-

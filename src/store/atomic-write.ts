@@ -3,7 +3,17 @@
  * sibling, synced, and renamed into place only when all of them are ready. A crash or an error
  * leaves either the old files or the new ones, never a torn file.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +78,11 @@ async function writeTemp(file: PlannedFile): Promise<string> {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; keeps the input order. */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -90,7 +104,10 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
  * (a batch of thousands of certificates pays the disk's latency once per wave, not once per file).
  */
 export async function writeFilesAtomically(files: PlannedFile[], opts: WriteOptions): Promise<void> {
-  assertWritable(files.map((f) => f.path), opts);
+  assertWritable(
+    files.map((f) => f.path),
+    opts,
+  );
   const settled = await mapLimited(files, 32, writeTemp);
   const temps = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -130,7 +147,10 @@ function placeAll(files: PlannedFile[], temps: string[], opts: WriteOptions): vo
     // Without --force every placed file is new: removing them restores the state before the call.
     for (const path of placed) safeUnlink(path);
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new MtlsError('FILE_EXISTS', `${(err as NodeJS.ErrnoException).path ?? 'A target file'} appeared while writing; use --force to replace it.`);
+      throw new MtlsError(
+        'FILE_EXISTS',
+        `${(err as NodeJS.ErrnoException).path ?? 'A target file'} appeared while writing; use --force to replace it.`,
+      );
     }
     throw ioError(err, 'write');
   }
@@ -147,7 +167,10 @@ function safeUnlink(path: string): void {
 export function ioError(err: unknown, action: string): MtlsError {
   if (err instanceof MtlsError) return err;
   const e = err as NodeJS.ErrnoException;
-  return new MtlsError('IO_ERROR', `Could not ${action} ${e.path ?? 'a file'} (${e.code ?? e.message}); check the folder exists and is writable.`);
+  return new MtlsError(
+    'IO_ERROR',
+    `Could not ${action} ${e.path ?? 'a file'} (${e.code ?? e.message}); check the folder exists and is writable.`,
+  );
 }
 
 /**

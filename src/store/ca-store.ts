@@ -10,7 +10,16 @@
  *   crl.pem, crl.der the latest CRL
  *   .lock            held while a process changes the store
  */
-import { appendFileSync, copyFileSync, existsSync, linkSync, readFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  readFileSync,
+  fsyncSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
@@ -75,7 +84,10 @@ export class CaStore {
   /** Throws a NOT_FOUND error that says how to create the CA. */
   requireCa(): void {
     if (!this.hasCa()) {
-      throw new MtlsError('NOT_FOUND', `No CA in ${this.paths.dir} (ca.crt and ca.key are missing); run 'mtlskit ca init --dir ${this.paths.dir}' first or pass the right --dir.`);
+      throw new MtlsError(
+        'NOT_FOUND',
+        `No CA in ${this.paths.dir} (ca.crt and ca.key are missing); run 'mtlskit ca init --dir ${this.paths.dir}' first or pass the right --dir.`,
+      );
     }
   }
 
@@ -87,7 +99,8 @@ export class CaStore {
   ensureLayout(): void {
     this.ensureDir();
     try {
-      if (!existsSync(this.paths.index)) writeFileAtomically({ path: this.paths.index, data: '' }, { overwrite: false });
+      if (!existsSync(this.paths.index))
+        writeFileAtomically({ path: this.paths.index, data: '' }, { overwrite: false });
     } catch (err) {
       if (err instanceof MtlsError && err.code === 'FILE_EXISTS') return;
       throw ioError(err, 'create');
@@ -107,7 +120,10 @@ export class CaStore {
     try {
       return JSON.parse(readFileSync(this.paths.settings, 'utf8')) as CaSettings;
     } catch {
-      throw new MtlsError('BAD_INPUT', `${this.paths.settings} is not valid JSON; fix it or delete it to use the defaults.`);
+      throw new MtlsError(
+        'BAD_INPUT',
+        `${this.paths.settings} is not valid JSON; fix it or delete it to use the defaults.`,
+      );
     }
   }
 
@@ -138,7 +154,10 @@ export class CaStore {
 
   /** Replaces the whole index atomically (revocation changes a line in place). */
   writeIndex(entries: IndexEntry[]): void {
-    writeFileAtomically({ path: this.paths.index, data: entries.map((e) => formatIndexLine(e) + '\n').join('') }, { overwrite: true });
+    writeFileAtomically(
+      { path: this.paths.index, data: entries.map((e) => formatIndexLine(e) + '\n').join('') },
+      { overwrite: true },
+    );
   }
 
   /** A serial that no certificate in this index has (random; a collision is astronomically unlikely, but checked). */
@@ -158,12 +177,18 @@ export class CaStore {
     if (existsSync(this.paths.crlNumber)) {
       const text = this.read(this.paths.crlNumber).toString('utf8').trim();
       if (!/^[0-9A-Fa-f]+$/.test(text)) {
-        throw new MtlsError('BAD_INPUT', `${this.paths.crlNumber} does not hold a hex number; write the last CRL number plus one into it.`);
+        throw new MtlsError(
+          'BAD_INPUT',
+          `${this.paths.crlNumber} does not hold a hex number; write the last CRL number plus one into it.`,
+        );
       }
       next = BigInt('0x' + text);
     }
     const after = (next + 1n).toString(16).toUpperCase();
-    writeFileAtomically({ path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n' }, { overwrite: true });
+    writeFileAtomically(
+      { path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n' },
+      { overwrite: true },
+    );
     return next;
   }
 

@@ -35,7 +35,8 @@ export function parseIndexTime(text: string): Date {
   const cached = timeCache.get(text);
   if (cached) return cached;
   const long = text.length === 15;
-  if ((text.length !== 13 && !long) || text.charCodeAt(text.length - 1) !== 90 /* Z */) throw new Error(`bad time '${text}'`);
+  if ((text.length !== 13 && !long) || text.charCodeAt(text.length - 1) !== 90 /* Z */)
+    throw new Error(`bad time '${text}'`);
   const num = (at: number, len: number) => {
     let v = 0;
     for (let i = at; i < at + len; i++) {
@@ -84,7 +85,9 @@ export function parseIndexText(text: string, describe: string): IndexEntry[] {
       }
       entries.push(entry);
     } catch (err) {
-      throw badInput(`${describe}:${i + 1}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`);
+      throw badInput(
+        `${describe}:${i + 1}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`,
+      );
     }
   }
   return entries;
@@ -114,7 +117,8 @@ export class RevocationList implements Iterable<Revocation> {
   }
 
   *[Symbol.iterator](): Iterator<Revocation> {
-    for (let i = 0; i < this.serials.length; i++) yield { serialHex: this.serials[i]!, revokedAt: this.dates[i]!, reason: this.reasons[i] };
+    for (let i = 0; i < this.serials.length; i++)
+      yield { serialHex: this.serials[i]!, revokedAt: this.dates[i]!, reason: this.reasons[i] };
   }
 }
 
@@ -172,8 +176,12 @@ function serialTexts(buf: Buffer, at: IntList): string[] {
  */
 export function readRevocations(data: Buffer | string, describe: string): RevocationList {
   const reader = new RevocationReader(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, describe);
-  for (let pos = 0; pos < reader.buf.length; ) pos = reader.line(pos);
-  return new RevocationList(serialTexts(reader.buf, reader.serialAt), expand(reader.whens, reader.whenOf) as Date[], expand(reader.reasons, reader.reasonOf));
+  for (let pos = 0; pos < reader.buf.length;) pos = reader.line(pos);
+  return new RevocationList(
+    serialTexts(reader.buf, reader.serialAt),
+    expand(reader.whens, reader.whenOf) as Date[],
+    expand(reader.reasons, reader.reasonOf),
+  );
 }
 
 /**
@@ -211,7 +219,11 @@ class RevocationReader {
     const t4 = indexOfByte(buf, 9, t3 + 1, end);
     if (t1 !== pos + 1 || t4 >= end) this.damaged('expected 6 tab-separated fields');
     const comma = indexOfByte(buf, 44 /* , */, t2 + 1, t3);
-    if (this.whens.length === 0 || comma - t2 - 1 !== this.whenLength || !sameBytes(buf, this.whenAt, t2 + 1, this.whenLength)) {
+    if (
+      this.whens.length === 0 ||
+      comma - t2 - 1 !== this.whenLength ||
+      !sameBytes(buf, this.whenAt, t2 + 1, this.whenLength)
+    ) {
       this.whenAt = t2 + 1;
       this.whenLength = comma - t2 - 1;
       try {
@@ -220,7 +232,12 @@ class RevocationReader {
         this.damaged((err as Error).message);
       }
     }
-    if (comma < t3 && (this.reasonAt < 0 || t3 - comma - 1 !== this.reasonLength || !sameBytes(buf, this.reasonAt, comma + 1, this.reasonLength))) {
+    if (
+      comma < t3 &&
+      (this.reasonAt < 0 ||
+        t3 - comma - 1 !== this.reasonLength ||
+        !sameBytes(buf, this.reasonAt, comma + 1, this.reasonLength))
+    ) {
       this.reasonAt = comma + 1;
       this.reasonLength = t3 - comma - 1;
       this.reasons.push(buf.toString('utf8', comma + 1, t3));
@@ -233,6 +250,8 @@ class RevocationReader {
   }
 
   private damaged(why: string): never {
-    throw badInput(`${this.describe}:${this.lineNumber}: the CA index line is damaged (${why}); restore it from a backup or fix the line by hand.`);
+    throw badInput(
+      `${this.describe}:${this.lineNumber}: the CA index line is damaged (${why}); restore it from a backup or fix the line by hand.`,
+    );
   }
 }

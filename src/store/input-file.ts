@@ -7,7 +7,14 @@ export function readInputFile(path: string, role: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permissions)' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable (permissions)'
+          : code === 'EISDIR'
+            ? 'is a folder'
+            : `cannot be read (${code})`;
     throw new MtlsError('NOT_FOUND', `${path} (${role}) ${why}; check the path.`);
   }
 }

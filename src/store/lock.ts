@@ -70,13 +70,20 @@ function recoverStaleLock(path: string): boolean {
   return true;
 }
 
-export async function withDirectoryLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = lockTimeoutMs()): Promise<T> {
+export async function withDirectoryLock<T>(
+  lockPath: string,
+  fn: () => Promise<T>,
+  timeoutMs = lockTimeoutMs(),
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   while (!tryCreate(lockPath)) {
     if (recoverStaleLock(lockPath)) continue;
     if (Date.now() > deadline) {
-      throw new MtlsError('STORE_BUSY', `The CA store is locked by ${describeOwner(lockPath)} (${lockPath}); wait for it to finish, or remove the lock file if no mtlskit is running.`);
+      throw new MtlsError(
+        'STORE_BUSY',
+        `The CA store is locked by ${describeOwner(lockPath)} (${lockPath}); wait for it to finish, or remove the lock file if no mtlskit is running.`,
+      );
     }
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 100);

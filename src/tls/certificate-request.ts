@@ -44,7 +44,15 @@ const EXT_CERTIFICATE_AUTHORITIES = 0x002f;
 const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
 
 /** The TLS 1.3 cipher suites Node's client offers (the CCM suites are off by default): AEAD, key length, hash. */
-const TLS13_SUITES: Record<number, { cipher: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'; keyLength: number; tagLength: number; hash: 'sha256' | 'sha384' }> = {
+const TLS13_SUITES: Record<
+  number,
+  {
+    cipher: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+    keyLength: number;
+    tagLength: number;
+    hash: 'sha256' | 'sha384';
+  }
+> = {
   0x1301: { cipher: 'aes-128-gcm', keyLength: 16, tagLength: 16, hash: 'sha256' },
   0x1302: { cipher: 'aes-256-gcm', keyLength: 32, tagLength: 16, hash: 'sha384' },
   0x1303: { cipher: 'chacha20-poly1305', keyLength: 32, tagLength: 16, hash: 'sha256' },
@@ -54,7 +62,7 @@ const unavailable = (note: string): CertificateRequestInfo => ({ visibility: 'un
 
 function readRecords(data: Buffer): TlsRecord[] {
   const records: TlsRecord[] = [];
-  for (let p = 0; p + 5 <= data.length; ) {
+  for (let p = 0; p + 5 <= data.length;) {
     const len = data.readUInt16BE(p + 3);
     if (p + 5 + len > data.length) break;
     records.push({ type: data[p]!, header: data.subarray(p, p + 5), body: data.subarray(p + 5, p + 5 + len) });
@@ -66,7 +74,7 @@ function readRecords(data: Buffer): TlsRecord[] {
 /** Splits a handshake byte stream into messages; a trailing partial message is left out. */
 function readMessages(stream: Buffer): HandshakeMessage[] {
   const messages: HandshakeMessage[] = [];
-  for (let p = 0; p + 4 <= stream.length; ) {
+  for (let p = 0; p + 4 <= stream.length;) {
     const len = stream.readUIntBE(p + 1, 3);
     if (p + 4 + len > stream.length) break;
     messages.push({ type: stream[p]!, body: stream.subarray(p + 4, p + 4 + len) });
@@ -79,7 +87,7 @@ function readMessages(stream: Buffer): HandshakeMessage[] {
 function readExtensions(buf: Buffer, p: number): Map<number, Buffer> {
   const map = new Map<number, Buffer>();
   const end = Math.min(buf.length, p + 2 + buf.readUInt16BE(p));
-  for (p += 2; p + 4 <= end; ) {
+  for (p += 2; p + 4 <= end;) {
     const len = buf.readUInt16BE(p + 2);
     map.set(buf.readUInt16BE(p), buf.subarray(p + 4, p + 4 + len));
     p += 4 + len;
@@ -107,7 +115,7 @@ function readServerHello(body: Buffer): ServerHelloFacts & { retry: boolean } {
 function readCaNames(buf: Buffer, p: number): CertificateRequestInfo['acceptedCas'] {
   const end = Math.min(buf.length, p + 2 + buf.readUInt16BE(p));
   const cas: CertificateRequestInfo['acceptedCas'] = [];
-  for (p += 2; p + 2 <= end; ) {
+  for (p += 2; p + 2 <= end;) {
     const len = buf.readUInt16BE(p);
     const der = Buffer.from(buf.subarray(p + 2, p + 2 + len));
     let name: string;
@@ -139,18 +147,32 @@ export function parseTls13CertificateRequest(body: Buffer): CertificateRequestIn
 /** HKDF-Expand-Label (RFC 8446 section 7.1) with an empty context. */
 function expandLabel(hash: string, secret: Buffer, label: string, length: number): Buffer {
   const fullLabel = Buffer.from(`tls13 ${label}`, 'ascii');
-  const info = Buffer.concat([Buffer.from([length >> 8, length & 0xff, fullLabel.length]), fullLabel, Buffer.from([0])]);
+  const info = Buffer.concat([
+    Buffer.from([length >> 8, length & 0xff, fullLabel.length]),
+    fullLabel,
+    Buffer.from([0]),
+  ]);
   let okm = Buffer.alloc(0);
   let previous = Buffer.alloc(0);
   for (let i = 1; okm.length < length; i++) {
-    previous = createHmac(hash, secret).update(previous).update(info).update(Buffer.from([i])).digest();
+    previous = createHmac(hash, secret)
+      .update(previous)
+      .update(info)
+      .update(Buffer.from([i]))
+      .digest();
     okm = Buffer.concat([okm, previous]);
   }
   return okm.subarray(0, length);
 }
 
 /** Decrypts one TLSCiphertext record; returns the inner content type and content. */
-function decryptRecord(record: TlsRecord, suite: (typeof TLS13_SUITES)[number], key: Buffer, iv: Buffer, seq: number): { type: number; content: Buffer } {
+function decryptRecord(
+  record: TlsRecord,
+  suite: (typeof TLS13_SUITES)[number],
+  key: Buffer,
+  iv: Buffer,
+  seq: number,
+): { type: number; content: Buffer } {
   const nonce = Buffer.from(iv);
   // The per-record nonce is the IV XOR the 64-bit sequence number, right-aligned.
   for (let i = 0, s = seq; i < 8 && s > 0; i++, s = Math.floor(s / 256)) nonce[11 - i] = nonce[11 - i]! ^ (s & 0xff);
@@ -175,7 +197,8 @@ function secretFromKeylog(keylog: string[]): Buffer | undefined {
 
 function observeTls13(encrypted: TlsRecord[], suiteId: number, keylog: string[]): CertificateRequestInfo {
   const suite = TLS13_SUITES[suiteId];
-  if (!suite) return unavailable(`the server chose TLS 1.3 cipher suite 0x${suiteId.toString(16)}, which probe cannot decrypt`);
+  if (!suite)
+    return unavailable(`the server chose TLS 1.3 cipher suite 0x${suiteId.toString(16)}, which probe cannot decrypt`);
   const secret = secretFromKeylog(keylog);
   if (!secret) return unavailable('the TLS 1.3 handshake secret was not available');
   const key = expandLabel(suite.hash, secret, 'key', suite.keyLength);
@@ -186,17 +209,21 @@ function observeTls13(encrypted: TlsRecord[], suiteId: number, keylog: string[])
     try {
       inner = decryptRecord(record, suite, key, iv, seq);
     } catch {
-      return unavailable('the server\'s encrypted TLS 1.3 handshake could not be decrypted');
+      return unavailable("the server's encrypted TLS 1.3 handshake could not be decrypted");
     }
     if (inner.type !== RECORD_HANDSHAKE) break;
     stream = Buffer.concat([stream, inner.content]);
     const messages = readMessages(stream);
     if (messages.some((m) => m.type === HS_FINISHED)) {
       const request = messages.find((m) => m.type === HS_CERTIFICATE_REQUEST);
-      return { visibility: 'tls1.3', requested: request !== undefined, acceptedCas: request ? parseTls13CertificateRequest(request.body) : [] };
+      return {
+        visibility: 'tls1.3',
+        requested: request !== undefined,
+        acceptedCas: request ? parseTls13CertificateRequest(request.body) : [],
+      };
     }
   }
-  return unavailable('the server\'s TLS 1.3 handshake did not arrive complete');
+  return unavailable("the server's TLS 1.3 handshake did not arrive complete");
 }
 
 /**
@@ -216,10 +243,24 @@ export function observeCertificateRequest(serverBytes: Buffer, keylog: string[])
   }
   if (!hello) {
     const alert = clear.find((r) => r.type === RECORD_ALERT);
-    return unavailable(alert ? `the server ended the handshake with alert ${alert.body[1]} before its hello` : 'the server sent no complete hello');
+    return unavailable(
+      alert
+        ? `the server ended the handshake with alert ${alert.body[1]} before its hello`
+        : 'the server sent no complete hello',
+    );
   }
-  if (hello.tls13) return observeTls13(records.filter((r) => r.type === RECORD_APPLICATION), hello.cipherSuite, keylog);
-  if (!messages.some((m) => m.type === HS_SERVER_HELLO_DONE)) return unavailable('the server\'s TLS 1.2 hello did not arrive complete');
+  if (hello.tls13)
+    return observeTls13(
+      records.filter((r) => r.type === RECORD_APPLICATION),
+      hello.cipherSuite,
+      keylog,
+    );
+  if (!messages.some((m) => m.type === HS_SERVER_HELLO_DONE))
+    return unavailable("the server's TLS 1.2 hello did not arrive complete");
   const request = messages.find((m) => m.type === HS_CERTIFICATE_REQUEST);
-  return { visibility: 'tls1.2', requested: request !== undefined, acceptedCas: request ? parseTls12CertificateRequest(request.body) : [] };
+  return {
+    visibility: 'tls1.2',
+    requested: request !== undefined,
+    acceptedCas: request ? parseTls12CertificateRequest(request.body) : [],
+  };
 }

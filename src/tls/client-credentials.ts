@@ -21,7 +21,10 @@ export interface ClientCredentials {
 
 export type CredentialFiles = { cert: string; key: string } | { pfx: string };
 
-export async function loadClientCredentials(files: CredentialFiles, password: PasswordProvider): Promise<ClientCredentials> {
+export async function loadClientCredentials(
+  files: CredentialFiles,
+  password: PasswordProvider,
+): Promise<ClientCredentials> {
   let chainDer: Buffer[];
   let key: KeyObject;
   let describe: string;
@@ -32,13 +35,21 @@ export async function loadClientCredentials(files: CredentialFiles, password: Pa
     key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
     describe = files.pfx;
   } else {
-    chainDer = readDerObjects(readInputFile(files.cert, '--cert'), ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], files.cert, 'certificate');
+    chainDer = readDerObjects(
+      readInputFile(files.cert, '--cert'),
+      ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'],
+      files.cert,
+      'certificate',
+    );
     key = await readKeyFile(files.key, files.key, password);
     describe = `${files.key} and ${files.cert}`;
   }
   // OpenSSL would refuse the pair deep inside the TLS setup; say it plainly first.
   if (!new X509Certificate(chainDer[0]!).checkPrivateKey(key)) {
-    throw new MtlsError('KEY_MISMATCH', `The key does not belong to the certificate (${describe}); give the key that was made with it.`);
+    throw new MtlsError(
+      'KEY_MISMATCH',
+      `The key does not belong to the certificate (${describe}); give the key that was made with it.`,
+    );
   }
   return {
     cert: Buffer.from(chainDer.map((der) => derToPem(der, 'CERTIFICATE')).join('')),

@@ -63,17 +63,31 @@ function dnText(o: Record<string, string | string[]> | undefined): string {
 function peerSummary(socket: TLSSocket): { summary: PeerSummary; raw: Buffer } | undefined {
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) return undefined;
-  return { summary: { subject: dnText(peer.subject as never), serial: peer.serialNumber, issuer: dnText(peer.issuer as never) }, raw: peer.raw };
+  return {
+    summary: {
+      subject: dnText(peer.subject as never),
+      serial: peer.serialNumber,
+      issuer: dnText(peer.issuer as never),
+    },
+    raw: peer.raw,
+  };
 }
 
 /** Why the client is refused, or undefined when it is accepted. */
-function refusalOf(socket: TLSSocket, peer: { summary: PeerSummary; raw: Buffer } | undefined, ca: X509Certificate): Reason | undefined {
+function refusalOf(
+  socket: TLSSocket,
+  peer: { summary: PeerSummary; raw: Buffer } | undefined,
+  ca: X509Certificate,
+): Reason | undefined {
   if (!peer) return { code: 'NO_CLIENT_CERT', text: 'no client certificate was sent' };
   if (!socket.authorized) return explainVerifyError(String(socket.authorizationError), peer.summary.subject);
   // The chain reached a trusted root; serve promises more: this folder's CA signed the certificate itself.
   const leaf = new X509Certificate(peer.raw);
   if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) {
-    return { code: 'UNKNOWN_CA', text: `the client certificate (${peer.summary.subject}) was issued by '${peer.summary.issuer}', not by this server's CA` };
+    return {
+      code: 'UNKNOWN_CA',
+      text: `the client certificate (${peer.summary.subject}) was issued by '${peer.summary.issuer}', not by this server's CA`,
+    };
   }
   return undefined;
 }
@@ -98,12 +112,32 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
       const refusal = refusalOf(socket, peer, ca);
       res.setHeader('content-type', 'application/json');
       if (refusal) {
-        opts.log({ event: 'refused', message: `refused ${from}: ${refusal.text}`, code: refusal.code, from, client: peer?.summary });
+        opts.log({
+          event: 'refused',
+          message: `refused ${from}: ${refusal.text}`,
+          code: refusal.code,
+          from,
+          client: peer?.summary,
+        });
         res.statusCode = 403;
-        res.end(JSON.stringify({ error: 'client certificate refused', code: refusal.code, reason: refusal.text, ...(peer ? { client: peer.summary } : {}) }) + '\n');
+        res.end(
+          JSON.stringify({
+            error: 'client certificate refused',
+            code: refusal.code,
+            reason: refusal.text,
+            ...(peer ? { client: peer.summary } : {}),
+          }) + '\n',
+        );
       } else {
-        opts.log({ event: 'request', message: `${req.method} ${req.url} from ${peer!.summary.subject} (serial ${peer!.summary.serial})`, from, client: peer!.summary });
-        res.end(JSON.stringify({ host: req.headers.host, method: req.method, path: req.url, client: peer!.summary }) + '\n');
+        opts.log({
+          event: 'request',
+          message: `${req.method} ${req.url} from ${peer!.summary.subject} (serial ${peer!.summary.serial})`,
+          from,
+          client: peer!.summary,
+        });
+        res.end(
+          JSON.stringify({ host: req.headers.host, method: req.method, path: req.url, client: peer!.summary }) + '\n',
+        );
       }
       served++;
       if (opts.maxRequests !== undefined && served >= opts.maxRequests) {
@@ -120,7 +154,10 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
   const armIdleTimer = () => {
     if (opts.idleTimeoutMs === undefined) return;
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => stop(`no connection for ${opts.idleTimeoutMs! / 1000} s (--idle-timeout)`), opts.idleTimeoutMs);
+    idleTimer = setTimeout(
+      () => stop(`no connection for ${opts.idleTimeoutMs! / 1000} s (--idle-timeout)`),
+      opts.idleTimeoutMs,
+    );
   };
   // A socket refused by an alert is already closed when 'tlsClientError' fires and no longer knows its
   // peer: note each peer when its TCP connection arrives.
@@ -133,8 +170,14 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
     const reason = explainHandshakeFailure(err, opts.caFile);
     if (!reason) return;
     const raw = (socket as unknown as { _parent?: Socket })._parent;
-    const from = (raw && peers.get(raw)) ?? (socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client');
-    opts.log({ event: 'handshake-failed', message: `handshake with ${from} failed: ${reason.text}`, code: reason.code, from });
+    const from =
+      (raw && peers.get(raw)) ?? (socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client');
+    opts.log({
+      event: 'handshake-failed',
+      message: `handshake with ${from} failed: ${reason.text}`,
+      code: reason.code,
+      from,
+    });
   });
   const closed = new Promise<void>((resolve) =>
     server.on('close', () => {

@@ -34,7 +34,12 @@ export interface ProbeResult {
   ok: boolean;
   steps: ProbeStep[];
   /** What the server's handshake said about client certificates. */
-  certificateRequest: { visibility: CertificateRequestInfo['visibility']; requested?: boolean; acceptedCas: string[]; note?: string };
+  certificateRequest: {
+    visibility: CertificateRequestInfo['visibility'];
+    requested?: boolean;
+    acceptedCas: string[];
+    note?: string;
+  };
   cause?: { code: string; message: string };
   status?: number;
   body?: string;
@@ -109,7 +114,10 @@ function tappedStream(raw: Socket, received: Buffer[]): Duplex {
 function openTcp(host: string, port: number, timeoutMs: number): Promise<Socket | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
     const raw = connectTcp({ host, port });
-    const timer = setTimeout(() => raw.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => raw.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     raw.once('connect', () => {
       clearTimeout(timer);
       raw.removeAllListeners('error');
@@ -125,7 +133,12 @@ function openTcp(host: string, port: number, timeoutMs: number): Promise<Socket 
 async function handshake(input: ProbeInput, host: string, port: number): Promise<HandshakeOutcome> {
   const timeoutMs = input.timeoutMs ?? 10_000;
   const raw = await openTcp(host, port, timeoutMs);
-  if (raw instanceof Error) return { error: raw, unreachable: true, observe: () => ({ visibility: 'unavailable', acceptedCas: [], note: 'no connection' }) };
+  if (raw instanceof Error)
+    return {
+      error: raw,
+      unreachable: true,
+      observe: () => ({ visibility: 'unavailable', acceptedCas: [], note: 'no connection' }),
+    };
   const received: Buffer[] = [];
   const keylog: string[] = [];
   const observe = () => observeCertificateRequest(Buffer.concat(received), keylog);
@@ -143,15 +156,26 @@ async function handshake(input: ProbeInput, host: string, port: number): Promise
   } catch (error) {
     raw.destroy();
     // OpenSSL refused our own inputs before anything was sent (e.g. a CA file it cannot parse).
-    throw badInput(`The TLS client could not be set up (${(error as Error).message.split('\n')[0]}); check --ca, --cert and --key.`);
+    throw badInput(
+      `The TLS client could not be set up (${(error as Error).message.split('\n')[0]}); check --ca, --cert and --key.`,
+    );
   }
   // Our own connection's secrets: they let us read the server's encrypted TLS 1.3 CertificateRequest.
   socket.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1')));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     socket.once('secureConnect', () => {
       clearTimeout(timer);
-      resolve({ socket, observe, peer: socket.getPeerCertificate(true), authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined });
+      resolve({
+        socket,
+        observe,
+        peer: socket.getPeerCertificate(true),
+        authorized: socket.authorized,
+        authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined,
+      });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -160,15 +184,29 @@ async function handshake(input: ProbeInput, host: string, port: number): Promise
   });
 }
 
-function httpGet(socket: TLSSocket, url: URL, timeoutMs: number): Promise<{ status?: number; body?: string; error?: NodeJS.ErrnoException }> {
+function httpGet(
+  socket: TLSSocket,
+  url: URL,
+  timeoutMs: number,
+): Promise<{ status?: number; body?: string; error?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
-    const req = request({ createConnection: () => socket, host: url.hostname, path: `${url.pathname}${url.search}`, method: 'GET', headers: { host: url.host, connection: 'close' }, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-      res.on('error', (error) => resolve({ error }));
-    });
+    const req = request(
+      {
+        createConnection: () => socket,
+        host: url.hostname,
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers: { host: url.host, connection: 'close' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('error', (error) => resolve({ error }));
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error }));
     req.end();
@@ -198,7 +236,13 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   const outcome = await handshake(input, host, port);
   const info = outcome.observe();
   const certificateRequest = requestSummary(info);
-  const fail: Fail = (code, message, extra = {}) => ({ ok: false, steps, certificateRequest, cause: { code, message }, ...extra });
+  const fail: Fail = (code, message, extra = {}) => ({
+    ok: false,
+    steps,
+    certificateRequest,
+    cause: { code, message },
+    ...extra,
+  });
   const clientSteps = () => {
     steps.push(requestStep(info));
     if (facts) steps.push(ourCertificateStep(facts, info));
@@ -206,9 +250,16 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
 
   if (!outcome.socket) {
     const error = outcome.error!;
-    steps.push({ step: outcome.unreachable ? 'TCP connection' : 'TLS handshake', ok: false, detail: `${error.code ?? ''} ${error.message.split('\n')[0]}`.trim() });
+    steps.push({
+      step: outcome.unreachable ? 'TCP connection' : 'TLS handshake',
+      ok: false,
+      detail: `${error.code ?? ''} ${error.message.split('\n')[0]}`.trim(),
+    });
     if (outcome.unreachable || error.code === 'ETIMEDOUT') {
-      return fail('UNREACHABLE', `Nothing answered at ${host}:${port} (${error.code}); check the URL, the port and that the server runs.`);
+      return fail(
+        'UNREACHABLE',
+        `Nothing answered at ${host}:${port} (${error.code}); check the URL, the port and that the server runs.`,
+      );
     }
     clientSteps();
     return diagnoseRefusal(alertFromError(error.code), error, info, facts, input, fail);
@@ -226,36 +277,63 @@ export async function runProbe(input: ProbeInput): Promise<ProbeResult> {
   clientSteps();
   if (!chainTrusted) {
     socket.destroy();
-    return fail('SERVER_NOT_TRUSTED', `The server's certificate is not trusted (${outcome.authorizationError}); pass the CA that signed it with --ca.`);
+    return fail(
+      'SERVER_NOT_TRUSTED',
+      `The server's certificate is not trusted (${outcome.authorizationError}); pass the CA that signed it with --ca.`,
+    );
   }
   if (identityError) {
     socket.destroy();
-    return fail('SERVER_HOSTNAME_MISMATCH', `The server's certificate is not valid for ${host} (${identityError.message}); connect with a name it carries or re-issue it with --dns ${host}.`);
+    return fail(
+      'SERVER_HOSTNAME_MISMATCH',
+      `The server's certificate is not valid for ${host} (${identityError.message}); connect with a name it carries or re-issue it with --dns ${host}.`,
+    );
   }
   const response = await httpGet(socket, url, input.timeoutMs ?? 10_000);
   if (response.error) {
     // TLS 1.3: the server checks our certificate after the handshake, so its alert arrives here.
-    steps.push({ step: 'HTTP request', ok: false, detail: `${response.error.code ?? ''} ${response.error.message.split('\n')[0]}`.trim() });
+    steps.push({
+      step: 'HTTP request',
+      ok: false,
+      detail: `${response.error.code ?? ''} ${response.error.message.split('\n')[0]}`.trim(),
+    });
     return diagnoseRefusal(alertFromError(response.error.code), response.error, info, facts, input, fail);
   }
   const status = response.status!;
   steps.push({ step: 'HTTP request', ok: status < 400, detail: `GET ${url.pathname}${url.search} → ${status}` });
   const answered = { status, body: response.body };
   if (status === 403 || status === 400 || status === 495 || status === 496) {
-    return { ...diagnoseRefusal(undefined, undefined, info, facts, input, fail, reasonFromBody(response.body)), ...answered };
+    return {
+      ...diagnoseRefusal(undefined, undefined, info, facts, input, fail, reasonFromBody(response.body)),
+      ...answered,
+    };
   }
-  if (status >= 400) return fail('HTTP_ERROR', `The mTLS handshake worked, but the server answered ${status}.`, answered);
+  if (status >= 400)
+    return fail('HTTP_ERROR', `The mTLS handshake worked, but the server answered ${status}.`, answered);
   if (info.requested === false) {
-    return fail('MTLS_NOT_REQUIRED', `The request succeeded, but the server never asked for a client certificate, so this is not mutual TLS; turn on client certificate verification on the server.`, answered);
+    return fail(
+      'MTLS_NOT_REQUIRED',
+      `The request succeeded, but the server never asked for a client certificate, so this is not mutual TLS; turn on client certificate verification on the server.`,
+      answered,
+    );
   }
   if (input.cert === undefined) {
-    return fail('NO_CLIENT_CERT', 'The request succeeded without a client certificate, so mutual TLS was not tested; pass --cert and --key (or --pfx).', answered);
+    return fail(
+      'NO_CLIENT_CERT',
+      'The request succeeded without a client certificate, so mutual TLS was not tested; pass --cert and --key (or --pfx).',
+      answered,
+    );
   }
   return { ok: true, steps, certificateRequest, ...answered };
 }
 
 function requestSummary(info: CertificateRequestInfo): ProbeResult['certificateRequest'] {
-  return { visibility: info.visibility, requested: info.requested, acceptedCas: info.acceptedCas.map((c) => c.name), ...(info.note ? { note: info.note } : {}) };
+  return {
+    visibility: info.visibility,
+    requested: info.requested,
+    acceptedCas: info.acceptedCas.map((c) => c.name),
+    ...(info.note ? { note: info.note } : {}),
+  };
 }
 
 function reasonFromBody(body: string | undefined): { code?: string; text?: string } {
@@ -271,11 +349,21 @@ function reasonFromBody(body: string | undefined): { code?: string; text?: strin
 }
 
 function requestStep(info: CertificateRequestInfo): ProbeStep {
-  if (info.visibility === 'unavailable') return { step: 'client certificate request', ok: null, detail: `could not be observed: ${info.note}` };
+  if (info.visibility === 'unavailable')
+    return { step: 'client certificate request', ok: null, detail: `could not be observed: ${info.note}` };
   const over = info.visibility === 'tls1.3' ? 'TLS 1.3' : 'TLS 1.2';
-  if (!info.requested) return { step: 'client certificate request', ok: false, detail: `the server does not ask for a client certificate (${over}; no mTLS)` };
+  if (!info.requested)
+    return {
+      step: 'client certificate request',
+      ok: false,
+      detail: `the server does not ask for a client certificate (${over}; no mTLS)`,
+    };
   const names = info.acceptedCas.map((c) => `'${c.name}'`).join(', ');
-  return { step: 'client certificate request', ok: true, detail: `requested (${over}); accepted CAs: ${names || '(any: the server sent no names)'}` };
+  return {
+    step: 'client certificate request',
+    ok: true,
+    detail: `requested (${over}); accepted CAs: ${names || '(any: the server sent no names)'}`,
+  };
 }
 
 function ourCertificateStep(facts: ClientCertFacts, info: CertificateRequestInfo): ProbeStep {
@@ -285,7 +373,11 @@ function ourCertificateStep(facts: ClientCertFacts, info: CertificateRequestInfo
   if (!facts.clientAuth) problems.push('not a client certificate (no clientAuth)');
   const matches = info.acceptedCas.length === 0 || info.acceptedCas.some((c) => c.der.equals(facts.issuerDer));
   if (!matches) problems.push(`issued by '${facts.issuer}', which the server does not list`);
-  return { step: 'our client certificate', ok: problems.length === 0, detail: `${facts.subject}, issued by '${facts.issuer}'${problems.length ? `: ${problems.join('; ')}` : ''}` };
+  return {
+    step: 'our client certificate',
+    ok: problems.length === 0,
+    detail: `${facts.subject}, issued by '${facts.issuer}'${problems.length ? `: ${problems.join('; ')}` : ''}`,
+  };
 }
 
 type Fail = (code: string, message: string, extra?: Partial<ProbeResult>) => ProbeResult;
@@ -301,28 +393,58 @@ function diagnoseRefusal(
   reason: { code?: string; text?: string } = {},
 ): ProbeResult {
   const sentClient = input.cert !== undefined;
-  if (!sentClient && (alert === 'certificate_required' || alert === 'handshake_failure' || reason.code === 'NO_CLIENT_CERT' || info.requested)) {
-    return fail('NO_CLIENT_CERT', 'No client certificate was sent, but the server requires one; pass --cert and --key (or --pfx).');
+  if (
+    !sentClient &&
+    (alert === 'certificate_required' ||
+      alert === 'handshake_failure' ||
+      reason.code === 'NO_CLIENT_CERT' ||
+      info.requested)
+  ) {
+    return fail(
+      'NO_CLIENT_CERT',
+      'No client certificate was sent, but the server requires one; pass --cert and --key (or --pfx).',
+    );
   }
   if (facts?.expired || alert === 'certificate_expired' || reason.code === 'CLIENT_CERT_EXPIRED') {
-    return fail('CLIENT_CERT_EXPIRED', `The client certificate${facts ? ` (${facts.subject})` : ''} has expired; issue a new one (mtlskit client issue --force).`);
+    return fail(
+      'CLIENT_CERT_EXPIRED',
+      `The client certificate${facts ? ` (${facts.subject})` : ''} has expired; issue a new one (mtlskit client issue --force).`,
+    );
   }
   if (alert === 'certificate_revoked' || reason.code === 'CLIENT_CERT_REVOKED') {
-    return fail('CLIENT_CERT_REVOKED', `The client certificate${facts ? ` (${facts.subject})` : ''} is revoked; issue a new one.`);
+    return fail(
+      'CLIENT_CERT_REVOKED',
+      `The client certificate${facts ? ` (${facts.subject})` : ''} is revoked; issue a new one.`,
+    );
   }
   if ((facts && !facts.clientAuth) || alert === 'unsupported_certificate' || reason.code === 'WRONG_PURPOSE') {
-    return fail('WRONG_PURPOSE', `The certificate sent${facts ? ` (${facts.subject})` : ''} is not a client certificate (no clientAuth purpose); use one from 'mtlskit client issue'.`);
+    return fail(
+      'WRONG_PURPOSE',
+      `The certificate sent${facts ? ` (${facts.subject})` : ''} is not a client certificate (no clientAuth purpose); use one from 'mtlskit client issue'.`,
+    );
   }
-  const listed = info.acceptedCas.length > 0 && facts ? info.acceptedCas.some((c) => c.der.equals(facts.issuerDer)) : undefined;
-  const unknownCa = alert === 'unknown_ca' || alert === 'bad_certificate' || alert === 'decrypt_error' || reason.code === 'UNKNOWN_CA';
+  const listed =
+    info.acceptedCas.length > 0 && facts ? info.acceptedCas.some((c) => c.der.equals(facts.issuerDer)) : undefined;
+  const unknownCa =
+    alert === 'unknown_ca' || alert === 'bad_certificate' || alert === 'decrypt_error' || reason.code === 'UNKNOWN_CA';
   if (listed === true && unknownCa) {
-    return fail('UNKNOWN_CA', `The client certificate names '${facts!.issuer}' as its issuer, a CA the server accepts, but was signed by another key: it comes from a different CA with the same name; get a certificate from the server's CA.`);
+    return fail(
+      'UNKNOWN_CA',
+      `The client certificate names '${facts!.issuer}' as its issuer, a CA the server accepts, but was signed by another key: it comes from a different CA with the same name; get a certificate from the server's CA.`,
+    );
   }
   if (listed === false || unknownCa) {
     const accepted = info.acceptedCas.map((c) => `'${c.name}'`).join(', ');
-    return fail('UNKNOWN_CA', `The client certificate was issued by '${facts?.issuer ?? 'another CA'}', which the server does not trust${accepted ? ` (it accepts ${accepted})` : ''}; get a certificate from the server's CA or have it trust yours.`);
+    return fail(
+      'UNKNOWN_CA',
+      `The client certificate was issued by '${facts?.issuer ?? 'another CA'}', which the server does not trust${accepted ? ` (it accepts ${accepted})` : ''}; get a certificate from the server's CA or have it trust yours.`,
+    );
   }
-  if (reason.text) return fail(reason.code ?? 'CLIENT_CERT_REFUSED', `The server refused the client certificate: ${reason.text}.`);
+  if (reason.text)
+    return fail(reason.code ?? 'CLIENT_CERT_REFUSED', `The server refused the client certificate: ${reason.text}.`);
   const detail = error ? ` (${error.code ?? error.message})` : '';
-  return fail('CLIENT_CERT_REFUSED', `The server closed the connection after the handshake${detail}: it most likely refused the client certificate; check it with 'mtlskit verify CERT --purpose client --ca THEIR-CA'.`);
+  return fail(
+    'CLIENT_CERT_REFUSED',
+    `The server closed the connection after the handshake${detail}: it most likely refused the client certificate; check it with 'mtlskit verify CERT --purpose client --ca THEIR-CA'.`,
+  );
 }

@@ -14,22 +14,33 @@ describe('key prefetch', () => {
     const first = await generatePrivateKey('ec:P-384');
     const second = await generatePrivateKey('ec:P-384');
     expect(first.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
-    expect(second.export({ format: 'der', type: 'pkcs8' }).equals(first.export({ format: 'der', type: 'pkcs8' }))).toBe(false);
+    expect(second.export({ format: 'der', type: 'pkcs8' }).equals(first.export({ format: 'der', type: 'pkcs8' }))).toBe(
+      false,
+    );
   });
 
   it('guesses from the conf without throwing on a bad one, and skips when the command will stop early', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtlskit-prefetch-'));
     writeFileSync(join(dir, 'bad.conf'), '[ req\n');
-    expect(() => prefetchKeyFor({ configPath: join(dir, 'bad.conf'), template: 'client', mustExist: [], mustNotExist: [] })).not.toThrow();
-    expect(() => prefetchKeyFor({ keyTypeFlag: 'nonsense', template: 'client', mustExist: [], mustNotExist: [] })).not.toThrow();
-    expect(() => prefetchKeyFor({ template: 'client', mustExist: [join(dir, 'missing')], mustNotExist: [] })).not.toThrow();
+    expect(() =>
+      prefetchKeyFor({ configPath: join(dir, 'bad.conf'), template: 'client', mustExist: [], mustNotExist: [] }),
+    ).not.toThrow();
+    expect(() =>
+      prefetchKeyFor({ keyTypeFlag: 'nonsense', template: 'client', mustExist: [], mustNotExist: [] }),
+    ).not.toThrow();
+    expect(() =>
+      prefetchKeyFor({ template: 'client', mustExist: [join(dir, 'missing')], mustNotExist: [] }),
+    ).not.toThrow();
   });
 
   it('a conf asking for default_bits = 3072 gets an RSA-3072 key, whatever was prefetched', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtlskit-prefetch-'));
     const pki = join(dir, 'pki');
     mtlskitOk(['ca', 'init', '--dir', pki, '--key-type', 'ec:P-256']);
-    writeFileSync(join(dir, 'c.conf'), '[ req ]\nprompt = no\ndistinguished_name = dn\ndefault_bits = 3072\n[ dn ]\nCN = big\n');
+    writeFileSync(
+      join(dir, 'c.conf'),
+      '[ req ]\nprompt = no\ndistinguished_name = dn\ndefault_bits = 3072\n[ dn ]\nCN = big\n',
+    );
     mtlskitOk(['client', 'issue', 'big', '--dir', pki, '--config', join(dir, 'c.conf')]);
     expect(openssl(['pkey', '-in', join(pki, 'big.key'), '-noout', '-text']).stdout).toMatch(/3072 bit/);
     mtlskitOk(['client', 'issue', 'small', '--dir', pki, '--config', join(dir, 'c.conf'), '--key-type', 'ec:P-256']);

@@ -19,7 +19,23 @@ describe('every command documents itself', () => {
   const commands = leafCommands();
   it('finds the whole command set', () => {
     expect(commands.map((c) => c.join(' ')).sort()).toEqual(
-      ['ca init', 'client issue', 'crl gen', 'csr create', 'csr sign', 'export pfx', 'import pfx', 'list', 'probe', 'revoke', 'serve', 'server issue', 'show', 'verify', 'wizard'].sort(),
+      [
+        'ca init',
+        'client issue',
+        'crl gen',
+        'csr create',
+        'csr sign',
+        'export pfx',
+        'import pfx',
+        'list',
+        'probe',
+        'revoke',
+        'serve',
+        'server issue',
+        'show',
+        'verify',
+        'wizard',
+      ].sort(),
     );
   });
   for (const cmd of commands) {
@@ -36,7 +52,16 @@ describe('the npm package', () => {
   it('ships the executable, the bundled CLI and the templates, and no tests or keys', () => {
     const r = tool('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['bin/mtlskit.js', 'dist/bundle/main.js', 'templates/ca.conf', 'templates/server.conf', 'templates/client.conf', 'README.md', 'package.json']) expect(files).toContain(f);
+    for (const f of [
+      'bin/mtlskit.js',
+      'dist/bundle/main.js',
+      'templates/ca.conf',
+      'templates/server.conf',
+      'templates/client.conf',
+      'README.md',
+      'package.json',
+    ])
+      expect(files).toContain(f);
     expect(files.some((f) => f.startsWith('test/') || f.endsWith('.key'))).toBe(false);
   });
 });
@@ -48,12 +73,31 @@ describe('examples/ stay true', () => {
     try {
       const plain = join(tmp.dir, 'plain');
       ok(['ca', 'init', '--dir', plain, '--key-type', 'ec:P-256']);
-      const partners = JSON.parse(ok(['client', 'issue', '--dir', plain, '--batch', join(ROOT, 'examples', 'partners.csv'), '--json']).stdout);
+      const partners = JSON.parse(
+        ok(['client', 'issue', '--dir', plain, '--batch', join(ROOT, 'examples', 'partners.csv'), '--json']).stdout,
+      );
       expect(partners.issued.map((c: { name: string }) => c.name)).toEqual(['erp-acme', 'storefront', 'gateway-test']);
-      expect(openssl(['x509', '-in', join(plain, 'storefront.crt'), '-noout', '-ext', 'subjectAltName']).stdout).toContain('email:ops@shop.example, email:alerts@shop.example');
-      const devices = JSON.parse(ok(['client', 'issue', '--dir', plain, '--batch', join(ROOT, 'examples', 'devices.json'), '--key-type', 'ec:P-256', '--json']).stdout);
+      expect(
+        openssl(['x509', '-in', join(plain, 'storefront.crt'), '-noout', '-ext', 'subjectAltName']).stdout,
+      ).toContain('email:ops@shop.example, email:alerts@shop.example');
+      const devices = JSON.parse(
+        ok([
+          'client',
+          'issue',
+          '--dir',
+          plain,
+          '--batch',
+          join(ROOT, 'examples', 'devices.json'),
+          '--key-type',
+          'ec:P-256',
+          '--json',
+        ]).stdout,
+      );
       expect(devices.issued).toHaveLength(3);
-      expect(openssl(['verify', '-purpose', 'sslclient', '-CAfile', join(plain, 'ca.crt'), join(plain, 'device-0002.crt')]).status).toBe(0);
+      expect(
+        openssl(['verify', '-purpose', 'sslclient', '-CAfile', join(plain, 'ca.crt'), join(plain, 'device-0002.crt')])
+          .status,
+      ).toBe(0);
 
       // own-ca.conf's CA may only issue names under example.com: verify and openssl both refuse others.
       const own = join(tmp.dir, 'own');
@@ -62,7 +106,16 @@ describe('examples/ stay true', () => {
       ok(['server', 'issue', 'outside', '--dir', own, '--dns', 'api.example.org']);
       expect(openssl(['verify', '-CAfile', join(own, 'ca.crt'), join(own, 'inside.crt')]).status).toBe(0);
       expect(openssl(['verify', '-CAfile', join(own, 'ca.crt'), join(own, 'outside.crt')]).status).not.toBe(0);
-      const v = JSON.parse(tool(process.execPath, [join(ROOT, 'bin', 'mtlskit.js'), 'verify', join(own, 'outside.crt'), '--dir', own, '--json']).stdout);
+      const v = JSON.parse(
+        tool(process.execPath, [
+          join(ROOT, 'bin', 'mtlskit.js'),
+          'verify',
+          join(own, 'outside.crt'),
+          '--dir',
+          own,
+          '--json',
+        ]).stdout,
+      );
       expect(v.problems.map((p: { code: string }) => p.code)).toEqual(['NAME_CONSTRAINTS']);
     } finally {
       tmp.cleanup();

@@ -23,12 +23,30 @@ function verify(args: string[]) {
   return { ok: r.status === 0 && /: OK\s*$/.test(r.stdout), text: r.stdout + r.stderr };
 }
 
-describe('certificates from the walkthrough\'s confs', () => {
+describe("certificates from the walkthrough's confs", () => {
   it('server.crt passes openssl verify as an SSL server for its host name', () => {
-    const r = verify(['-purpose', 'sslserver', '-verify_hostname', 'api-mtls.example.com', '-CAfile', join(pki, 'ca.crt'), join(pki, 'server.crt')]);
+    const r = verify([
+      '-purpose',
+      'sslserver',
+      '-verify_hostname',
+      'api-mtls.example.com',
+      '-CAfile',
+      join(pki, 'ca.crt'),
+      join(pki, 'server.crt'),
+    ]);
     expect(r.text).toContain('OK');
     expect(r.ok).toBe(true);
-    expect(verify(['-purpose', 'sslserver', '-verify_hostname', 'other.example.com', '-CAfile', join(pki, 'ca.crt'), join(pki, 'server.crt')]).ok).toBe(false);
+    expect(
+      verify([
+        '-purpose',
+        'sslserver',
+        '-verify_hostname',
+        'other.example.com',
+        '-CAfile',
+        join(pki, 'ca.crt'),
+        join(pki, 'server.crt'),
+      ]).ok,
+    ).toBe(false);
   });
 
   it('client.crt passes as an SSL client; the server certificate does not', () => {
@@ -55,14 +73,22 @@ describe('certificates from the walkthrough\'s confs', () => {
       expect(statSync(join(pki, `${name}.key`)).mode & 0o777).toBe(0o600);
       expect(openssl(['req', '-in', join(pki, `${name}.csr`), '-noout', '-verify']).stderr).toMatch(/verify OK/i);
       expect(readFileSync(join(pki, `${name}-chain.crt`), 'utf8')).toBe(readFileSync(join(pki, `${name}.crt`), 'utf8'));
-      const serial = openssl(['x509', '-in', join(pki, `${name}.crt`), '-noout', '-serial']).stdout.trim().split('=')[1];
-      expect(readFileSync(join(pki, 'index.txt'), 'utf8')).toMatch(new RegExp(`^V\\t\\d{12}Z\\t\\t${serial}\\t${name}\\t`, 'm'));
+      const serial = openssl(['x509', '-in', join(pki, `${name}.crt`), '-noout', '-serial'])
+        .stdout.trim()
+        .split('=')[1];
+      expect(readFileSync(join(pki, 'index.txt'), 'utf8')).toMatch(
+        new RegExp(`^V\\t\\d{12}Z\\t\\t${serial}\\t${name}\\t`, 'm'),
+      );
       expect(existsSync(join(pki, 'certs', `${serial}.pem`))).toBe(true);
     }
   });
 
-  it('backdates notBefore by 5 minutes and clamps notAfter to the CA\'s', () => {
-    const start = new Date(openssl(['x509', '-in', join(pki, 'client.crt'), '-noout', '-startdate']).stdout.trim().split('=')[1]!);
+  it("backdates notBefore by 5 minutes and clamps notAfter to the CA's", () => {
+    const start = new Date(
+      openssl(['x509', '-in', join(pki, 'client.crt'), '-noout', '-startdate'])
+        .stdout.trim()
+        .split('=')[1]!,
+    );
     const skew = Date.now() - start.getTime();
     expect(skew).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
     expect(skew).toBeLessThan(5 * 60_000 + 120_000);
@@ -81,10 +107,27 @@ describe('real mTLS handshakes', () => {
     mtlskitOk(['client', 'issue', '--dir', other()]);
   });
 
-  const clientArgs = (dir: string) => ['--cacert', join(pki, 'ca.crt'), '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key')];
+  const clientArgs = (dir: string) => [
+    '--cacert',
+    join(pki, 'ca.crt'),
+    '--cert',
+    join(dir, 'client.crt'),
+    '--key',
+    join(dir, 'client.key'),
+  ];
 
   it('openssl s_server -Verify 1 -verify_return_error accepts our client and rejects others', async () => {
-    const srv = await startOpensslServer(['-cert', join(pki, 'server.crt'), '-key', join(pki, 'server.key'), '-CAfile', join(pki, 'ca.crt'), '-Verify', '1', '-verify_return_error']);
+    const srv = await startOpensslServer([
+      '-cert',
+      join(pki, 'server.crt'),
+      '-key',
+      join(pki, 'server.key'),
+      '-CAfile',
+      join(pki, 'ca.crt'),
+      '-Verify',
+      '1',
+      '-verify_return_error',
+    ]);
     try {
       const good = await curl(srv.port, clientArgs(pki), 'api-mtls.example.com');
       expect(good.stderr).toBe('');
@@ -125,8 +168,27 @@ describe('csr create and csr sign', () => {
   it('signs an openssl CSR that asks for CA:TRUE as a leaf, copying only its names', () => {
     const key = join(tmp.dir, 'evil.key');
     const csr = join(tmp.dir, 'evil.csr');
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/O=Partner/CN=partner-app',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-addext', 'subjectAltName=DNS:partner.example.com,email:ops@partner.example']);
+    openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      '/O=Partner/CN=partner-app',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-addext',
+      'subjectAltName=DNS:partner.example.com,email:ops@partner.example',
+    ]);
     const r = mtlskitOk(['csr', 'sign', csr, '--profile', 'client', '--dir', pki]);
     expect(r.stderr).toContain('basicConstraints CA:TRUE');
     const text = openssl(['x509', '-in', join(pki, 'evil.crt'), '-noout', '-text']).stdout;
@@ -146,9 +208,33 @@ describe('csr create and csr sign', () => {
     ];
     for (const [name, args] of cases) {
       const csr = join(tmp.dir, `${name}.csr`);
-      openssl(['req', '-new', ...args, '-nodes', '-keyout', join(tmp.dir, `${name}.key`), '-out', csr, '-subj', `/O=Partner/CN=${name}`, '-addext', `subjectAltName=DNS:${name}.example.com`]);
+      openssl([
+        'req',
+        '-new',
+        ...args,
+        '-nodes',
+        '-keyout',
+        join(tmp.dir, `${name}.key`),
+        '-out',
+        csr,
+        '-subj',
+        `/O=Partner/CN=${name}`,
+        '-addext',
+        `subjectAltName=DNS:${name}.example.com`,
+      ]);
       mtlskitOk(['csr', 'sign', csr, '--profile', 'server', '--dir', pki]);
-      expect(verify(['-purpose', 'sslserver', '-verify_hostname', `${name}.example.com`, '-CAfile', join(pki, 'ca.crt'), join(pki, `${name}.crt`)]).ok, name).toBe(true);
+      expect(
+        verify([
+          '-purpose',
+          'sslserver',
+          '-verify_hostname',
+          `${name}.example.com`,
+          '-CAfile',
+          join(pki, 'ca.crt'),
+          join(pki, `${name}.crt`),
+        ]).ok,
+        name,
+      ).toBe(true);
     }
     const notCsr = mtlskit(['csr', 'sign', join(pki, 'ca.crt'), '--profile', 'server', '--dir', pki]);
     expect(notCsr.status).toBe(2);
@@ -172,24 +258,71 @@ describe('csr create and csr sign', () => {
 
   it('csr create needs no CA and writes a CSR openssl can verify; csr sign turns it into a server certificate', () => {
     const out = join(tmp.dir, 'requests');
-    mtlskitOk(['csr', 'create', 'gw', '--dir', out, '--profile', 'server', '--dns', 'gw.example.com', '--key-type', 'ec:P-256']);
+    mtlskitOk([
+      'csr',
+      'create',
+      'gw',
+      '--dir',
+      out,
+      '--profile',
+      'server',
+      '--dns',
+      'gw.example.com',
+      '--key-type',
+      'ec:P-256',
+    ]);
     const req = openssl(['req', '-in', join(out, 'gw.csr'), '-noout', '-verify', '-text']);
     expect(req.stderr + req.stdout).toMatch(/verify OK/i);
     expect(req.stdout).toContain('DNS:gw.example.com');
     expect(req.stdout).toContain('TLS Web Server Authentication');
     mtlskitOk(['csr', 'sign', join(out, 'gw.csr'), '--profile', 'server', '--dir', pki]);
-    expect(verify(['-purpose', 'sslserver', '-verify_hostname', 'gw.example.com', '-CAfile', join(pki, 'ca.crt'), join(pki, 'gw.crt')]).ok).toBe(true);
+    expect(
+      verify([
+        '-purpose',
+        'sslserver',
+        '-verify_hostname',
+        'gw.example.com',
+        '-CAfile',
+        join(pki, 'ca.crt'),
+        join(pki, 'gw.crt'),
+      ]).ok,
+    ).toBe(true);
   });
 
   it('csr create leaves authorityKeyIdentifier out of a request, with a warning (openssl req -new refuses the line)', () => {
     const conf = join(tmp.dir, 'aki-req.conf');
-    writeFileSync(conf, [
-      '[ req ]', 'prompt = no', 'distinguished_name = dn', 'req_extensions = v3_req', '',
-      '[ dn ]', 'CN = aki-test', '',
-      '[ v3_req ]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', 'subjectAltName = DNS:aki.example.com', '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[ req ]',
+        'prompt = no',
+        'distinguished_name = dn',
+        'req_extensions = v3_req',
+        '',
+        '[ dn ]',
+        'CN = aki-test',
+        '',
+        '[ v3_req ]',
+        'subjectKeyIdentifier = hash',
+        'authorityKeyIdentifier = keyid',
+        'subjectAltName = DNS:aki.example.com',
+        '',
+      ].join('\n'),
+    );
     const out = join(tmp.dir, 'aki-requests');
-    const r = mtlskitOk(['csr', 'create', 'aki', '--dir', out, '--config', conf, '--profile', 'server', '--key-type', 'ec:P-256']);
+    const r = mtlskitOk([
+      'csr',
+      'create',
+      'aki',
+      '--dir',
+      out,
+      '--config',
+      conf,
+      '--profile',
+      'server',
+      '--key-type',
+      'ec:P-256',
+    ]);
     expect(r.stderr).toMatch(/warning: aki-req\.conf:11: authorityKeyIdentifier .* left out of the request/);
     const text = openssl(['req', '-in', join(out, 'aki.csr'), '-noout', '-verify', '-text']);
     expect(text.stderr + text.stdout).toMatch(/verify OK/i);
@@ -197,16 +330,33 @@ describe('csr create and csr sign', () => {
     expect(text.stdout).not.toContain('Authority Key Identifier');
     expect(text.stdout).toContain('DNS:aki.example.com');
     // openssl itself refuses this conf for a request.
-    expect(openssl(['req', '-new', '-config', conf, '-key', join(out, 'aki.key'), '-out', join(tmp.dir, 'aki-openssl.csr')]).status).not.toBe(0);
+    expect(
+      openssl(['req', '-new', '-config', conf, '-key', join(out, 'aki.key'), '-out', join(tmp.dir, 'aki-openssl.csr')])
+        .status,
+    ).not.toBe(0);
   });
 
   it('a missing extension section is reported once, at the [ req ] line naming it, before any file is written', () => {
     const conf = join(tmp.dir, 'nosection.conf');
-    writeFileSync(conf, ['[ req ]', 'prompt = no', 'distinguished_name = dn', 'req_extensions = v3_nope', '', '[ dn ]', 'CN = x', ''].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[ req ]',
+        'prompt = no',
+        'distinguished_name = dn',
+        'req_extensions = v3_nope',
+        '',
+        '[ dn ]',
+        'CN = x',
+        '',
+      ].join('\n'),
+    );
     const out = join(tmp.dir, 'nosection');
     const r = mtlskit(['csr', 'create', 'x', '--dir', out, '--config', conf]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/nosection\.conf:4: the extension section \[ v3_nope \] does not exist; add it or fix the name\./);
+    expect(r.stderr).toMatch(
+      /nosection\.conf:4: the extension section \[ v3_nope \] does not exist; add it or fix the name\./,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -220,8 +370,23 @@ describe('existing keys and files', () => {
     openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ec]);
     expect(readFileSync(ec, 'utf8')).toContain('BEGIN EC PRIVATE KEY');
     const enc = join(tmp.dir, 'enc.key');
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-aes-256-cbc', '-pass', 'pass:kpw', '-out', enc]);
-    for (const [name, key, extra] of [['k-rsa', rsa, []], ['k-ec', ec, []], ['k-enc', enc, ['--key-passin', 'pass:kpw']]] as const) {
+    openssl([
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-384',
+      '-aes-256-cbc',
+      '-pass',
+      'pass:kpw',
+      '-out',
+      enc,
+    ]);
+    for (const [name, key, extra] of [
+      ['k-rsa', rsa, []],
+      ['k-ec', ec, []],
+      ['k-enc', enc, ['--key-passin', 'pass:kpw']],
+    ] as const) {
       mtlskitOk(['client', 'issue', name, '--dir', pki, '--key', key, ...extra]);
       const certKey = openssl(['x509', '-in', join(pki, `${name}.crt`), '-noout', '-pubkey']).stdout;
       const pass = name === 'k-enc' ? ['-passin', 'pass:kpw'] : [];
@@ -260,7 +425,17 @@ describe('intermediate CAs', () => {
     mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'svc.example.com']);
     const chain = readFileSync(join(sub, 'server-chain.crt'), 'utf8');
     expect(chain.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
-    const r = verify(['-purpose', 'sslserver', '-verify_hostname', 'svc.example.com', '-CAfile', join(pki, 'ca.crt'), '-untrusted', join(sub, 'server-chain.crt'), join(sub, 'server.crt')]);
+    const r = verify([
+      '-purpose',
+      'sslserver',
+      '-verify_hostname',
+      'svc.example.com',
+      '-CAfile',
+      join(pki, 'ca.crt'),
+      '-untrusted',
+      join(sub, 'server-chain.crt'),
+      join(sub, 'server.crt'),
+    ]);
     expect(r.ok).toBe(true);
     expect(verify(['-CAfile', join(pki, 'ca.crt'), join(sub, 'server.crt')]).ok).toBe(false);
   });
@@ -272,15 +447,25 @@ describe('the CA store under concurrency', () => {
     mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
     const run = (i: number) =>
       new Promise<number>((resolve) => {
-        const rows = ['name,dns', ...Array.from({ length: 5 }, (_, j) => `p${i}-c${j},p${i}c${j}.example.com`)].join('\n');
+        const rows = ['name,dns', ...Array.from({ length: 5 }, (_, j) => `p${i}-c${j},p${i}c${j}.example.com`)].join(
+          '\n',
+        );
         const file = join(tmp.dir, `batch-${i}.csv`);
         writeFileSync(file, rows + '\n');
-        const child = spawn(process.execPath, [BIN, 'client', 'issue', '--dir', dir, '--batch', file, '--key-type', 'ec:P-256'], { stdio: 'ignore' });
+        const child = spawn(
+          process.execPath,
+          [BIN, 'client', 'issue', '--dir', dir, '--batch', file, '--key-type', 'ec:P-256'],
+          { stdio: 'ignore' },
+        );
         child.on('exit', (code) => resolve(code ?? -1));
       });
     const single = (i: number) =>
       new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'client', 'issue', `solo${i}`, '--dir', dir, '--key-type', 'ec:P-256'], { stdio: 'ignore' });
+        const child = spawn(
+          process.execPath,
+          [BIN, 'client', 'issue', `solo${i}`, '--dir', dir, '--key-type', 'ec:P-256'],
+          { stdio: 'ignore' },
+        );
         child.on('exit', (code) => resolve(code ?? -1));
       });
     const codes = await Promise.all([run(0), run(1), single(2), single(3), run(4), single(5)]);
@@ -291,7 +476,9 @@ describe('the CA store under concurrency', () => {
     expect(new Set(serials).size).toBe(serials.length);
     for (const l of lines) {
       const [, , , serial, name] = l.split('\t');
-      const fileSerial = openssl(['x509', '-in', join(dir, `${name}.crt`), '-noout', '-serial']).stdout.trim().split('=')[1];
+      const fileSerial = openssl(['x509', '-in', join(dir, `${name}.crt`), '-noout', '-serial'])
+        .stdout.trim()
+        .split('=')[1];
       expect(fileSerial).toBe(serial);
     }
     expect(existsSync(join(dir, '.lock'))).toBe(false);

@@ -35,31 +35,86 @@ describe('mtlskit export pfx', () => {
   });
 
   it('--legacy writes 3DES and a SHA-1 MAC that openssl -legacy and keytool read', () => {
-    mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:pw2', '--legacy', '--out', join(tmp.dir, 'legacy.pfx')]);
-    const info = openssl(['pkcs12', '-legacy', '-info', '-in', join(tmp.dir, 'legacy.pfx'), '-passin', 'pass:pw2', '-noout']);
+    mtlskitOk([
+      'export',
+      'pfx',
+      '--dir',
+      dir,
+      '--passout',
+      'pass:pw2',
+      '--legacy',
+      '--out',
+      join(tmp.dir, 'legacy.pfx'),
+    ]);
+    const info = openssl([
+      'pkcs12',
+      '-legacy',
+      '-info',
+      '-in',
+      join(tmp.dir, 'legacy.pfx'),
+      '-passin',
+      'pass:pw2',
+      '-noout',
+    ]);
     expect(info.status).toBe(0);
     expect(info.stderr).toMatch(/MAC: sha1/);
     expect(info.stderr).toMatch(/pbeWithSHA1And3-KeyTripleDES-CBC/);
-    const keytool = tool('keytool', ['-list', '-storetype', 'PKCS12', '-keystore', join(tmp.dir, 'legacy.pfx'), '-storepass', 'pw2']);
+    const keytool = tool('keytool', [
+      '-list',
+      '-storetype',
+      'PKCS12',
+      '-keystore',
+      join(tmp.dir, 'legacy.pfx'),
+      '-storepass',
+      'pw2',
+    ]);
     expect(keytool.stdout).toContain('PrivateKeyEntry');
   });
 
   it('bundles the whole chain for a leaf from an intermediate, and Node https completes mTLS with it', async () => {
-    mtlskitOk(['export', 'pfx', 'leaf', '--dir', join(dir, 'sub'), '--passout', 'env:PFX_PASS'], { env: { PFX_PASS: 'pw3' } });
+    mtlskitOk(['export', 'pfx', 'leaf', '--dir', join(dir, 'sub'), '--passout', 'env:PFX_PASS'], {
+      env: { PFX_PASS: 'pw3' },
+    });
     const pfx = readFileSync(join(dir, 'sub', 'leaf.pfx'));
     const certs = openssl(['pkcs12', '-in', join(dir, 'sub', 'leaf.pfx'), '-passin', 'pass:pw3', '-nokeys']).stdout;
     expect(certs.match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
-    const keytool = tool('keytool', ['-list', '-v', '-storetype', 'PKCS12', '-keystore', join(dir, 'sub', 'leaf.pfx'), '-storepass', 'pw3']);
+    const keytool = tool('keytool', [
+      '-list',
+      '-v',
+      '-storetype',
+      'PKCS12',
+      '-keystore',
+      join(dir, 'sub', 'leaf.pfx'),
+      '-storepass',
+      'pw3',
+    ]);
     expect(keytool.stdout).toContain('PrivateKeyEntry');
     expect(keytool.stdout).toContain('Certificate chain length: 3');
-    const srv = await startNodeServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')), ca: readFileSync(join(dir, 'ca.crt')), requestCert: true, rejectUnauthorized: true });
+    const srv = await startNodeServer({
+      key: readFileSync(join(dir, 'server.key')),
+      cert: readFileSync(join(dir, 'server.crt')),
+      ca: readFileSync(join(dir, 'ca.crt')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     try {
       const body = await new Promise<string>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', servername: 'localhost', port: srv.port, path: '/', pfx, passphrase: 'pw3', ca: readFileSync(join(dir, 'ca.crt')) }, (res) => {
-          let data = '';
-          res.on('data', (d) => (data += d));
-          res.on('end', () => resolve(data));
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            servername: 'localhost',
+            port: srv.port,
+            path: '/',
+            pfx,
+            passphrase: 'pw3',
+            ca: readFileSync(join(dir, 'ca.crt')),
+          },
+          (res) => {
+            let data = '';
+            res.on('data', (d) => (data += d));
+            res.on('end', () => resolve(data));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -74,7 +129,17 @@ describe('mtlskit export pfx', () => {
     expect(empty.status).toBe(2);
     expect(empty.stderr).toContain('--empty-password');
     expect(existsSync(join(tmp.dir, 'e.pfx'))).toBe(false);
-    const r = mtlskit(['export', 'pfx', '--dir', dir, '--passout', 'pass:', '--empty-password', '--out', join(tmp.dir, 'e.pfx')]);
+    const r = mtlskit([
+      'export',
+      'pfx',
+      '--dir',
+      dir,
+      '--passout',
+      'pass:',
+      '--empty-password',
+      '--out',
+      join(tmp.dir, 'e.pfx'),
+    ]);
     expect(r.status).toBe(0);
     expect(openssl(['pkcs12', '-info', '-in', join(tmp.dir, 'e.pfx'), '-passin', 'pass:', '-noout']).status).toBe(0);
     const noTty = mtlskit(['export', 'pfx', '--dir', dir, '--out', join(tmp.dir, 'n.pfx')]);
@@ -99,7 +164,17 @@ describe('other consumers read our bundles', () => {
     const kind = legacy ? 'legacy' : 'default';
     it(`python cryptography loads key, certificate and CA from the ${kind} bundle`, () => {
       const out = join(tmp.dir, `py-${kind}.pfx`);
-      mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:py-pw', '--out', out, ...(legacy ? ['--legacy'] : [])]);
+      mtlskitOk([
+        'export',
+        'pfx',
+        '--dir',
+        dir,
+        '--passout',
+        'pass:py-pw',
+        '--out',
+        out,
+        ...(legacy ? ['--legacy'] : []),
+      ]);
       const script = [
         'import sys',
         'from cryptography.hazmat.primitives.serialization import pkcs12',
@@ -108,12 +183,24 @@ describe('other consumers read our bundles', () => {
       ].join('\n');
       const r = tool('python3', ['-c', script, out]);
       expect(r.stderr).toBe('');
-      expect(r.stdout.trim()).toMatch(/^_?RSAPrivateKey CN=client,O=Client Company Name 1 CN=Server CA Company Name Root CA,O=Server CA Company Name$/);
+      expect(r.stdout.trim()).toMatch(
+        /^_?RSAPrivateKey CN=client,O=Client Company Name 1 CN=Server CA Company Name Root CA,O=Server CA Company Name$/,
+      );
     });
 
     it(`NSS pk12util imports the ${kind} bundle`, () => {
       const out = join(tmp.dir, `nss-${kind}.pfx`);
-      mtlskitOk(['export', 'pfx', '--dir', dir, '--passout', 'pass:nss-pw', '--out', out, ...(legacy ? ['--legacy'] : [])]);
+      mtlskitOk([
+        'export',
+        'pfx',
+        '--dir',
+        dir,
+        '--passout',
+        'pass:nss-pw',
+        '--out',
+        out,
+        ...(legacy ? ['--legacy'] : []),
+      ]);
       const db = join(tmp.dir, `nssdb-${kind}`);
       mkdirSync(db);
       expect(tool('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']).status).toBe(0);
@@ -125,7 +212,15 @@ describe('other consumers read our bundles', () => {
   }
 
   it('keytool lists a PrivateKeyEntry in the default (AES) bundle', () => {
-    const keytool = tool('keytool', ['-list', '-storetype', 'PKCS12', '-keystore', join(dir, 'client.pfx'), '-storepass', 'pw1']);
+    const keytool = tool('keytool', [
+      '-list',
+      '-storetype',
+      'PKCS12',
+      '-keystore',
+      join(dir, 'client.pfx'),
+      '-storepass',
+      'pw1',
+    ]);
     expect(keytool.stdout).toContain('PrivateKeyEntry');
   });
 });
@@ -134,7 +229,20 @@ describe('mtlskit import pfx', () => {
   for (const legacy of [false, true]) {
     it(`round-trips an openssl-made ${legacy ? '-legacy ' : ''}bundle byte for byte on the certificate`, () => {
       const src = join(tmp.dir, `openssl-${legacy}.p12`);
-      const args = ['pkcs12', '-export', '-inkey', join(dir, 'server.key'), '-in', join(dir, 'server.crt'), '-certfile', join(dir, 'ca.crt'), '-out', src, '-passout', 'pass:imp'];
+      const args = [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        join(dir, 'server.key'),
+        '-in',
+        join(dir, 'server.crt'),
+        '-certfile',
+        join(dir, 'ca.crt'),
+        '-out',
+        src,
+        '-passout',
+        'pass:imp',
+      ];
       if (legacy) args.splice(1, 0, '-legacy');
       expect(openssl(args).status).toBe(0);
       const out = join(tmp.dir, `imported-${legacy}`);
@@ -144,7 +252,9 @@ describe('mtlskit import pfx', () => {
       if (legacy) expect(json.encryption.certificates).toMatch(/RC2/);
       expect(readFileSync(join(out, 'gw.crt'), 'utf8')).toBe(readFileSync(join(dir, 'server.crt'), 'utf8'));
       expect(statSync(join(out, 'gw.key')).mode & 0o777).toBe(0o600);
-      expect(openssl(['pkey', '-in', join(out, 'gw.key'), '-pubout']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'server.key'), '-pubout']).stdout);
+      expect(openssl(['pkey', '-in', join(out, 'gw.key'), '-pubout']).stdout).toBe(
+        openssl(['pkey', '-in', join(dir, 'server.key'), '-pubout']).stdout,
+      );
       expect(readFileSync(join(out, 'gw-chain.crt'), 'utf8')).toContain(readFileSync(join(dir, 'ca.crt'), 'utf8'));
     });
   }
@@ -152,15 +262,52 @@ describe('mtlskit import pfx', () => {
   for (const legacy of [false, true]) {
     it(`imports a Java keytool ${legacy ? 'legacy (3DES, RC2-40, SHA-1 MAC) ' : '(AES, SHA-256 MAC) '}keystore, certificate byte for byte`, () => {
       const store = join(tmp.dir, `java-${legacy}.p12`);
-      const gen = tool('keytool', ['-genkeypair', '-alias', 'partner', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=java-client,O=Java', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'javapw', '-keypass', 'javapw', '-validity', '30', ...(legacy ? ['-J-Dkeystore.pkcs12.legacy'] : [])]);
+      const gen = tool('keytool', [
+        '-genkeypair',
+        '-alias',
+        'partner',
+        '-keyalg',
+        'EC',
+        '-groupname',
+        'secp256r1',
+        '-dname',
+        'CN=java-client,O=Java',
+        '-storetype',
+        'PKCS12',
+        '-keystore',
+        store,
+        '-storepass',
+        'javapw',
+        '-keypass',
+        'javapw',
+        '-validity',
+        '30',
+        ...(legacy ? ['-J-Dkeystore.pkcs12.legacy'] : []),
+      ]);
       expect(gen.status).toBe(0);
-      const exported = tool('keytool', ['-exportcert', '-rfc', '-alias', 'partner', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'javapw']).stdout;
+      const exported = tool('keytool', [
+        '-exportcert',
+        '-rfc',
+        '-alias',
+        'partner',
+        '-storetype',
+        'PKCS12',
+        '-keystore',
+        store,
+        '-storepass',
+        'javapw',
+      ]).stdout;
       const out = join(tmp.dir, `java-import-${legacy}`);
-      const r = JSON.parse(mtlskitOk(['import', 'pfx', store, '--dir', out, '--name', 'partner', '--passin', 'pass:javapw', '--json']).stdout);
+      const r = JSON.parse(
+        mtlskitOk(['import', 'pfx', store, '--dir', out, '--name', 'partner', '--passin', 'pass:javapw', '--json'])
+          .stdout,
+      );
       expect(r.encryption.mac).toBe(legacy ? 'HMAC-SHA-1' : 'HMAC-SHA-256');
       const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
       expect(der(readFileSync(join(out, 'partner.crt'), 'utf8')).equals(der(exported))).toBe(true);
-      expect(openssl(['pkey', '-in', join(out, 'partner.key'), '-pubout']).stdout).toBe(openssl(['x509', '-in', join(out, 'partner.crt'), '-noout', '-pubkey']).stdout);
+      expect(openssl(['pkey', '-in', join(out, 'partner.key'), '-pubout']).stdout).toBe(
+        openssl(['x509', '-in', join(out, 'partner.crt'), '-noout', '-pubkey']).stdout,
+      );
     });
   }
 

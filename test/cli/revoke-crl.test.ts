@@ -25,7 +25,8 @@ describe.each([
   beforeAll(() => {
     dir = join(tmp.dir, keyType.replace(':', '-'));
     mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', keyType, '--passout', 'pass:capw']);
-    for (const n of ['alice', 'bob', 'carol']) mtlskitOk(['client', 'issue', n, '--dir', dir, '--key-type', 'ec:P-256', '--passin', 'pass:capw']);
+    for (const n of ['alice', 'bob', 'carol'])
+      mtlskitOk(['client', 'issue', n, '--dir', dir, '--key-type', 'ec:P-256', '--passin', 'pass:capw']);
   });
 
   it('writes a CRL openssl verifies, with reason, number and AKI; revoked fails verify -crl_check, others pass', () => {
@@ -36,11 +37,22 @@ describe.each([
     expect(text).toContain('Version 2');
     expect(text).toContain('X509v3 Authority Key Identifier');
     expect(text).toMatch(/X509v3 CRL Reason Code: \s*Key Compromise/);
-    const serial = openssl(['x509', '-in', join(dir, 'alice.crt'), '-noout', '-serial']).stdout.trim().split('=')[1];
+    const serial = openssl(['x509', '-in', join(dir, 'alice.crt'), '-noout', '-serial'])
+      .stdout.trim()
+      .split('=')[1];
     expect(text).toContain(`Serial Number: ${serial}`);
     const der = openssl(['crl', '-in', join(dir, 'crl.der'), '-inform', 'DER', '-noout', '-text']).stdout;
     expect(der).toBe(text);
-    const verify = (name: string) => openssl(['verify', '-crl_check', '-CRLfile', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), join(dir, `${name}.crt`)]);
+    const verify = (name: string) =>
+      openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        join(dir, 'crl.pem'),
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, `${name}.crt`),
+      ]);
     const revoked = verify('alice');
     expect(revoked.status).not.toBe(0);
     expect(revoked.stdout + revoked.stderr).toContain('certificate revoked');
@@ -73,11 +85,29 @@ describe.each([
   });
 
   it('revokes by serial with a reason and a date, and records it in index.txt as openssl ca does', () => {
-    const serial = openssl(['x509', '-in', join(dir, 'bob.crt'), '-noout', '-serial']).stdout.trim().split('=')[1]!;
-    mtlskitOk(['revoke', '--serial', serial, '--reason', 'superseded', '--date', '2026-01-02T03:04:05Z', '--dir', dir, '--passin', 'pass:capw']);
-    expect(readFileSync(join(dir, 'index.txt'), 'utf8')).toMatch(new RegExp(`^R\\t\\d{12}Z\\t260102030405Z,superseded\\t${serial}\\tbob\\t`, 'm'));
+    const serial = openssl(['x509', '-in', join(dir, 'bob.crt'), '-noout', '-serial'])
+      .stdout.trim()
+      .split('=')[1]!;
+    mtlskitOk([
+      'revoke',
+      '--serial',
+      serial,
+      '--reason',
+      'superseded',
+      '--date',
+      '2026-01-02T03:04:05Z',
+      '--dir',
+      dir,
+      '--passin',
+      'pass:capw',
+    ]);
+    expect(readFileSync(join(dir, 'index.txt'), 'utf8')).toMatch(
+      new RegExp(`^R\\t\\d{12}Z\\t260102030405Z,superseded\\t${serial}\\tbob\\t`, 'm'),
+    );
     const text = crlText(dir);
-    expect(text).toMatch(/Revocation Date: Jan  2 03:04:05 2026 GMT\s+CRL entry extensions:\s+X509v3 CRL Reason Code: \s*Superseded/);
+    expect(text).toMatch(
+      /Revocation Date: Jan  2 03:04:05 2026 GMT\s+CRL entry extensions:\s+X509v3 CRL Reason Code: \s*Superseded/,
+    );
   });
 });
 
@@ -86,16 +116,33 @@ describe('revoke without --reason', () => {
     const dir = join(tmp.dir, 'noreason');
     mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
     for (const n of ['plain', 'byopenssl', 'unspec']) mtlskitOk(['client', 'issue', n, '--dir', dir]);
-    const serial = (n: string) => openssl(['x509', '-in', join(dir, `${n}.crt`), '-noout', '-serial']).stdout.trim().split('=')[1]!;
+    const serial = (n: string) =>
+      openssl(['x509', '-in', join(dir, `${n}.crt`), '-noout', '-serial'])
+        .stdout.trim()
+        .split('=')[1]!;
     const plain = JSON.parse(mtlskitOk(['revoke', 'plain', '--dir', dir, '--json']).stdout);
     expect(plain.reason).toBe('unspecified');
     expect(plain.reasonCode).toBe(false);
     // openssl ca -revoke on the same index.txt, without -crl_reason.
     const cnf = join(tmp.dir, 'noreason.cnf');
-    writeFileSync(cnf, ['[ ca ]', 'default_ca = d', '[ d ]', `database = ${join(dir, 'index.txt')}`, `certificate = ${join(dir, 'ca.crt')}`, `private_key = ${join(dir, 'ca.key')}`, 'default_md = sha256', ''].join('\n'));
+    writeFileSync(
+      cnf,
+      [
+        '[ ca ]',
+        'default_ca = d',
+        '[ d ]',
+        `database = ${join(dir, 'index.txt')}`,
+        `certificate = ${join(dir, 'ca.crt')}`,
+        `private_key = ${join(dir, 'ca.key')}`,
+        'default_md = sha256',
+        '',
+      ].join('\n'),
+    );
     const byOpenssl = openssl(['ca', '-config', cnf, '-revoke', join(dir, 'byopenssl.crt')]);
     expect(byOpenssl.status, byOpenssl.stderr).toBe(0);
-    const unspec = JSON.parse(mtlskitOk(['revoke', 'unspec', '--reason', 'unspecified', '--dir', dir, '--json']).stdout);
+    const unspec = JSON.parse(
+      mtlskitOk(['revoke', 'unspec', '--reason', 'unspecified', '--dir', dir, '--json']).stdout,
+    );
     expect(unspec).toMatchObject({ reason: 'unspecified', reasonCode: true });
     const index = readFileSync(join(dir, 'index.txt'), 'utf8');
     const revokedField = (n: string) => new RegExp(`^R\\t\\d{12}Z\\t([^\\t]*)\\t${serial(n)}\\t`, 'm').exec(index)?.[1];
@@ -103,13 +150,19 @@ describe('revoke without --reason', () => {
     expect(revokedField('byopenssl')).toMatch(/^\d{12}Z$/);
     expect(revokedField('unspec')).toMatch(/^\d{12}Z,unspecified$/);
     const text = crlText(dir);
-    const entry = (n: string) => new RegExp(`Serial Number: ${serial(n)}\\n\\s+Revocation Date: [^\\n]*\\n(\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code: \\s*(\\S+))?`).exec(text);
+    const entry = (n: string) =>
+      new RegExp(
+        `Serial Number: ${serial(n)}\\n\\s+Revocation Date: [^\\n]*\\n(\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code: \\s*(\\S+))?`,
+      ).exec(text);
     expect(entry('plain')).not.toBeNull();
     expect(entry('plain')![2]).toBeUndefined();
     expect(entry('byopenssl')![2]).toBeUndefined();
     expect(entry('unspec')![2]).toBe('Unspecified');
     // list shows the absent reason as absent; an explicit one by name.
-    const rows = JSON.parse(mtlskitOk(['list', '--dir', dir, '--json']).stdout).certificates as { name: string; reason?: string }[];
+    const rows = JSON.parse(mtlskitOk(['list', '--dir', dir, '--json']).stdout).certificates as {
+      name: string;
+      reason?: string;
+    }[];
     expect(rows.find((r) => r.name === 'plain')).not.toHaveProperty('reason');
     expect(rows.find((r) => r.name === 'unspec')!.reason).toBe('unspecified');
   });
@@ -159,7 +212,17 @@ describe('revocation edge cases', () => {
     expect(check.stderr + check.stdout).toContain('verify OK');
     const both = join(tmp.dir, 'crls.pem');
     writeFileSync(both, readFileSync(join(root, 'crl.pem'), 'utf8') + readFileSync(join(sub, 'crl.pem'), 'utf8'));
-    const v = openssl(['verify', '-crl_check_all', '-CRLfile', both, '-CAfile', join(root, 'ca.crt'), '-untrusted', join(sub, 'ca.crt'), join(sub, 'x.crt')]);
+    const v = openssl([
+      'verify',
+      '-crl_check_all',
+      '-CRLfile',
+      both,
+      '-CAfile',
+      join(root, 'ca.crt'),
+      '-untrusted',
+      join(sub, 'ca.crt'),
+      join(sub, 'x.crt'),
+    ]);
     expect(v.stdout + v.stderr).toContain('certificate revoked');
   });
 });
@@ -174,10 +237,30 @@ describe('TLS servers enforce the CRL', () => {
     mtlskitOk(['client', 'issue', 'bad', '--dir', dir]);
     mtlskitOk(['revoke', 'bad', '--reason', 'keyCompromise', '--dir', dir]);
   });
-  const client = (name: string) => ['--cacert', join(dir, 'ca.crt'), '--cert', join(dir, `${name}.crt`), '--key', join(dir, `${name}.key`)];
+  const client = (name: string) => [
+    '--cacert',
+    join(dir, 'ca.crt'),
+    '--cert',
+    join(dir, `${name}.crt`),
+    '--key',
+    join(dir, `${name}.key`),
+  ];
 
   it('openssl s_server -crl_check rejects the revoked client and accepts the good one', async () => {
-    const srv = await startOpensslServer(['-cert', join(dir, 'server.crt'), '-key', join(dir, 'server.key'), '-CAfile', join(dir, 'ca.crt'), '-CRL', join(dir, 'crl.pem'), '-crl_check', '-Verify', '1', '-verify_return_error']);
+    const srv = await startOpensslServer([
+      '-cert',
+      join(dir, 'server.crt'),
+      '-key',
+      join(dir, 'server.key'),
+      '-CAfile',
+      join(dir, 'ca.crt'),
+      '-CRL',
+      join(dir, 'crl.pem'),
+      '-crl_check',
+      '-Verify',
+      '1',
+      '-verify_return_error',
+    ]);
     try {
       expect((await curl(srv.port, client('good'), 'localhost')).status).toBe(0);
       const bad = await curl(srv.port, client('bad'), 'localhost');
@@ -205,7 +288,13 @@ describe('TLS servers enforce the CRL', () => {
       await srv.stop();
     }
     // The same client is accepted when the server does not load the CRL: the CRL is what refused it.
-    const noCrl = await startNodeServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')), ca: readFileSync(join(dir, 'ca.crt')), requestCert: true, rejectUnauthorized: true });
+    const noCrl = await startNodeServer({
+      key: readFileSync(join(dir, 'server.key')),
+      cert: readFileSync(join(dir, 'server.crt')),
+      ca: readFileSync(join(dir, 'ca.crt')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     try {
       expect((await curl(noCrl.port, client('bad'), 'localhost')).stdout).toBe('hello bad\n');
     } finally {

@@ -12,11 +12,46 @@ const p = (dir: string, name: string) => join(dir, name);
 
 /** An already-expired client certificate signed by the CA in `dir` (openssl ca lets us set past dates). */
 function expiredClient(dir: string) {
-  writeFileSync(p(dir, 'old.cnf'), `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${p(dir, 'old-index.txt')}\nnew_certs_dir = ${dir}\nserial = ${p(dir, 'old-serial')}\ndefault_md = sha256\npolicy = any\nx509_extensions = ext\n[ any ]\nO = optional\nCN = supplied\n[ ext ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n`);
+  writeFileSync(
+    p(dir, 'old.cnf'),
+    `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${p(dir, 'old-index.txt')}\nnew_certs_dir = ${dir}\nserial = ${p(dir, 'old-serial')}\ndefault_md = sha256\npolicy = any\nx509_extensions = ext\n[ any ]\nO = optional\nCN = supplied\n[ ext ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n`,
+  );
   writeFileSync(p(dir, 'old-index.txt'), '');
   writeFileSync(p(dir, 'old-serial'), '5001\n');
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p(dir, 'old.key'), '-out', p(dir, 'old.csr'), '-subj', '/O=Client Company Name/CN=old']);
-  const r = openssl(['ca', '-batch', '-config', p(dir, 'old.cnf'), '-cert', p(dir, 'ca.crt'), '-keyfile', p(dir, 'ca.key'), '-in', p(dir, 'old.csr'), '-out', p(dir, 'old.crt'), '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext']);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    p(dir, 'old.key'),
+    '-out',
+    p(dir, 'old.csr'),
+    '-subj',
+    '/O=Client Company Name/CN=old',
+  ]);
+  const r = openssl([
+    'ca',
+    '-batch',
+    '-config',
+    p(dir, 'old.cnf'),
+    '-cert',
+    p(dir, 'ca.crt'),
+    '-keyfile',
+    p(dir, 'ca.key'),
+    '-in',
+    p(dir, 'old.csr'),
+    '-out',
+    p(dir, 'old.crt'),
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-notext',
+  ]);
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
@@ -36,9 +71,14 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-async function startServe(args: string[]): Promise<{ port: number; child: ChildProcess; log: () => string; done: Promise<number> }> {
+async function startServe(
+  args: string[],
+): Promise<{ port: number; child: ChildProcess; log: () => string; done: Promise<number> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
@@ -55,7 +95,17 @@ async function startServe(args: string[]): Promise<{ port: number; child: ChildP
 
 async function probe(url: string, args: string[]) {
   const r = await runAsync(process.execPath, [BIN, 'probe', url, '--json', ...args]);
-  return { status: r.status, json: JSON.parse(r.stdout) as { ok: boolean; cause?: { code: string; message: string }; body?: string; status?: number; certificateRequest: unknown; steps: { step: string; ok: boolean | null; detail: string }[] } };
+  return {
+    status: r.status,
+    json: JSON.parse(r.stdout) as {
+      ok: boolean;
+      cause?: { code: string; message: string };
+      body?: string;
+      status?: number;
+      certificateRequest: unknown;
+      steps: { step: string; ok: boolean | null; detail: string }[];
+    },
+  };
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -82,7 +132,15 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     const srv = await startServe(['--dir', a, '--crl']);
     try {
       const url = `https://localhost:${srv.port}/hello?x=1`;
-      const viaCurl = await runAsync('curl', ['-sS', '--max-time', '10', '--cacert', p(a, 'ca.crt'), ...client(a), url]);
+      const viaCurl = await runAsync('curl', [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        p(a, 'ca.crt'),
+        ...client(a),
+        url,
+      ]);
       const echoed = JSON.parse(viaCurl.stdout);
       expect(echoed).toMatchObject({ host: `localhost:${srv.port}`, method: 'GET', path: '/hello?x=1' });
       expect(echoed.client.subject).toContain('CN=client');
@@ -137,13 +195,26 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
   it('logs why a handshake failed: a client that does not trust the server, plain HTTP', async () => {
     const srv = await startServe(['--dir', a]);
     try {
-      const distrusting = await runAsync('curl', ['-sS', '--max-time', '10', '--cacert', p(b, 'ca.crt'), ...client(a), `https://localhost:${srv.port}/`]);
+      const distrusting = await runAsync('curl', [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        p(b, 'ca.crt'),
+        ...client(a),
+        `https://localhost:${srv.port}/`,
+      ]);
       expect(distrusting.status).not.toBe(0);
       const plain = await runAsync('curl', ['-sS', '--max-time', '10', `http://localhost:${srv.port}/`]);
       expect(plain.status).not.toBe(0);
       await waitFor(() => srv.log().includes('plain HTTP'));
-      const lines = srv.log().split('\n').filter((l) => l.includes('handshake with 127.0.0.1:'));
-      expect(lines[0]).toMatch(/does not trust this server's certificate \(alert unknown_ca\); give the client the CA certificate \(curl --cacert .*ca(-chain)?\.crt\)$/);
+      const lines = srv
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('handshake with 127.0.0.1:'));
+      expect(lines[0]).toMatch(
+        /does not trust this server's certificate \(alert unknown_ca\); give the client the CA certificate \(curl --cacert .*ca(-chain)?\.crt\)$/,
+      );
       expect(lines[1]).toContain('the client spoke plain HTTP to this HTTPS port; use https://');
     } finally {
       srv.child.kill('SIGINT');
@@ -156,17 +227,39 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     const good = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(a)], 'localhost');
     expect(good.status).toBe(0);
     const refused = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(b)], 'localhost');
-    expect(JSON.parse(refused.stdout)).toMatchObject({ code: 'UNKNOWN_CA', client: { issuer: 'O=Other, CN=Other CA' } });
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      code: 'UNKNOWN_CA',
+      client: { issuer: 'O=Other, CN=Other CA' },
+    });
     expect(await srv.done).toBe(0);
-    const events = srv.log().trim().split('\n').map((l) => JSON.parse(l));
+    const events = srv
+      .log()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0]).toEqual({ listening: true, url: `https://127.0.0.1:${srv.port}/` });
-    expect(events.slice(1).map((e) => `${e.event}:${e.code ?? ''}`)).toEqual(['request:', 'refused:UNKNOWN_CA', 'stopping:']);
+    expect(events.slice(1).map((e) => `${e.event}:${e.code ?? ''}`)).toEqual([
+      'request:',
+      'refused:UNKNOWN_CA',
+      'stopping:',
+    ]);
     expect(events[3].message).toContain('--idle-timeout');
   });
 
   it('with an intermediate CA in --dir: accepts its clients, refuses a sibling signed by the root', async () => {
     const sub = join(tmp.dir, 'sub');
-    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', '/O=Acme/CN=Acme Issuing CA', '--key-type', 'ec:P-256']);
+    mtlskitOk([
+      'ca',
+      'init',
+      '--dir',
+      sub,
+      '--issuer',
+      a,
+      '--subject',
+      '/O=Acme/CN=Acme Issuing CA',
+      '--key-type',
+      'ec:P-256',
+    ]);
     mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
     mtlskitOk(['client', 'issue', '--dir', sub]);
     const srv = await startServe(['--dir', sub]);
@@ -186,9 +279,20 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     }
   });
 
-  it('with an intermediate CA and --crl: needs the root\'s CRL too (--crl-file), then refuses only the revoked client', async () => {
+  it("with an intermediate CA and --crl: needs the root's CRL too (--crl-file), then refuses only the revoked client", async () => {
     const sub = join(tmp.dir, 'sub-crl');
-    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', '/O=Acme/CN=Acme CRL Issuing CA', '--key-type', 'ec:P-256']);
+    mtlskitOk([
+      'ca',
+      'init',
+      '--dir',
+      sub,
+      '--issuer',
+      a,
+      '--subject',
+      '/O=Acme/CN=Acme CRL Issuing CA',
+      '--key-type',
+      'ec:P-256',
+    ]);
     mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
     mtlskitOk(['client', 'issue', '--dir', sub]);
     mtlskitOk(['client', 'issue', 'leaver', '--dir', sub]);
@@ -202,7 +306,11 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     try {
       const good = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(sub)], 'localhost');
       expect(JSON.parse(good.stdout).client.issuer).toBe('O=Acme, CN=Acme CRL Issuing CA');
-      const revoked = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), '--cert', p(sub, 'leaver.crt'), '--key', p(sub, 'leaver.key')], 'localhost');
+      const revoked = await curl(
+        srv.port,
+        ['--cacert', p(a, 'ca.crt'), '--cert', p(sub, 'leaver.crt'), '--key', p(sub, 'leaver.key')],
+        'localhost',
+      );
       expect(JSON.parse(revoked.stdout).code).toBe('CLIENT_CERT_REVOKED');
     } finally {
       srv.child.kill('SIGTERM');
@@ -222,12 +330,30 @@ describe('mtlskit probe against openssl s_server', () => {
   // TLS 1.2 refuses a client certificate inside the handshake; TLS 1.3 after it, on the first read.
   for (const version of ['-tls1_2', '-tls1_3']) {
     it(`diagnoses alerts from OpenSSL (${version}): success, no certificate, unknown CA, revoked, expired, wrong purpose`, async () => {
-      const srv = await startOpensslServer(['-cert', p(a, 'server-chain.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-CRL', p(a, 'crl.pem'), '-crl_check', '-Verify', '1', '-verify_return_error', version]);
+      const srv = await startOpensslServer([
+        '-cert',
+        p(a, 'server-chain.crt'),
+        '-key',
+        p(a, 'server.key'),
+        '-CAfile',
+        p(a, 'ca.crt'),
+        '-CRL',
+        p(a, 'crl.pem'),
+        '-crl_check',
+        '-Verify',
+        '1',
+        '-verify_return_error',
+        version,
+      ]);
       try {
         const url = `https://localhost:${srv.port}/`;
         const good = await probe(url, ['--ca', p(a, 'ca.crt'), ...client(a)]);
         expect(good.json.ok).toBe(true);
-        expect(good.json.certificateRequest).toEqual({ visibility: version === '-tls1_2' ? 'tls1.2' : 'tls1.3', requested: true, acceptedCas: ['O=Acme, CN=Acme mTLS CA'] });
+        expect(good.json.certificateRequest).toEqual({
+          visibility: version === '-tls1_2' ? 'tls1.2' : 'tls1.3',
+          requested: true,
+          acceptedCas: ['O=Acme, CN=Acme mTLS CA'],
+        });
         const cases = failureCases();
         for (const [args, code] of cases) {
           const r = await probe(url, ['--ca', p(a, 'ca.crt'), ...args]);
@@ -242,12 +368,45 @@ describe('mtlskit probe against openssl s_server', () => {
 
   it('reads a legacy RC2 PFX (openssl pkcs12 -export -legacy), which Node itself cannot open', async () => {
     const pfx = p(a, 'client-rc2.pfx');
-    const made = openssl(['pkcs12', '-export', '-legacy', '-inkey', p(a, 'client.key'), '-in', p(a, 'client.crt'), '-certfile', p(a, 'ca.crt'), '-out', pfx, '-passout', 'pass:old']);
+    const made = openssl([
+      'pkcs12',
+      '-export',
+      '-legacy',
+      '-inkey',
+      p(a, 'client.key'),
+      '-in',
+      p(a, 'client.crt'),
+      '-certfile',
+      p(a, 'ca.crt'),
+      '-out',
+      pfx,
+      '-passout',
+      'pass:old',
+    ]);
     expect(made.status, made.stderr).toBe(0);
-    expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain('RC2');
-    const srv = await startOpensslServer(['-cert', p(a, 'server.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-Verify', '1', '-verify_return_error']);
+    expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain(
+      'RC2',
+    );
+    const srv = await startOpensslServer([
+      '-cert',
+      p(a, 'server.crt'),
+      '-key',
+      p(a, 'server.key'),
+      '-CAfile',
+      p(a, 'ca.crt'),
+      '-Verify',
+      '1',
+      '-verify_return_error',
+    ]);
     try {
-      const r = await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', pfx, '--passin', 'pass:old']);
+      const r = await probe(`https://localhost:${srv.port}/`, [
+        '--ca',
+        p(a, 'ca.crt'),
+        '--pfx',
+        pfx,
+        '--passin',
+        'pass:old',
+      ]);
       expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
     } finally {
       await srv.stop();
@@ -256,9 +415,26 @@ describe('mtlskit probe against openssl s_server', () => {
 
   it('reads a PFX for the client side', async () => {
     mtlskitOk(['export', 'pfx', '--dir', a, '--passout', 'pass:probe']);
-    const srv = await startOpensslServer(['-cert', p(a, 'server.crt'), '-key', p(a, 'server.key'), '-CAfile', p(a, 'ca.crt'), '-Verify', '1', '-verify_return_error']);
+    const srv = await startOpensslServer([
+      '-cert',
+      p(a, 'server.crt'),
+      '-key',
+      p(a, 'server.key'),
+      '-CAfile',
+      p(a, 'ca.crt'),
+      '-Verify',
+      '1',
+      '-verify_return_error',
+    ]);
     try {
-      const r = await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', p(a, 'client.pfx'), '--passin', 'pass:probe']);
+      const r = await probe(`https://localhost:${srv.port}/`, [
+        '--ca',
+        p(a, 'ca.crt'),
+        '--pfx',
+        p(a, 'client.pfx'),
+        '--passin',
+        'pass:probe',
+      ]);
       expect(r.json.ok).toBe(true);
     } finally {
       await srv.stop();
@@ -268,7 +444,15 @@ describe('mtlskit probe against openssl s_server', () => {
 
 describe('mtlskit probe and serve: bad input and unreachable servers', () => {
   it('a key that does not belong to the certificate is exit 4, a bad URL exit 2, a closed port exit 1 (UNREACHABLE)', async () => {
-    const mismatch = await runAsync(process.execPath, [BIN, 'probe', 'https://localhost:1/', '--cert', p(a, 'client.crt'), '--key', p(a, 'server.key')]);
+    const mismatch = await runAsync(process.execPath, [
+      BIN,
+      'probe',
+      'https://localhost:1/',
+      '--cert',
+      p(a, 'client.crt'),
+      '--key',
+      p(a, 'server.key'),
+    ]);
     expect(mismatch.status).toBe(4);
     expect(mismatch.stderr).toContain('does not belong to the certificate');
     const badUrl = await runAsync(process.execPath, [BIN, 'probe', 'localhost:8443']);

@@ -7,7 +7,11 @@ const SHOW = join(FIXTURES, 'show');
 
 /** Days left change every day; everything else in the output is fixed by the fixture bytes. */
 function normalise(text: string): string {
-  return text.replace(/\(\d+ days left\)/g, '(N days left)').replace(/\(expired \d+ days ago\)/g, '(expired N days ago)').replace(/"daysLeft": -?\d+/g, '"daysLeft": N').replace(/"expired": (true|false)/g, '"expired": $1');
+  return text
+    .replace(/\(\d+ days left\)/g, '(N days left)')
+    .replace(/\(expired \d+ days ago\)/g, '(expired N days ago)')
+    .replace(/"daysLeft": -?\d+/g, '"daysLeft": N')
+    .replace(/"expired": (true|false)/g, '"expired": $1');
 }
 
 function expectGolden(name: string, actual: string) {
@@ -39,8 +43,17 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
   it('--json gives the same facts, checked against openssl', () => {
     const r = JSON.parse(mtlskitOk(['show', 'server.crt', '--json'], { cwd: SHOW }).stdout);
     const cert = r.files[0].items[0];
-    expect(cert.serial).toBe(openssl(['x509', '-in', join(SHOW, 'server.crt'), '-noout', '-serial']).stdout.trim().split('=')[1]!.replace(/^0+/, ''));
-    expect(cert.fingerprintSha256).toBe(openssl(['x509', '-in', join(SHOW, 'server.crt'), '-noout', '-fingerprint', '-sha256']).stdout.trim().split('=')[1]);
+    expect(cert.serial).toBe(
+      openssl(['x509', '-in', join(SHOW, 'server.crt'), '-noout', '-serial'])
+        .stdout.trim()
+        .split('=')[1]!
+        .replace(/^0+/, ''),
+    );
+    expect(cert.fingerprintSha256).toBe(
+      openssl(['x509', '-in', join(SHOW, 'server.crt'), '-noout', '-fingerprint', '-sha256'])
+        .stdout.trim()
+        .split('=')[1],
+    );
     expect(cert.subjectAltNames).toEqual(['DNS:api.example.com', 'IP:127.0.0.1']);
     expect(cert.extendedKeyUsage).toEqual(['serverAuth']);
     expect(cert.role).toBe('leaf');
@@ -48,16 +61,41 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
   });
 
   it('PFX algorithms and requested CSR extensions agree with openssl', () => {
-    const info = (file: string, extra: string[] = []) => openssl(['pkcs12', '-in', join(SHOW, file), '-info', '-noout', '-passin', 'pass:fixture', ...extra]).stderr;
-    const json = JSON.parse(mtlskitOk(['show', 'modern.pfx', 'legacy.pfx', 'ca-request.csr', '--passin', 'pass:fixture', '--json'], { cwd: SHOW }).stdout);
+    const info = (file: string, extra: string[] = []) =>
+      openssl(['pkcs12', '-in', join(SHOW, file), '-info', '-noout', '-passin', 'pass:fixture', ...extra]).stderr;
+    const json = JSON.parse(
+      mtlskitOk(['show', 'modern.pfx', 'legacy.pfx', 'ca-request.csr', '--passin', 'pass:fixture', '--json'], {
+        cwd: SHOW,
+      }).stdout,
+    );
     const [modern, legacy, csr] = json.files.map((f: { items: unknown[] }) => f.items[0]);
-    expect(info('modern.pfx')).toMatch(/MAC: sha256[\s\S]*Encrypted data: PBES2, PBKDF2, AES-256-CBC[\s\S]*Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
-    expect([modern.mac, modern.certificateEncryption, modern.keyEncryption]).toEqual(['HMAC-SHA-256', 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)', 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)']);
-    expect(info('legacy.pfx', ['-legacy'])).toMatch(/MAC: sha1[\s\S]*Encrypted data: pbeWithSHA1And40BitRC2-CBC[\s\S]*Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
-    expect([legacy.mac, legacy.certificateEncryption, legacy.keyEncryption]).toEqual(['HMAC-SHA-1', 'pbeWithSHA1And40BitRC2-CBC', 'pbeWithSHA1And3-KeyTripleDES-CBC']);
-    expect(modern.certificates.map((c: { subject: string }) => c.subject)).toEqual(['O=Show Fixtures, CN=api.example.com', 'O=Show Fixtures, CN=Show Root CA']);
-    expect(openssl(['req', '-in', join(SHOW, 'ca-request.csr'), '-noout', '-text']).stdout).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
-    expect(csr.requestedExtensions).toEqual(['basicConstraints: CA:TRUE (critical)', 'keyUsage: digitalSignature, keyCertSign']);
+    expect(info('modern.pfx')).toMatch(
+      /MAC: sha256[\s\S]*Encrypted data: PBES2, PBKDF2, AES-256-CBC[\s\S]*Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/,
+    );
+    expect([modern.mac, modern.certificateEncryption, modern.keyEncryption]).toEqual([
+      'HMAC-SHA-256',
+      'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)',
+      'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)',
+    ]);
+    expect(info('legacy.pfx', ['-legacy'])).toMatch(
+      /MAC: sha1[\s\S]*Encrypted data: pbeWithSHA1And40BitRC2-CBC[\s\S]*Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/,
+    );
+    expect([legacy.mac, legacy.certificateEncryption, legacy.keyEncryption]).toEqual([
+      'HMAC-SHA-1',
+      'pbeWithSHA1And40BitRC2-CBC',
+      'pbeWithSHA1And3-KeyTripleDES-CBC',
+    ]);
+    expect(modern.certificates.map((c: { subject: string }) => c.subject)).toEqual([
+      'O=Show Fixtures, CN=api.example.com',
+      'O=Show Fixtures, CN=Show Root CA',
+    ]);
+    expect(openssl(['req', '-in', join(SHOW, 'ca-request.csr'), '-noout', '-text']).stdout).toMatch(
+      /Basic Constraints: critical\s+CA:TRUE/,
+    );
+    expect(csr.requestedExtensions).toEqual([
+      'basicConstraints: CA:TRUE (critical)',
+      'keyUsage: digitalSignature, keyCertSign',
+    ]);
     expect(csr.signatureValid).toBe(true);
   });
 
@@ -65,9 +103,28 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
     const tmp = tempDir();
     try {
       const soon = join(tmp.dir, 'soon.crt');
-      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp.dir, 'soon.key'), '-subj', '/CN=soon', '-days', '20', '-out', soon]);
+      openssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(tmp.dir, 'soon.key'),
+        '-subj',
+        '/CN=soon',
+        '-days',
+        '20',
+        '-out',
+        soon,
+      ]);
       const colour = { NO_COLOR: '', FORCE_COLOR: '1' };
-      const validLine = (file: string) => mtlskitOk(['show', file], { cwd: SHOW, env: colour }).stdout.split('\n').find((l) => l.includes('valid '))!;
+      const validLine = (file: string) =>
+        mtlskitOk(['show', file], { cwd: SHOW, env: colour })
+          .stdout.split('\n')
+          .find((l) => l.includes('valid '))!;
       const RED = '\u001b[31m';
       const GREEN = '\u001b[32m';
       expect(validLine('expired.crt')).toContain(`${RED}2020-01-01 → 2020-01-02 (expired`);
@@ -125,7 +182,10 @@ describe('mtlskit list', () => {
     expect(alice).toContain('revoked (keyCompromise)');
     expect(r.stdout.split('\n').find((l) => l.startsWith('bob'))).toMatch(/\(9d\)\s+valid$|\(10d\)\s+valid$/);
     const json = JSON.parse(mtlskitOk(['list', '--dir', tmp.dir, '--json']).stdout);
-    expect(json.certificates.map((c: { name: string; status: string }) => `${c.name}:${c.status}`)).toEqual(['alice:revoked', 'bob:valid']);
+    expect(json.certificates.map((c: { name: string; status: string }) => `${c.name}:${c.status}`)).toEqual([
+      'alice:revoked',
+      'bob:valid',
+    ]);
   });
 
   it('--expiring keeps valid certificates that expire soon', () => {

@@ -24,22 +24,105 @@ const opensslAgrees = (args: string[]) => openssl(['verify', '-x509_strict', ...
 
 describe('mtlskit verify (CLI)', () => {
   it('exit 0 with one OK line naming the path', () => {
-    const r = mtlskitOk(['verify', join(dir, 'client.crt'), '--dir', dir, '--purpose', 'client', '--key', join(dir, 'client.key'), '--crl', join(dir, 'crl.pem')]);
+    const r = mtlskitOk([
+      'verify',
+      join(dir, 'client.crt'),
+      '--dir',
+      dir,
+      '--purpose',
+      'client',
+      '--key',
+      join(dir, 'client.key'),
+      '--crl',
+      join(dir, 'crl.pem'),
+    ]);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toMatch(/^OK .*client\.crt: .*client.*Acme Root/);
-    expect(opensslAgrees(['-purpose', 'sslclient', '-crl_check', '-CRLfile', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), join(dir, 'client.crt')])).toBe(true);
+    expect(
+      opensslAgrees([
+        '-purpose',
+        'sslclient',
+        '-crl_check',
+        '-CRLfile',
+        join(dir, 'crl.pem'),
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'client.crt'),
+      ]),
+    ).toBe(true);
   });
 
   it('follows Ed25519 signatures as openssl does: a good chain passes, a same-named impostor CA fails', () => {
     const ed = (name: string) => join(tmp.dir, name);
-    const caExt = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'].flatMap((e) => ['-addext', e]);
+    const caExt = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'].flatMap((e) => [
+      '-addext',
+      e,
+    ]);
     for (const root of ['ed-root', 'ed-fake']) {
-      openssl(['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', ed(`${root}.key`), '-out', ed(`${root}.crt`), '-subj', '/O=Ed Root', '-days', '30', ...caExt]);
+      openssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ed25519',
+        '-nodes',
+        '-keyout',
+        ed(`${root}.key`),
+        '-out',
+        ed(`${root}.crt`),
+        '-subj',
+        '/O=Ed Root',
+        '-days',
+        '30',
+        ...caExt,
+      ]);
     }
-    openssl(['req', '-new', '-newkey', 'ed25519', '-nodes', '-keyout', ed('ed-leaf.key'), '-out', ed('ed-leaf.csr'), '-subj', '/CN=ed.example.com']);
-    writeFileSync(ed('ed-leaf.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:ed.example.com\n');
-    openssl(['x509', '-req', '-in', ed('ed-leaf.csr'), '-CA', ed('ed-root.crt'), '-CAkey', ed('ed-root.key'), '-set_serial', '7', '-days', '10', '-extfile', ed('ed-leaf.ext'), '-out', ed('ed-leaf.crt')]);
-    mtlskitOk(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-root.crt'), '--purpose', 'server', '--host', 'ed.example.com', '--key', ed('ed-leaf.key')]);
+    openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ed25519',
+      '-nodes',
+      '-keyout',
+      ed('ed-leaf.key'),
+      '-out',
+      ed('ed-leaf.csr'),
+      '-subj',
+      '/CN=ed.example.com',
+    ]);
+    writeFileSync(
+      ed('ed-leaf.ext'),
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:ed.example.com\n',
+    );
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      ed('ed-leaf.csr'),
+      '-CA',
+      ed('ed-root.crt'),
+      '-CAkey',
+      ed('ed-root.key'),
+      '-set_serial',
+      '7',
+      '-days',
+      '10',
+      '-extfile',
+      ed('ed-leaf.ext'),
+      '-out',
+      ed('ed-leaf.crt'),
+    ]);
+    mtlskitOk([
+      'verify',
+      ed('ed-leaf.crt'),
+      '--ca',
+      ed('ed-root.crt'),
+      '--purpose',
+      'server',
+      '--host',
+      'ed.example.com',
+      '--key',
+      ed('ed-leaf.key'),
+    ]);
     expect(opensslAgrees(['-purpose', 'sslserver', '-CAfile', ed('ed-root.crt'), ed('ed-leaf.crt')])).toBe(true);
     const fake = mtlskit(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-fake.crt'), '--json']);
     expect(fake.status).toBe(1);
@@ -65,11 +148,27 @@ describe('mtlskit verify (CLI)', () => {
   });
 
   it('reports wrong purpose, host mismatch, revocation and key mismatch together in --json', () => {
-    const wrong = JSON.parse(mtlskit(['verify', join(dir, 'server.crt'), '--dir', dir, '--purpose', 'client', '--host', 'other.example.com', '--key', join(dir, 'client.key'), '--json']).stdout);
+    const wrong = JSON.parse(
+      mtlskit([
+        'verify',
+        join(dir, 'server.crt'),
+        '--dir',
+        dir,
+        '--purpose',
+        'client',
+        '--host',
+        'other.example.com',
+        '--key',
+        join(dir, 'client.key'),
+        '--json',
+      ]).stdout,
+    );
     expect(wrong.valid).toBe(false);
     const codes = wrong.problems.map((p: { code: string }) => p.code);
     expect(codes).toEqual(expect.arrayContaining(['WRONG_PURPOSE', 'HOSTNAME_MISMATCH', 'KEY_MISMATCH']));
-    const revoked = JSON.parse(mtlskit(['verify', join(dir, 'gone.crt'), '--dir', dir, '--crl', join(dir, 'crl.pem'), '--json']).stdout);
+    const revoked = JSON.parse(
+      mtlskit(['verify', join(dir, 'gone.crt'), '--dir', dir, '--crl', join(dir, 'crl.pem'), '--json']).stdout,
+    );
     expect(revoked.problems.map((p: { code: string }) => p.code)).toContain('REVOKED');
   });
 
@@ -77,7 +176,9 @@ describe('mtlskit verify (CLI)', () => {
     const r = mtlskit(['verify', join(dir, 'client.crt'), '--dir', dir, '--at', '2099-01-01T00:00:00Z', '--json']);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).problems.map((p: { code: string }) => p.code)).toContain('EXPIRED');
-    expect(mtlskit(['verify', join(dir, 'client.crt'), '--dir', dir, '--at', `@${Math.floor(Date.now() / 1000)}`]).status).toBe(0);
+    expect(
+      mtlskit(['verify', join(dir, 'client.crt'), '--dir', dir, '--at', `@${Math.floor(Date.now() / 1000)}`]).status,
+    ).toBe(0);
   });
 
   it('exit 2 for malformed input', () => {

@@ -9,14 +9,50 @@ let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
 afterAll(() => tmp.cleanup());
 
-const SET = ['ca.key', 'ca.crt', 'server.key', 'server.crt', 'client.key', 'client.crt', 'client.pfx', 'crl.pem', 'NEXT-STEPS.md'];
+const SET = [
+  'ca.key',
+  'ca.crt',
+  'server.key',
+  'server.crt',
+  'client.key',
+  'client.crt',
+  'client.pfx',
+  'crl.pem',
+  'NEXT-STEPS.md',
+];
 
 function checkSet(dir: string, password: string) {
   for (const f of SET) expect(existsSync(join(dir, f)), f).toBe(true);
-  for (const f of ['ca.key', 'server.key', 'client.key', 'client.pfx']) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+  for (const f of ['ca.key', 'server.key', 'client.key', 'client.pfx'])
+    expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
   const ca = join(dir, 'ca.crt');
-  expect(openssl(['verify', '-x509_strict', '-purpose', 'sslserver', '-verify_hostname', 'localhost', '-CAfile', ca, join(dir, 'server.crt')]).status).toBe(0);
-  expect(openssl(['verify', '-x509_strict', '-purpose', 'sslclient', '-crl_check', '-CRLfile', join(dir, 'crl.pem'), '-CAfile', ca, join(dir, 'client.crt')]).status).toBe(0);
+  expect(
+    openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslserver',
+      '-verify_hostname',
+      'localhost',
+      '-CAfile',
+      ca,
+      join(dir, 'server.crt'),
+    ]).status,
+  ).toBe(0);
+  expect(
+    openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslclient',
+      '-crl_check',
+      '-CRLfile',
+      join(dir, 'crl.pem'),
+      '-CAfile',
+      ca,
+      join(dir, 'client.crt'),
+    ]).status,
+  ).toBe(0);
   const info = openssl(['pkcs12', '-info', '-in', join(dir, 'client.pfx'), '-passin', `pass:${password}`, '-noout']);
   expect(info.status).toBe(0);
   expect(info.stderr).toContain('AES-256-CBC');
@@ -28,12 +64,16 @@ describe('mtlskit wizard --yes', () => {
     const r = mtlskitOk(['wizard', '--yes', '--dir', dir, '--passout', 'pass:X-pfx-1']);
     checkSet(dir, 'X-pfx-1');
     const steps = readFileSync(join(dir, 'NEXT-STEPS.md'), 'utf8');
-    expect(r.stdout).toContain(`curl --cacert ${dir}/ca.crt --cert ${dir}/client.crt --key ${dir}/client.key https://localhost:8443/`);
+    expect(r.stdout).toContain(
+      `curl --cacert ${dir}/ca.crt --cert ${dir}/client.crt --key ${dir}/client.key https://localhost:8443/`,
+    );
     expect(readdirSync(tmp.dir).filter((n) => n.includes('mtlskit-'))).toEqual([]);
 
     // Configure nginx exactly as the snippet says (only the port changes), then run the printed curl command.
     const port = await freePort();
-    const snippet = /```nginx\n([\s\S]*?)```/.exec(steps)![1]!.replace('listen 8443 ssl;', `listen 127.0.0.1:${port} ssl;`);
+    const snippet = /```nginx\n([\s\S]*?)```/
+      .exec(steps)![1]!
+      .replace('listen 8443 ssl;', `listen 127.0.0.1:${port} ssl;`);
     const prefix = join(tmp.dir, 'nginx');
     mkdirSync(join(prefix, 'logs'), { recursive: true });
     writeFileSync(
@@ -43,7 +83,11 @@ describe('mtlskit wizard --yes', () => {
         snippet +
         '\n}\n',
     );
-    const nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')], { stdio: 'ignore' });
+    const nginx = spawn(
+      'nginx',
+      ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')],
+      { stdio: 'ignore' },
+    );
     const killer = setTimeout(() => nginx.kill('SIGKILL'), 60_000);
     try {
       const curlLine = /^curl .*$/m.exec(steps)![0].replace(':8443/', `:${port}/`);
@@ -55,7 +99,14 @@ describe('mtlskit wizard --yes', () => {
       expect(res.stderr).toBe('');
       expect(res.stdout).toContain('hello');
       expect(res.stdout).toContain('CN=partner');
-      const anonymous = await runAsync('curl', ['-sS', '--max-time', '5', '--cacert', join(dir, 'ca.crt'), `https://localhost:${port}/`]);
+      const anonymous = await runAsync('curl', [
+        '-sS',
+        '--max-time',
+        '5',
+        '--cacert',
+        join(dir, 'ca.crt'),
+        `https://localhost:${port}/`,
+      ]);
       expect(anonymous.stdout).toContain('400');
       expect(anonymous.stdout).toContain('No required SSL certificate was sent');
     } finally {
@@ -75,13 +126,35 @@ describe('mtlskit wizard --yes', () => {
 
   it('never replaces an existing folder without --force, and takes every answer as a flag', () => {
     const dir = join(tmp.dir, 'flags');
-    const args = ['wizard', '--yes', '--dir', dir, '--passout', 'pass:pw', '--name', 'acme-erp', '--ca-org', 'Acme', '--client-org', 'Acme ERP', '--dns', 'api.acme.example', '--key-type', 'ec:P-256', '--days', '90', '--json'];
+    const args = [
+      'wizard',
+      '--yes',
+      '--dir',
+      dir,
+      '--passout',
+      'pass:pw',
+      '--name',
+      'acme-erp',
+      '--ca-org',
+      'Acme',
+      '--client-org',
+      'Acme ERP',
+      '--dns',
+      'api.acme.example',
+      '--key-type',
+      'ec:P-256',
+      '--days',
+      '90',
+      '--json',
+    ];
     const first = JSON.parse(mtlskitOk(args).stdout);
     expect(first.ok).toBe(true);
     expect(first.verified.every((v: { valid: boolean }) => v.valid)).toBe(true);
     const subject = openssl(['x509', '-in', join(dir, 'client.crt'), '-noout', '-subject']).stdout.trim();
     expect(subject).toBe('subject=O = Acme ERP, CN = acme-erp');
-    expect(openssl(['x509', '-in', join(dir, 'server.crt'), '-noout', '-ext', 'subjectAltName']).stdout).toContain('DNS:api.acme.example');
+    expect(openssl(['x509', '-in', join(dir, 'server.crt'), '-noout', '-ext', 'subjectAltName']).stdout).toContain(
+      'DNS:api.acme.example',
+    );
     expect(openssl(['x509', '-in', join(dir, 'server.crt'), '-noout', '-text']).stdout).toContain('id-ecPublicKey');
     const before = readFileSync(join(dir, 'ca.crt'));
     const again = mtlskit(args);
@@ -127,16 +200,32 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
     mkdirSync(cwd);
     const session = `mtlskit-wizard-${process.pid}`;
     const script = `${process.execPath} ${BIN} wizard; echo "EXIT:$?" > ${cwd}/exit-status; sleep 30`;
-    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', cwd, script]).status).toBe(0);
+    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', cwd, script]).status).toBe(
+      0,
+    );
     try {
-      const prompts = ['Integration name', 'Who calls whom', 'Organisation that runs the CA', 'Server host names', 'Server IP addresses', 'Organisation of the client', 'Key type', 'Validity', 'Password for client.pfx', 'Repeat the password', 'Output folder'];
+      const prompts = [
+        'Integration name',
+        'Who calls whom',
+        'Organisation that runs the CA',
+        'Server host names',
+        'Server IP addresses',
+        'Organisation of the client',
+        'Key type',
+        'Validity',
+        'Password for client.pfx',
+        'Repeat the password',
+        'Output folder',
+      ];
       for (const prompt of prompts) {
         await waitFor(session, prompt);
-        if (prompt.startsWith('Password') || prompt.startsWith('Repeat')) tool('tmux', ['send-keys', '-t', session, '-l', 'tty-secret']);
+        if (prompt.startsWith('Password') || prompt.startsWith('Repeat'))
+          tool('tmux', ['send-keys', '-t', session, '-l', 'tty-secret']);
         tool('tmux', ['send-keys', '-t', session, 'Enter']);
       }
       const deadline = Date.now() + 60_000;
-      while (!existsSync(join(cwd, 'exit-status')) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 200));
+      while (!existsSync(join(cwd, 'exit-status')) && Date.now() < deadline)
+        await new Promise((ok) => setTimeout(ok, 200));
       expect(readFileSync(join(cwd, 'exit-status'), 'utf8').trim()).toBe('EXIT:0');
       checkSet(join(cwd, 'pki'), 'tty-secret');
     } finally {
@@ -149,14 +238,17 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
     mkdirSync(cwd);
     const session = `mtlskit-wizard-cc-${process.pid}`;
     const script = `${process.execPath} ${BIN} wizard; echo "EXIT:$?" > ${cwd}/exit-status; sleep 30`;
-    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', cwd, script]).status).toBe(0);
+    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', cwd, script]).status).toBe(
+      0,
+    );
     try {
       await waitFor(session, 'Integration name');
       tool('tmux', ['send-keys', '-t', session, 'Enter']);
       await waitFor(session, 'Who calls whom');
       tool('tmux', ['send-keys', '-t', session, 'C-c']);
       const deadline = Date.now() + 20_000;
-      while (!existsSync(join(cwd, 'exit-status')) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+      while (!existsSync(join(cwd, 'exit-status')) && Date.now() < deadline)
+        await new Promise((ok) => setTimeout(ok, 100));
       expect(readFileSync(join(cwd, 'exit-status'), 'utf8').trim()).toBe('EXIT:130');
       expect(readdirSync(cwd).sort()).toEqual(['exit-status']);
     } finally {

@@ -24,8 +24,10 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
-const extList = (exts: readonly InstanceType<typeof x509.Extension>[]) => exts.map((e) => ({ oid: e.type, critical: e.critical, value: hex(e.value) }));
+const hex = (b: ArrayBuffer | Uint8Array) =>
+  Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
+const extList = (exts: readonly InstanceType<typeof x509.Extension>[]) =>
+  exts.map((e) => ({ oid: e.type, critical: e.critical, value: hex(e.value) }));
 
 function readPemDer(path: string): Uint8Array {
   const pem = readFileSync(path, 'utf8');
@@ -52,13 +54,17 @@ describe('conf → CSR extensions and subject equal openssl req -new', () => {
       const out = join(tmp.dir, 'req.csr');
       // -batch answers prompts with the defaults; cwd = the conf's folder because openssl resolves
       // a relative .include from the working directory, mtlskit from the conf's folder.
-      const r = openssl(['req', '-new', '-batch', '-config', confPath, '-key', keyPath, '-out', out], { cwd: dirname(confPath) });
+      const r = openssl(['req', '-new', '-batch', '-config', confPath, '-key', keyPath, '-out', out], {
+        cwd: dirname(confPath),
+      });
       expect(r.status, r.stderr).toBe(0);
       const csr = new x509.Pkcs10CertificateRequest(readPemDer(out));
       const conf = loadOpensslConf(confPath);
       const req = resolveReqConfig(conf);
       expect(hex(buildName(req.subject))).toBe(hex(csr.subjectName.toArrayBuffer()));
-      const ours = req.reqExtensions ? buildExtensions(conf, req.reqExtensions, { subjectKey: key, request: true }).extensions : [];
+      const ours = req.reqExtensions
+        ? buildExtensions(conf, req.reqExtensions, { subjectKey: key, request: true }).extensions
+        : [];
       expect(extList(ours)).toEqual(extList(csr.extensions));
       expect(ours).toHaveLength(extensionCount);
     });
@@ -77,7 +83,9 @@ describe('conf → self-signed certificate extensions equal openssl req -x509', 
       const ours = buildExtensions(conf, req.x509Extensions!, { subjectKey: key, issuer: { key } }).extensions;
       expect(extList(ours)).toEqual(extList(cert.extensions));
       // No issuer at all also means self-signed.
-      expect(extList(buildExtensions(conf, req.x509Extensions!, { subjectKey: key }).extensions)).toEqual(extList(cert.extensions));
+      expect(extList(buildExtensions(conf, req.x509Extensions!, { subjectKey: key }).extensions)).toEqual(
+        extList(cert.extensions),
+      );
       expect(ours.length).toBeGreaterThanOrEqual(4);
     });
   }
@@ -92,7 +100,10 @@ describe('bad extension values name file:line', () => {
     ['frobnicate = yes', /^x\.conf:6: 'frobnicate' is not an extension mtlskit knows/],
     ['extendedKeyUsage = serverAuthh', /^x\.conf:6: 'serverAuthh' is not an extendedKeyUsage/],
     ['keyUsage = Critical, digitalSignature', /^x\.conf:6: write the criticality as 'critical,' in lower case/],
-    ['keyUsage = digitalsignature', /^x\.conf:6: 'digitalsignature' is not a keyUsage; .* did you mean digitalSignature\?\)\.$/],
+    [
+      'keyUsage = digitalsignature',
+      /^x\.conf:6: 'digitalsignature' is not a keyUsage; .* did you mean digitalSignature\?\)\.$/,
+    ],
     ['keyUsage = digitalSignature,', /^x\.conf:6: 'digitalSignature,' has an empty item/],
     ['keyUsage =', /^x\.conf:6: keyUsage has an empty value/],
     ['subjectAltName = DNS:a.example.com, @alt', /^x\.conf:6: @alt must be the whole value/],
@@ -107,7 +118,10 @@ describe('bad extension values name file:line', () => {
   for (const [line, message] of cases) {
     it(line, () => {
       const path = join(tmp.dir, 'x.conf');
-      writeFileSync(path, `[ req ]\ndistinguished_name = dn\nprompt = no\nreq_extensions = e\n[ e ]\n${line}\n[ dn ]\nO = Acme\n`);
+      writeFileSync(
+        path,
+        `[ req ]\ndistinguished_name = dn\nprompt = no\nreq_extensions = e\n[ e ]\n${line}\n[ dn ]\nO = Acme\n`,
+      );
       const conf = loadOpensslConf(path);
       expect(() => buildExtensions(conf, 'e', { subjectKey: key })).toThrowError(message);
     });
@@ -116,14 +130,18 @@ describe('bad extension values name file:line', () => {
   it('a bad line inside a @section is reported at that line', () => {
     const path = join(tmp.dir, 'alt.conf');
     writeFileSync(path, '[ e ]\nsubjectAltName = @alt\n[ alt ]\nDNS.1 = ok.example.com\nIP.1 = 10.0.0.300\n');
-    expect(() => buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key })).toThrowError(/^alt\.conf:5: IP:10\.0\.0\.300 is not an IPv4 or IPv6 address\.$/);
+    expect(() => buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key })).toThrowError(
+      /^alt\.conf:5: IP:10\.0\.0\.300 is not an IPv4 or IPv6 address\.$/,
+    );
   });
 
   it('authorityKeyIdentifier in a request is left out with a warning (openssl req -new refuses it)', () => {
     const path = join(tmp.dir, 'aki.conf');
     writeFileSync(path, '[ e ]\nauthorityKeyIdentifier = keyid:always\nbasicConstraints = CA:yes\n');
     const built = buildExtensions(loadOpensslConf(path), 'e', { subjectKey: key, request: true });
-    expect(built.warnings).toEqual([expect.stringMatching(/^aki\.conf:2: authorityKeyIdentifier needs the issuing CA/)]);
+    expect(built.warnings).toEqual([
+      expect.stringMatching(/^aki\.conf:2: authorityKeyIdentifier needs the issuing CA/),
+    ]);
     // CA:yes is one of OpenSSL's spellings of true.
     expect(extList(built.extensions)).toEqual([{ oid: '2.5.29.19', critical: false, value: '30030101ff' }]);
   });

@@ -22,7 +22,10 @@ function result(r: SpawnSyncReturns<string>): RunResult {
 }
 
 /** Runs `mtlskit ARGS` in `cwd` without a TTY (so no prompts, no colour). */
-export function mtlskit(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): RunResult {
+export function mtlskit(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): RunResult {
   return result(
     spawnSync(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
@@ -36,14 +39,29 @@ export function mtlskit(args: string[], opts: { cwd?: string; env?: Record<strin
 }
 
 /** Like mtlskit() but fails the test with the CLI's stderr when the exit status is not 0. */
-export function mtlskitOk(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): RunResult {
+export function mtlskitOk(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): RunResult {
   const r = mtlskit(args, opts);
   if (r.status !== 0) throw new Error(`mtlskit ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
   return r;
 }
 
-export function tool(cmd: string, args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}): RunResult {
-  return result(spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: SPAWN_TIMEOUT_MS }));
+export function tool(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {},
+): RunResult {
+  return result(
+    spawnSync(cmd, args, {
+      cwd: opts.cwd,
+      input: opts.input,
+      encoding: 'utf8',
+      env: { ...process.env, ...opts.env },
+      timeout: SPAWN_TIMEOUT_MS,
+    }),
+  );
 }
 
 export function openssl(args: string[], opts: { cwd?: string; input?: string } = {}): RunResult {

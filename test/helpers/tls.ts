@@ -44,7 +44,10 @@ export interface RunningServer {
 /** `openssl s_server -www` with the given extra arguments (e.g. -Verify 1 -verify_return_error -CAfile ca.crt). */
 export async function startOpensslServer(args: string[], cwd?: string): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', '-naccept', '50', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', '-naccept', '50', ...args], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -96,7 +99,11 @@ export interface AsyncResult {
 export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<AsyncResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: opts.cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const status = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ status, stdout, stderr });
     });
   });

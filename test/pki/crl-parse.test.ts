@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCrl, parseCrl, revocationReasonFromText, verifyCrlSignature, REVOCATION_REASONS, type ParsedCrl } from '../../src/pki/crl.js';
+import {
+  createCrl,
+  parseCrl,
+  revocationReasonFromText,
+  verifyCrlSignature,
+  REVOCATION_REASONS,
+  type ParsedCrl,
+} from '../../src/pki/crl.js';
 import { children, derBitString, derNull, derOid, derSequence, readTlv, slice } from '../../src/pki/der.js';
 import { readRevocations } from '../../src/store/index-file.js';
 import { isMtlsError } from '../../src/errors.js';
@@ -35,11 +42,20 @@ function makeOpensslCaDir(dir: string, ca: TestCa, defaultMd: string): string {
   writeFileSync(
     config,
     [
-      '[ ca ]', 'default_ca = CA_default', '[ CA_default ]',
-      `database = ${join(dir, 'index.txt')}`, `new_certs_dir = ${join(dir, 'newcerts')}`,
-      `certificate = ${ca.certPath}`, `private_key = ${ca.keyPath}`, `crlnumber = ${join(dir, 'crlnumber')}`,
-      `default_md = ${defaultMd}`, 'default_crl_days = 30', 'crl_extensions = crl_ext',
-      '[ crl_ext ]', 'authorityKeyIdentifier = keyid:always', '',
+      '[ ca ]',
+      'default_ca = CA_default',
+      '[ CA_default ]',
+      `database = ${join(dir, 'index.txt')}`,
+      `new_certs_dir = ${join(dir, 'newcerts')}`,
+      `certificate = ${ca.certPath}`,
+      `private_key = ${ca.keyPath}`,
+      `crlnumber = ${join(dir, 'crlnumber')}`,
+      `default_md = ${defaultMd}`,
+      'default_crl_days = 30',
+      'crl_extensions = crl_ext',
+      '[ crl_ext ]',
+      'authorityKeyIdentifier = keyid:always',
+      '',
     ].join('\n'),
   );
   return config;
@@ -48,7 +64,12 @@ function makeOpensslCaDir(dir: string, ca: TestCa, defaultMd: string): string {
 describe.each([
   { keyType: 'rsa', md: 'sha256', sigopts: [], oid: '1.2.840.113549.1.1.11' },
   { keyType: 'rsa', md: 'sha1', sigopts: [], oid: '1.2.840.113549.1.1.5' },
-  { keyType: 'rsa', md: 'sha512', sigopts: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:20'], oid: '1.2.840.113549.1.1.10' },
+  {
+    keyType: 'rsa',
+    md: 'sha512',
+    sigopts: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:20'],
+    oid: '1.2.840.113549.1.1.10',
+  },
   { keyType: 'P-384', md: 'sha384', sigopts: [], oid: '1.2.840.10045.4.3.3' },
   { keyType: 'P-256', md: 'sha1', sigopts: [], oid: '1.2.840.10045.4.1' },
 ] as const)('parseCrl on `openssl ca -gencrl` ($keyType, $md $sigopts)', ({ keyType, md, sigopts, oid }) => {
@@ -90,8 +111,12 @@ describe.each([
     expect(crl.crlNumber).toBe(0x1fn);
     expect(crl.authorityKeyIdHex).toBe(ca.skiHex);
     expect(crl.signatureAlgorithmOid).toBe(oid);
-    expect(crl.thisUpdate).toEqual(opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-lastupdate']), 'lastupdate'));
-    expect(crl.nextUpdate).toEqual(opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-nextupdate']), 'nextupdate'));
+    expect(crl.thisUpdate).toEqual(
+      opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-lastupdate']), 'lastupdate'),
+    );
+    expect(crl.nextUpdate).toEqual(
+      opensslDate(runOk('openssl', ['crl', '-in', crlPath, '-noout', '-nextupdate']), 'nextupdate'),
+    );
     const certFields = children(ca.certDer, children(ca.certDer, readTlv(ca.certDer, 0))[0]!);
     expect(crl.issuerNameDer).toEqual(slice(ca.certDer, certFields[5]!)); // [0] version, serial, sig, issuer, validity, subject
     expect(crl.unknownCriticalExtensions).toEqual([]);
@@ -99,8 +124,13 @@ describe.each([
 
   it('reads every entry with its reason, keyed by the serial as openssl prints it', () => {
     const expected: Record<string, string | undefined> = {
-      key: 'keyCompromise', cacomp: 'cACompromise', unspec: 'unspecified', plain: undefined,
-      superseded: 'superseded', keytime: 'keyCompromise', hold: 'certificateHold',
+      key: 'keyCompromise',
+      cacomp: 'cACompromise',
+      unspec: 'unspecified',
+      plain: undefined,
+      superseded: 'superseded',
+      keytime: 'keyCompromise',
+      hold: 'certificateHold',
     };
     expect(crl.revokedCount).toBe(7);
     expect(crl.entries.size).toBe(7);
@@ -113,7 +143,9 @@ describe.each([
     expect(crl.entries.has('F00D')).toBe(true);
     expect(crl.lookup('00f00d')?.reason).toBe('cACompromise');
     expect(crl.lookup(leaves.good!.serialHex)).toBeUndefined();
-    const printed = /Serial Number: 0100\s+Revocation Date: ([^\n]+)/.exec(runOk('openssl', ['crl', '-in', join(tmp.dir, 'crl.pem'), '-noout', '-text']));
+    const printed = /Serial Number: 0100\s+Revocation Date: ([^\n]+)/.exec(
+      runOk('openssl', ['crl', '-in', join(tmp.dir, 'crl.pem'), '-noout', '-text']),
+    );
     expect(crl.entries.get('0100')!.revokedAt).toEqual(new Date(printed![1]!));
   });
 
@@ -130,8 +162,12 @@ describe.each([
     const index = readFileSync(join(tmp.dir, 'db', 'index.txt'), 'utf8');
     const ours = parseCrl(
       createCrl({
-        issuerCertificateDer: ca.certDer, issuerKey: ca.key, entries: readRevocations(index, 'index.txt'),
-        crlNumber: 0x1fn, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate!,
+        issuerCertificateDer: ca.certDer,
+        issuerKey: ca.key,
+        entries: readRevocations(index, 'index.txt'),
+        crlNumber: 0x1fn,
+        thisUpdate: crl.thisUpdate,
+        nextUpdate: crl.nextUpdate!,
       }),
       'ours.crl',
     );
@@ -179,7 +215,10 @@ open(sys.argv[3], 'wb').write(crl.public_bytes(serialization.Encoding.DER))
 print(json.dumps({'aki': x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()).key_identifier.hex()}))
 `;
 
-  function makeWithPython(ca: TestCa, variant: 'plain' | 'critical' | 'pss' | 'sha512'): { crl: ParsedCrl; aki: string } {
+  function makeWithPython(
+    ca: TestCa,
+    variant: 'plain' | 'critical' | 'pss' | 'sha512',
+  ): { crl: ParsedCrl; aki: string } {
     const out = join(tmp.dir, `${ca.name}-${variant}.der`);
     const { aki } = python<{ aki: string }>(PY_MAKE, [ca.certPath, ca.keyPath, out, variant]);
     return { crl: parseCrl(readFileSync(out), `${variant}.crl`), aki };
@@ -198,12 +237,28 @@ print(json.dumps({'aki': x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.p
     expect(crl.thisUpdate).toEqual(new Date('2026-05-06T07:08:09Z'));
     expect(crl.nextUpdate).toEqual(new Date('2050-01-02T03:04:05Z'));
     expect(crl.unknownCriticalExtensions).toEqual([]);
-    const pythonOrder = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise', 'removeFromCRL'];
+    const pythonOrder = [
+      'unspecified',
+      'keyCompromise',
+      'cACompromise',
+      'affiliationChanged',
+      'superseded',
+      'cessationOfOperation',
+      'certificateHold',
+      'privilegeWithdrawn',
+      'aACompromise',
+      'removeFromCRL',
+    ];
     pythonOrder.forEach((reason, i) => {
-      expect(crl.entries.get((0x80 + i).toString(16).toUpperCase()), reason).toEqual({ revokedAt: new Date(Date.UTC(2026, 0, 1 + i)), reason });
+      expect(crl.entries.get((0x80 + i).toString(16).toUpperCase()), reason).toEqual({
+        revokedAt: new Date(Date.UTC(2026, 0, 1 + i)),
+        reason,
+      });
     });
     expect(crl.entries.get('01')).toEqual({ revokedAt: new Date('1999-12-31T23:59:59Z') });
-    expect(crl.entries.get((2n ** 159n - 1n).toString(16).toUpperCase())).toEqual({ revokedAt: new Date('2049-12-31T23:59:59Z') });
+    expect(crl.entries.get((2n ** 159n - 1n).toString(16).toUpperCase())).toEqual({
+      revokedAt: new Date('2049-12-31T23:59:59Z'),
+    });
     expect(crl.entries.size).toBe(12);
     expect(verifyCrlSignature(crl, ec.spkiDer)).toBe(true);
     expect(verifyCrlSignature(crl, rsa.spkiDer)).toBe(false);
@@ -212,7 +267,9 @@ print(json.dumps({'aki': x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.p
   it('verifies RSA PKCS#1 v1.5 with SHA-512 and RSA-PSS with SHA-384', () => {
     for (const variant of ['sha512', 'pss'] as const) {
       const { crl } = makeWithPython(rsa, variant);
-      expect(crl.signatureAlgorithmOid, variant).toBe(variant === 'pss' ? '1.2.840.113549.1.1.10' : '1.2.840.113549.1.1.13');
+      expect(crl.signatureAlgorithmOid, variant).toBe(
+        variant === 'pss' ? '1.2.840.113549.1.1.10' : '1.2.840.113549.1.1.13',
+      );
       expect(verifyCrlSignature(crl, rsa.spkiDer), variant).toBe(true);
       expect(verifyCrlSignature(crl, ec.spkiDer), variant).toBe(false);
     }
@@ -233,7 +290,11 @@ describe('parseCrl and verifyCrlSignature on bad input', () => {
   beforeAll(() => {
     ca = makeRootCa(tmp.dir, 'ca', 'rsa');
     good = createCrl({
-      issuerCertificateDer: ca.certDer, issuerKey: ca.key, crlNumber: 9n, thisUpdate: new Date('2026-01-01T00:00:00Z'), nextUpdate: new Date('2026-02-01T00:00:00Z'),
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      crlNumber: 9n,
+      thisUpdate: new Date('2026-01-01T00:00:00Z'),
+      nextUpdate: new Date('2026-02-01T00:00:00Z'),
       entries: [{ serialHex: '0A', revokedAt: new Date('2025-12-31T10:11:12Z'), reason: 'keyCompromise' }],
     });
   });
@@ -250,7 +311,10 @@ describe('parseCrl and verifyCrlSignature on bad input', () => {
       ['indefinite length', Buffer.from([0x30, 0x80, 0x00, 0x00])],
     ];
     for (const [what, data] of cases) {
-      expect(failure(() => parseCrl(data, 'broken.crl')), what).toMatch(/^BAD_INPUT: broken\.crl .*\.$/);
+      expect(
+        failure(() => parseCrl(data, 'broken.crl')),
+        what,
+      ).toMatch(/^BAD_INPUT: broken\.crl .*\.$/);
     }
   });
 
@@ -259,7 +323,9 @@ describe('parseCrl and verifyCrlSignature on bad input', () => {
     const at = damaged.indexOf(Buffer.from('251231101112Z', 'latin1'));
     damaged.write('X', at + 2, 'latin1');
     const crl = parseCrl(damaged, 'damaged.crl');
-    expect(failure(() => crl.entries)).toMatch(/^BAD_INPUT: damaged\.crl is not a readable CRL \(bad time 25X231101112Z\)/);
+    expect(failure(() => crl.entries)).toMatch(
+      /^BAD_INPUT: damaged\.crl is not a readable CRL \(bad time 25X231101112Z\)/,
+    );
     expect(failure(() => crl.lookup('0A'))).toMatch(/^BAD_INPUT: damaged\.crl/);
   });
 

@@ -10,7 +10,17 @@ import { derToPem } from '../../src/pki/pem.js';
 import { readRevocations } from '../../src/store/index-file.js';
 import { isMtlsError } from '../../src/errors.js';
 import {
-  makeIntermediateCa, makeLeaf, makeRootCa, opensslCrlCheck, opensslVerifyWithCrl, python, runOk, tempDir, type CaKeyType, type TestCa, type TestLeaf,
+  makeIntermediateCa,
+  makeLeaf,
+  makeRootCa,
+  opensslCrlCheck,
+  opensslVerifyWithCrl,
+  python,
+  runOk,
+  tempDir,
+  type CaKeyType,
+  type TestCa,
+  type TestLeaf,
 } from '../fixtures/crl/pki.js';
 
 /** What python `cryptography` sees in a DER CRL file. */
@@ -100,7 +110,14 @@ describe.each(['rsa', 'P-256', 'P-384', 'P-521'] as const)('createCrl with a %s 
       { serialHex: '00C0FFEE', revokedAt, reason: 'CACompromise' },
       { serialHex: '1234', revokedAt, reason: 'cessationOfOperation' },
     ];
-    der = createCrl({ issuerCertificateDer: ca.certDer, issuerKey: ca.key, entries, crlNumber: 4242n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    der = createCrl({
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      entries,
+      crlNumber: 4242n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    });
     crl = writeCrl(tmp.dir, der);
   });
   afterAll(() => tmp.cleanup());
@@ -113,7 +130,10 @@ describe.each(['rsa', 'P-256', 'P-384', 'P-521'] as const)('createCrl with a %s 
     expect(text).toMatch(/X509v3 CRL Number: \s*4242\b/);
     const aki = /X509v3 Authority Key Identifier: \s*(?:keyid:)?([0-9A-F:]+)/.exec(text);
     expect(aki?.[1]!.replace(/:/g, '').toLowerCase()).toBe(ca.skiHex);
-    const entry = (serial: string) => new RegExp(`Serial Number: ${serial}\\s+Revocation Date: ([^\\n]+)\\n((?:\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code: \\s*([^\\n]+))?)`).exec(text);
+    const entry = (serial: string) =>
+      new RegExp(
+        `Serial Number: ${serial}\\s+Revocation Date: ([^\\n]+)\\n((?:\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code: \\s*([^\\n]+))?)`,
+      ).exec(text);
     expect(entry(revoked.serialHex)?.[1]).toBe('Jan  2 03:04:05 2026 GMT');
     expect(entry(revoked.serialHex)?.[3]).toBe('Key Compromise');
     expect(entry(highBit.serialHex)?.[1]).toBe('Feb  3 04:05:06 2026 GMT');
@@ -123,7 +143,9 @@ describe.each(['rsa', 'P-256', 'P-384', 'P-521'] as const)('createCrl with a %s 
     expect(entry('1234')?.[3]).toBe('Cessation Of Operation');
     expect(text.match(/Serial Number:/g)).toHaveLength(5);
     expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-issuer']).trim()).toBe(
-      runOk('openssl', ['x509', '-in', ca.certPath, '-noout', '-subject']).trim().replace(/^subject=/, 'issuer='),
+      runOk('openssl', ['x509', '-in', ca.certPath, '-noout', '-subject'])
+        .trim()
+        .replace(/^subject=/, 'issuer='),
     );
   });
 
@@ -191,12 +213,23 @@ describe('createCrl for an intermediate CA', () => {
     revoked = makeLeaf(tmp.dir, 'revoked', '5A', sub);
     good = makeLeaf(tmp.dir, 'good', '5B', sub);
     const der = createCrl({
-      issuerCertificateDer: sub.certDer, issuerKey: sub.key, crlNumber: 1n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE,
+      issuerCertificateDer: sub.certDer,
+      issuerKey: sub.key,
+      crlNumber: 1n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
       entries: [{ serialHex: revoked.serialHex, revokedAt: new Date('2026-03-04T05:06:07Z'), reason: 'superseded' }],
     });
     crl = writeCrl(tmp.dir, der);
     // An empty CRL from the root, so that -crl_check_all can check the intermediate too.
-    const rootCrl = createCrl({ issuerCertificateDer: root.certDer, issuerKey: root.key, crlNumber: 1n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE, entries: [] });
+    const rootCrl = createCrl({
+      issuerCertificateDer: root.certDer,
+      issuerKey: root.key,
+      crlNumber: 1n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+      entries: [],
+    });
     chain = join(tmp.dir, 'crls.pem');
     writeFileSync(chain, derToPem(der, 'X509 CRL') + derToPem(rootCrl, 'X509 CRL'));
   });
@@ -204,10 +237,14 @@ describe('createCrl for an intermediate CA', () => {
 
   it('names the intermediate as issuer, with its key identifier, and openssl verifies it with the intermediate certificate', () => {
     expect(opensslCrlCheck(crl.pem, sub.certPath)).toMatch(/^verify OK\s*$/);
-    expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-issuer']).trim()).toBe('issuer=O = CRL Tests, CN = sub');
+    expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-issuer']).trim()).toBe(
+      'issuer=O = CRL Tests, CN = sub',
+    );
     const text = runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-text']);
     expect(text).toContain('Signature Algorithm: sha256WithRSAEncryption');
-    expect(/X509v3 Authority Key Identifier: \s*(?:keyid:)?([0-9A-F:]+)/.exec(text)?.[1]!.replace(/:/g, '').toLowerCase()).toBe(sub.skiHex);
+    expect(
+      /X509v3 Authority Key Identifier: \s*(?:keyid:)?([0-9A-F:]+)/.exec(text)?.[1]!.replace(/:/g, '').toLowerCase(),
+    ).toBe(sub.skiHex);
     // The root's key did not sign it.
     expect(opensslCrlCheck(crl.pem, root.certPath)).not.toContain('verify OK');
   });
@@ -239,13 +276,29 @@ describe('createCrl edge cases', () => {
   afterAll(() => tmp.cleanup());
 
   it('an empty CRL leaves revokedCertificates out, and openssl and python accept it', () => {
-    const der = createCrl({ issuerCertificateDer: ca.certDer, issuerKey: ca.key, entries: [], crlNumber: 0n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    const der = createCrl({
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      entries: [],
+      crlNumber: 0n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    });
     const crl = writeCrl(tmp.dir, der, 'empty');
     // tbsCertList = version, signature, issuer, thisUpdate, nextUpdate, [0] extensions: nothing else.
     const asn1 = runOk('openssl', ['asn1parse', '-in', crl.der, '-inform', 'DER']);
     const lines = asn1.split('\n');
     const tbsEnd = lines.findIndex((l, n) => n > 1 && /\bd=1\b/.test(l)); // the outer signatureAlgorithm
-    const tbsFields = lines.slice(0, tbsEnd).filter((l) => /\bd=2\b/.test(l)).map((l) => l.replace(/^.*prim: |^.*cons: /, '').trim().split(/\s+/)[0]);
+    const tbsFields = lines
+      .slice(0, tbsEnd)
+      .filter((l) => /\bd=2\b/.test(l))
+      .map(
+        (l) =>
+          l
+            .replace(/^.*prim: |^.*cons: /, '')
+            .trim()
+            .split(/\s+/)[0],
+      );
     expect(tbsFields).toEqual(['INTEGER', 'SEQUENCE', 'SEQUENCE', 'UTCTIME', 'UTCTIME', 'cont']);
     expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-text'])).toContain('No Revoked Certificates.');
     expect(opensslCrlCheck(crl.pem, ca.certPath)).toMatch(/^verify OK\s*$/);
@@ -260,8 +313,15 @@ describe('createCrl edge cases', () => {
     const thisUpdate = new Date('2049-12-31T23:59:59Z');
     const nextUpdate = new Date('2050-01-01T00:00:00Z');
     const der = createCrl({
-      issuerCertificateDer: ca.certDer, issuerKey: ca.key, crlNumber: 7n, thisUpdate, nextUpdate,
-      entries: [{ serialHex: '01', revokedAt: new Date('2051-06-07T08:09:10Z'), reason: 'privilegeWithdrawn' }, { serialHex: '02', revokedAt: new Date('1999-01-01T00:00:00Z'), reason: 'aACompromise' }],
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      crlNumber: 7n,
+      thisUpdate,
+      nextUpdate,
+      entries: [
+        { serialHex: '01', revokedAt: new Date('2051-06-07T08:09:10Z'), reason: 'privilegeWithdrawn' },
+        { serialHex: '02', revokedAt: new Date('1999-01-01T00:00:00Z'), reason: 'aACompromise' },
+      ],
     });
     const crl = writeCrl(tmp.dir, der, 'times');
     const asn1 = runOk('openssl', ['asn1parse', '-in', crl.der, '-inform', 'DER']);
@@ -281,17 +341,43 @@ describe('createCrl edge cases', () => {
     });
     const parsed = parseCrl(der, 'times.crl');
     expect(parsed.nextUpdate).toEqual(nextUpdate);
-    expect(parsed.entries.get('01')).toEqual({ revokedAt: new Date('2051-06-07T08:09:10Z'), reason: 'privilegeWithdrawn' });
+    expect(parsed.entries.get('01')).toEqual({
+      revokedAt: new Date('2051-06-07T08:09:10Z'),
+      reason: 'privilegeWithdrawn',
+    });
   });
 
   it('without a subjectKeyIdentifier on the CA, the AKI is the SHA-1 of its key, as openssl computes it', () => {
     const bare = makeRootCa(tmp.dir, 'bare', 'rsa', { ski: false });
     expect(bare.skiHex).toBe('');
-    const der = createCrl({ issuerCertificateDer: bare.certDer, issuerKey: bare.key, entries: [], crlNumber: 3n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    const der = createCrl({
+      issuerCertificateDer: bare.certDer,
+      issuerKey: bare.key,
+      entries: [],
+      crlNumber: 3n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    });
     const crl = writeCrl(tmp.dir, der, 'bare');
     // openssl's own "hash" key identifier for the same key, from a throwaway certificate.
-    runOk('openssl', ['req', '-x509', '-key', bare.keyPath, '-out', join(tmp.dir, 'bare-ski.crt'), '-subj', '/CN=x', '-addext', 'subjectKeyIdentifier=hash']);
-    const expected = /\n\s+([0-9A-F:]+)\s*$/.exec(runOk('openssl', ['x509', '-in', join(tmp.dir, 'bare-ski.crt'), '-noout', '-ext', 'subjectKeyIdentifier']))![1]!.replace(/:/g, '').toLowerCase();
+    runOk('openssl', [
+      'req',
+      '-x509',
+      '-key',
+      bare.keyPath,
+      '-out',
+      join(tmp.dir, 'bare-ski.crt'),
+      '-subj',
+      '/CN=x',
+      '-addext',
+      'subjectKeyIdentifier=hash',
+    ]);
+    const expected = /\n\s+([0-9A-F:]+)\s*$/
+      .exec(
+        runOk('openssl', ['x509', '-in', join(tmp.dir, 'bare-ski.crt'), '-noout', '-ext', 'subjectKeyIdentifier']),
+      )![1]!
+      .replace(/:/g, '')
+      .toLowerCase();
     expect(readWithPython(crl.der, bare)).toMatchObject({ valid: true, aki: expected });
     expect(parseCrl(der, 'bare.crl').authorityKeyIdHex).toBe(expected);
   });
@@ -299,19 +385,39 @@ describe('createCrl edge cases', () => {
   it('with a subjectKeyIdentifier that is not the key hash, the AKI copies it', () => {
     const custom = makeRootCa(tmp.dir, 'custom', 'P-256', { ski: '0102030405060708090A' });
     expect(custom.skiHex).toBe('0102030405060708090a');
-    const der = createCrl({ issuerCertificateDer: custom.certDer, issuerKey: custom.key, entries: [], crlNumber: 3n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    const der = createCrl({
+      issuerCertificateDer: custom.certDer,
+      issuerKey: custom.key,
+      entries: [],
+      crlNumber: 3n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    });
     const crl = writeCrl(tmp.dir, der, 'custom');
     expect(readWithPython(crl.der, custom)).toMatchObject({ valid: true, aki: '0102030405060708090a' });
-    expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-text'])).toMatch(/X509v3 Authority Key Identifier: \s*(?:keyid:)?01:02:03:04:05:06:07:08:09:0A/);
+    expect(runOk('openssl', ['crl', '-in', crl.pem, '-noout', '-text'])).toMatch(
+      /X509v3 Authority Key Identifier: \s*(?:keyid:)?01:02:03:04:05:06:07:08:09:0A/,
+    );
   });
 
   it('100,000 entries: openssl verifies the signature and python counts them all', () => {
     const entries: RevokedEntry[] = [];
     const reasons = [undefined, 'keyCompromise', 'superseded', 'affiliationChanged'] as const;
     for (let i = 0; i < 100_000; i++) {
-      entries.push({ serialHex: (0x7f000000 + i * 3).toString(16), revokedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000), reason: reasons[i % 4] });
+      entries.push({
+        serialHex: (0x7f000000 + i * 3).toString(16),
+        revokedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+        reason: reasons[i % 4],
+      });
     }
-    const der = createCrl({ issuerCertificateDer: ca.certDer, issuerKey: ca.key, entries, crlNumber: 100_000n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE });
+    const der = createCrl({
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      entries,
+      crlNumber: 100_000n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    });
     const crl = writeCrl(tmp.dir, der, 'big');
     expect(opensslCrlCheck(crl.der, ca.certPath)).toMatch(/^verify OK\s*$/);
     const py = python<{ valid: boolean; count: number; last: [string, string | null] }>(
@@ -329,10 +435,16 @@ print(json.dumps({'valid': crl.is_signature_valid(ca.public_key()), 'count': len
 `,
       [crl.der, ca.certPath],
     );
-    expect(py).toEqual({ valid: true, count: 100_000, last: [(0x7f000000 + 99_999 * 3).toString(16), 'affiliationChanged'] });
+    expect(py).toEqual({
+      valid: true,
+      count: 100_000,
+      last: [(0x7f000000 + 99_999 * 3).toString(16), 'affiliationChanged'],
+    });
     const parsed = parseCrl(der, 'big.crl');
     expect(parsed.entries.size).toBe(100_000);
-    expect(parsed.lookup((0x7f000000 + 4 * 3).toString(16))).toEqual({ revokedAt: new Date(Date.UTC(2026, 0, 1) + 4000) });
+    expect(parsed.lookup((0x7f000000 + 4 * 3).toString(16))).toEqual({
+      revokedAt: new Date(Date.UTC(2026, 0, 1) + 4000),
+    });
   });
 
   it('writes the same CRL from index columns (crl gen) as from entry objects, serials needing normalizing included', () => {
@@ -342,10 +454,25 @@ print(json.dumps({'valid': crl.is_signature_valid(ca.public_key()), 'count': len
     for (let i = 0; i < 40; i++) {
       const reason = reasons[i % reasons.length];
       const when = `2601${String(1 + (i % 3)).padStart(2, '0')}000000Z`;
-      lines.push(['R', '271124000000Z', reason ? `${when},${reason}` : when, serials[i % serials.length] + (i >= 8 ? i.toString(16) : ''), 'unknown', `/CN=r${i}`].join('\t'));
+      lines.push(
+        [
+          'R',
+          '271124000000Z',
+          reason ? `${when},${reason}` : when,
+          serials[i % serials.length] + (i >= 8 ? i.toString(16) : ''),
+          'unknown',
+          `/CN=r${i}`,
+        ].join('\t'),
+      );
     }
     const columns = readRevocations(lines.join('\n'), 'index.txt');
-    const base = { issuerCertificateDer: ca.certDer, issuerKey: ca.key, crlNumber: 7n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE };
+    const base = {
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      crlNumber: 7n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    };
     // The signed parts compared (an ECDSA signature differs every time).
     const fromColumns = parseCrl(createCrl({ ...base, entries: columns }), 'columns.crl');
     const fromObjects = parseCrl(createCrl({ ...base, entries: [...columns] }), 'objects.crl');
@@ -354,8 +481,14 @@ print(json.dumps({'valid': crl.is_signature_valid(ca.public_key()), 'count': len
     expect(fromColumns.lookup('FF')).toEqual({ revokedAt: new Date('2026-01-02T00:00:00Z') });
   });
 
-  it('refuses a bad serial, a key that is not the issuer certificate\'s, and a negative CRL number', () => {
-    const base = { issuerCertificateDer: ca.certDer, issuerKey: ca.key, crlNumber: 1n, thisUpdate: THIS_UPDATE, nextUpdate: NEXT_UPDATE };
+  it("refuses a bad serial, a key that is not the issuer certificate's, and a negative CRL number", () => {
+    const base = {
+      issuerCertificateDer: ca.certDer,
+      issuerKey: ca.key,
+      crlNumber: 1n,
+      thisUpdate: THIS_UPDATE,
+      nextUpdate: NEXT_UPDATE,
+    };
     const codeOf = (f: () => unknown) => {
       try {
         f();
@@ -364,9 +497,15 @@ print(json.dumps({'valid': crl.is_signature_valid(ca.public_key()), 'count': len
       }
       return 'no error';
     };
-    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '12G4', revokedAt: THIS_UPDATE }] }))).toMatch(/^BAD_INPUT: '12G4' is not a hexadecimal serial/);
-    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '', revokedAt: THIS_UPDATE }] }))).toMatch(/^BAD_INPUT/);
-    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '01', revokedAt: new Date('nope') }] }))).toMatch(/^BAD_INPUT/);
+    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '12G4', revokedAt: THIS_UPDATE }] }))).toMatch(
+      /^BAD_INPUT: '12G4' is not a hexadecimal serial/,
+    );
+    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '', revokedAt: THIS_UPDATE }] }))).toMatch(
+      /^BAD_INPUT/,
+    );
+    expect(codeOf(() => createCrl({ ...base, entries: [{ serialHex: '01', revokedAt: new Date('nope') }] }))).toMatch(
+      /^BAD_INPUT/,
+    );
     expect(codeOf(() => createCrl({ ...base, crlNumber: -1n, entries: [] }))).toMatch(/^BAD_INPUT/);
     const other = makeRootCa(tmp.dir, 'other', 'P-256');
     expect(codeOf(() => createCrl({ ...base, issuerKey: other.key, entries: [] }))).toMatch(/^KEY_MISMATCH/);

@@ -1,9 +1,31 @@
 import { describe, it, expect } from 'vitest';
 import { createPublicKey, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
 import {
-  algorithmIdentifierFor, children, decodeInteger, decodeOid, decodeTime, derBitString, derEnumerated, derExplicit, derInteger,
-  derIntegerFromHex, derLength, derNamedBits, derNull, derOctetString, derOid, derSequence, derTime, derTlv, derUtcOrGeneralizedTime,
-  integerHex, iterateChildren, readTlv, signTbs, writeDerTime, DerError,
+  algorithmIdentifierFor,
+  children,
+  decodeInteger,
+  decodeOid,
+  decodeTime,
+  derBitString,
+  derEnumerated,
+  derExplicit,
+  derInteger,
+  derIntegerFromHex,
+  derLength,
+  derNamedBits,
+  derNull,
+  derOctetString,
+  derOid,
+  derSequence,
+  derTime,
+  derTlv,
+  derUtcOrGeneralizedTime,
+  integerHex,
+  iterateChildren,
+  readTlv,
+  signTbs,
+  writeDerTime,
+  DerError,
 } from '../../src/pki/der.js';
 import { isMtlsError } from '../../src/errors.js';
 
@@ -31,7 +53,11 @@ describe('DER lengths', () => {
   });
 
   it('concatenates parts in order, from Buffers and plain Uint8Arrays', () => {
-    const seq = derSequence(derNull(), new Uint8Array([0x01, 0x01, 0xff]), derTlv(0x80, [Buffer.from('ab'), new Uint8Array([0x63])]));
+    const seq = derSequence(
+      derNull(),
+      new Uint8Array([0x01, 0x01, 0xff]),
+      derTlv(0x80, [Buffer.from('ab'), new Uint8Array([0x63])]),
+    );
     expect(hex(seq)).toBe('300a' + '0500' + '0101ff' + '8003616263');
     expect(hex(derExplicit(3, derNull()))).toBe('a3020500');
     expect(hex(derBitString(Buffer.from([0xab])))).toBe('030200ab');
@@ -74,10 +100,18 @@ describe('DER INTEGERs', () => {
     expect(integerHex(Buffer.from([0x00, 0x80, 0x01]))).toBe('8001');
   });
 
-  it('encodes bigints in minimal two\'s complement, and decodes them back', () => {
+  it("encodes bigints in minimal two's complement, and decodes them back", () => {
     const cases: [bigint, string][] = [
-      [0n, '020100'], [127n, '02017f'], [128n, '02020080'], [255n, '020200ff'], [256n, '02020100'],
-      [-1n, '0201ff'], [-128n, '020180'], [-129n, '0202ff7f'], [-256n, '0202ff00'], [2n ** 64n, '0209010000000000000000'],
+      [0n, '020100'],
+      [127n, '02017f'],
+      [128n, '02020080'],
+      [255n, '020200ff'],
+      [256n, '02020100'],
+      [-1n, '0201ff'],
+      [-128n, '020180'],
+      [-129n, '0202ff7f'],
+      [-256n, '0202ff00'],
+      [2n ** 64n, '0209010000000000000000'],
     ];
     for (const [value, encoded] of cases) {
       expect(hex(derInteger(value)), String(value)).toBe(encoded);
@@ -92,7 +126,13 @@ describe('DER INTEGERs', () => {
 
 describe('DER OIDs', () => {
   it('encodes and decodes OIDs, including large arcs', () => {
-    for (const oid of ['1.2.840.113549.1.1.11', '2.5.29.37.0', '1.3.6.1.4.1.311.10.3.12', '2.999.1', '0.9.2342.19200300.100.1.25']) {
+    for (const oid of [
+      '1.2.840.113549.1.1.11',
+      '2.5.29.37.0',
+      '1.3.6.1.4.1.311.10.3.12',
+      '2.999.1',
+      '0.9.2342.19200300.100.1.25',
+    ]) {
       const der = derOid(oid);
       expect(decodeOid(der.subarray(2))).toBe(oid);
     }
@@ -100,7 +140,10 @@ describe('DER OIDs', () => {
     expect(() => derOid('1')).toThrow(/bad OID/);
     expect(() => derOid('1.2.x')).toThrow(/bad OID/);
     const seq = derSequence(derOid('1.2.3'), derOid('2.5.4.3'));
-    expect(children(seq, readTlv(seq, 0)).map((t) => decodeOid(seq.subarray(t.start, t.end)))).toEqual(['1.2.3', '2.5.4.3']);
+    expect(children(seq, readTlv(seq, 0)).map((t) => decodeOid(seq.subarray(t.start, t.end)))).toEqual([
+      '1.2.3',
+      '2.5.4.3',
+    ]);
   });
 
   it('trims trailing zero bits of named bit strings (keyUsage)', () => {
@@ -200,8 +243,13 @@ describe('signature algorithms', () => {
     const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
     const alg = algorithmIdentifierFor(key).der;
     const tbs = derSequence(
-      derExplicit(0, derInteger(2n)), derIntegerFromHex('8F01'), alg, name,
-      derSequence(derTime(new Date('2026-01-01T00:00:00Z')), derTime(new Date('2050-06-01T00:00:00Z'))), name, spki,
+      derExplicit(0, derInteger(2n)),
+      derIntegerFromHex('8F01'),
+      alg,
+      name,
+      derSequence(derTime(new Date('2026-01-01T00:00:00Z')), derTime(new Date('2050-06-01T00:00:00Z'))),
+      name,
+      spki,
     );
     const cert = new X509Certificate(derSequence(tbs, alg, derBitString(signTbs(tbs, key))));
     expect(cert.subject).toBe('CN=der test');

@@ -12,8 +12,33 @@ import { derSequence, derSet, derOid, derTlv } from '../../src/pki/der.js';
 function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: string[] = []): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'mtlskit-name-'));
   writeFileSync(join(dir, 'req.conf'), `[ req ]\ndistinguished_name = dn\nstring_mask = ${stringMask}\n[ dn ]\n`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k'), '-out', join(dir, 'c.pem'),
-    '-outform', 'PEM', '-config', join(dir, 'req.conf'), '-subj', subject, '-utf8', '-days', '1', ...extraArgs], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-outform',
+      'PEM',
+      '-config',
+      join(dir, 'req.conf'),
+      '-subj',
+      subject,
+      '-utf8',
+      '-days',
+      '1',
+      ...extraArgs,
+    ],
+    { stdio: 'pipe' },
+  );
   const der = execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem'), '-outform', 'DER']);
   return certificateFields(Buffer.from(der)).subjectDer;
 }
@@ -21,9 +46,36 @@ function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: str
 function opensslSubjectWithText(subject: string, extraArgs: string[]): { der: Buffer; opensslText: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mtlskit-name-'));
   writeFileSync(join(dir, 'req.conf'), `[ req ]\ndistinguished_name = dn\nstring_mask = utf8only\n[ dn ]\n`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k'), '-out', join(dir, 'c.pem'),
-    '-config', join(dir, 'req.conf'), '-subj', subject, '-utf8', '-days', '1', ...extraArgs], { stdio: 'pipe' });
-  const text = execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem'), '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space,sname,-esc_msb'], { encoding: 'utf8' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-config',
+      join(dir, 'req.conf'),
+      '-subj',
+      subject,
+      '-utf8',
+      '-days',
+      '1',
+      ...extraArgs,
+    ],
+    { stdio: 'pipe' },
+  );
+  const text = execFileSync(
+    'openssl',
+    ['x509', '-in', join(dir, 'c.pem'), '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space,sname,-esc_msb'],
+    { encoding: 'utf8' },
+  );
   const der = execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem'), '-outform', 'DER']);
   return { der: certificateFields(Buffer.from(der)).subjectDer, opensslText: text.trim().replace(/^subject=/, '') };
 }
@@ -31,17 +83,24 @@ function opensslSubjectWithText(subject: string, extraArgs: string[]): { der: Bu
 /** What the X.509 library makes of the same DER (the reader mtlskit used before): an independent decoding. */
 function libraryText(der: Buffer): string {
   const json = new x509.Name(new Uint8Array(der)).toJSON();
-  return json.flatMap((rdn) => Object.entries(rdn).flatMap(([t, vs]) => vs.map((v) => `${t === 'E' ? 'emailAddress' : t}=${v}`))).join(', ');
+  return json
+    .flatMap((rdn) => Object.entries(rdn).flatMap(([t, vs]) => vs.map((v) => `${t === 'E' ? 'emailAddress' : t}=${v}`)))
+    .join(', ');
 }
 
 describe('distinguished names read from DER', () => {
   it('prints what openssl prints, in certificate order and with its short names', () => {
-    const subject = '/C=BR/ST=São Paulo/O=Ação Ltda/OU=ops+CN=multi/emailAddress=a@b.example/DC=example/serialNumber=42/GN=Ana/title=Dr/CN=日本';
+    const subject =
+      '/C=BR/ST=São Paulo/O=Ação Ltda/OU=ops+CN=multi/emailAddress=a@b.example/DC=example/serialNumber=42/GN=Ana/title=Dr/CN=日本';
     const { der, opensslText } = opensslSubjectWithText(subject, ['-multivalue-rdn']);
     // openssl joins the values of one multi-valued RDN with ' + '; mtlskit lists every value with ', '.
     expect(nameDerToText(der)).toBe(opensslText.replace(/ \+ /g, ', '));
-    expect(nameDerToText(der)).toBe('C=BR, ST=São Paulo, O=Ação Ltda, OU=ops, CN=multi, emailAddress=a@b.example, DC=example, serialNumber=42, GN=Ana, title=Dr, CN=日本');
-    expect(nameDerToSlashForm(der)).toBe('/C=BR/ST=São Paulo/O=Ação Ltda/OU=ops/CN=multi/emailAddress=a@b.example/DC=example/serialNumber=42/GN=Ana/title=Dr/CN=日本');
+    expect(nameDerToText(der)).toBe(
+      'C=BR, ST=São Paulo, O=Ação Ltda, OU=ops, CN=multi, emailAddress=a@b.example, DC=example, serialNumber=42, GN=Ana, title=Dr, CN=日本',
+    );
+    expect(nameDerToSlashForm(der)).toBe(
+      '/C=BR/ST=São Paulo/O=Ação Ltda/OU=ops/CN=multi/emailAddress=a@b.example/DC=example/serialNumber=42/GN=Ana/title=Dr/CN=日本',
+    );
   });
 
   it('decodes BMPString, T61String and PrintableString as openssl chose them (string_mask default)', () => {
@@ -61,7 +120,10 @@ describe('distinguished names read from DER', () => {
       derSet(derSequence(derOid('1.2.3.4'), derTlv(0x02, Buffer.from([0x05])))),
     );
     // UCS-4 outside the BMP too (the X.509 library drops such characters).
-    expect(readNameAttributes(der)).toEqual([{ type: 'CN', value: '😀A' }, { type: '1.2.3.4', value: '#020105' }]);
+    expect(readNameAttributes(der)).toEqual([
+      { type: 'CN', value: '😀A' },
+      { type: '1.2.3.4', value: '#020105' },
+    ]);
   });
 
   it('compares names case- and space-insensitively, multi-valued RDNs in any order', () => {

@@ -15,7 +15,14 @@ describe('PKCS#12 key derivation', () => {
     it(`id ${id}, ${length} bytes, ${iterations} iterations, password '${password}'`, () => {
       const salt = Buffer.from('0123456789abcdef', 'hex');
       const ours = pkcs12Kdf('sha1', bmpPassword(password), salt, iterations, id, length);
-      const theirs = forge.pkcs12.generateKey(password, forge.util.createBuffer(salt.toString('binary')), id, iterations, length, forge.md.sha1.create());
+      const theirs = forge.pkcs12.generateKey(
+        password,
+        forge.util.createBuffer(salt.toString('binary')),
+        id,
+        iterations,
+        length,
+        forge.md.sha1.create(),
+      );
       expect(ours.toString('hex')).toBe(Buffer.from(theirs.getBytes(), 'binary').toString('hex'));
     });
   }

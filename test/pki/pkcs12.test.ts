@@ -15,8 +15,13 @@ import { makePki, pemBlocks, run, runOk, type TestKeyType, type TestPki } from '
 const PASSWORD = 'correct horse';
 const FRIENDLY_NAME = 'p12-client';
 
-const spkiOf = (certDer: Buffer) => new X509Certificate(certDer).publicKey.export({ type: 'spki', format: 'der' }) as Buffer;
-const spkiOfPkcs8 = (der: Buffer) => createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' }) as Buffer;
+const spkiOf = (certDer: Buffer) =>
+  new X509Certificate(certDer).publicKey.export({ type: 'spki', format: 'der' }) as Buffer;
+const spkiOfPkcs8 = (der: Buffer) =>
+  createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({
+    type: 'spki',
+    format: 'der',
+  }) as Buffer;
 
 for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
   describe(`encodePfx with ${keyType.toUpperCase()} keys`, () => {
@@ -41,7 +46,15 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
     afterAll(() => pki?.cleanup());
 
     it('openssl pkcs12 -info shows the OpenSSL 3 default: PBES2 PBKDF2 HMAC-SHA256 AES-256-CBC, SHA-256 MAC, 2048 iterations', () => {
-      const info = runOk('openssl', ['pkcs12', '-info', '-in', files.default, '-passin', `pass:${PASSWORD}`, '-noout']).stderr;
+      const info = runOk('openssl', [
+        'pkcs12',
+        '-info',
+        '-in',
+        files.default,
+        '-passin',
+        `pass:${PASSWORD}`,
+        '-noout',
+      ]).stderr;
       expect(info).toContain(`MAC: sha256, Iteration ${PFX_ITERATIONS}`);
       expect(info).toContain('MAC length: 32, salt length: 8');
       expect(info).toContain('Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256');
@@ -49,7 +62,16 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
     });
 
     it('openssl pkcs12 -legacy -info shows 3DES for key and certificates and a SHA-1 MAC', () => {
-      const info = runOk('openssl', ['pkcs12', '-legacy', '-info', '-in', files.legacy, '-passin', `pass:${PASSWORD}`, '-noout']).stderr;
+      const info = runOk('openssl', [
+        'pkcs12',
+        '-legacy',
+        '-info',
+        '-in',
+        files.legacy,
+        '-passin',
+        `pass:${PASSWORD}`,
+        '-noout',
+      ]).stderr;
       expect(info).toContain('MAC: sha1, Iteration 2048');
       expect(info).toContain('Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048');
       expect(info).toContain('PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048');
@@ -58,23 +80,62 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
     for (const mode of ['default', 'legacy'] as const) {
       it(`openssl pkcs12 -nodes (${mode}) gives a key matching the certificate, the leaf by localKeyID and the chain`, () => {
         const legacy = mode === 'legacy' ? ['-legacy'] : [];
-        const all = runOk('openssl', ['pkcs12', ...legacy, '-in', files[mode], '-nodes', '-passin', `pass:${PASSWORD}`]).stdout;
+        const all = runOk('openssl', [
+          'pkcs12',
+          ...legacy,
+          '-in',
+          files[mode],
+          '-nodes',
+          '-passin',
+          `pass:${PASSWORD}`,
+        ]).stdout;
         const keys = pemBlocks(all, 'PRIVATE KEY');
         expect(keys).toHaveLength(1);
         expect(spkiOfPkcs8(keys[0]!)).toEqual(spkiOf(pki.leaf.der));
         // -clcerts keeps the certificates that carry a localKeyID, -cacerts the others.
-        const clcerts = runOk('openssl', ['pkcs12', ...legacy, '-in', files[mode], '-nokeys', '-clcerts', '-passin', `pass:${PASSWORD}`]).stdout;
+        const clcerts = runOk('openssl', [
+          'pkcs12',
+          ...legacy,
+          '-in',
+          files[mode],
+          '-nokeys',
+          '-clcerts',
+          '-passin',
+          `pass:${PASSWORD}`,
+        ]).stdout;
         expect(pemBlocks(clcerts, 'CERTIFICATE')).toEqual([pki.leaf.der]);
-        const localKeyId = createHash('sha1').update(pki.leaf.der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+        const localKeyId = createHash('sha1')
+          .update(pki.leaf.der)
+          .digest('hex')
+          .toUpperCase()
+          .replace(/(..)(?!$)/g, '$1 ');
         expect(clcerts).toContain(`localKeyID: ${localKeyId}`);
         expect(clcerts).toContain(`friendlyName: ${FRIENDLY_NAME}`);
-        const cacerts = runOk('openssl', ['pkcs12', ...legacy, '-in', files[mode], '-nokeys', '-cacerts', '-passin', `pass:${PASSWORD}`]).stdout;
+        const cacerts = runOk('openssl', [
+          'pkcs12',
+          ...legacy,
+          '-in',
+          files[mode],
+          '-nokeys',
+          '-cacerts',
+          '-passin',
+          `pass:${PASSWORD}`,
+        ]).stdout;
         expect(pemBlocks(cacerts, 'CERTIFICATE')).toEqual([pki.intermediate.der, pki.root.der]);
         expect(cacerts).not.toContain('localKeyID');
       });
 
       it(`keytool lists a PrivateKeyEntry with a chain of 3 (${mode})`, () => {
-        const out = runOk('keytool', ['-list', '-v', '-storetype', 'PKCS12', '-keystore', files[mode], '-storepass', PASSWORD]).stdout;
+        const out = runOk('keytool', [
+          '-list',
+          '-v',
+          '-storetype',
+          'PKCS12',
+          '-keystore',
+          files[mode],
+          '-storepass',
+          PASSWORD,
+        ]).stdout;
         expect(out).toContain(`Alias name: ${FRIENDLY_NAME}`);
         expect(out).toContain('Entry type: PrivateKeyEntry');
         expect(out).toContain('Certificate chain length: 3');
@@ -126,9 +187,17 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
         expect(got.keyPkcs8Der).toEqual(pki.leafPkcs8);
         expect(got.friendlyName).toBe(FRIENDLY_NAME);
         if (mode === 'default') {
-          expect(got).toMatchObject({ macAlgorithm: 'HMAC-SHA-256', keyEncryption: 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)', certEncryption: 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)' });
+          expect(got).toMatchObject({
+            macAlgorithm: 'HMAC-SHA-256',
+            keyEncryption: 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)',
+            certEncryption: 'AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256)',
+          });
         } else {
-          expect(got).toMatchObject({ macAlgorithm: 'HMAC-SHA-1', keyEncryption: 'pbeWithSHA1And3-KeyTripleDES-CBC', certEncryption: 'pbeWithSHA1And3-KeyTripleDES-CBC' });
+          expect(got).toMatchObject({
+            macAlgorithm: 'HMAC-SHA-1',
+            keyEncryption: 'pbeWithSHA1And3-KeyTripleDES-CBC',
+            certEncryption: 'pbeWithSHA1And3-KeyTripleDES-CBC',
+          });
         }
       });
     }
@@ -142,8 +211,19 @@ describe('encodePfx options', () => {
   });
   afterAll(() => pki?.cleanup());
 
-  const encode = (extra: { password: string; friendlyName?: string; legacy?: boolean; iterations?: number; chainDer?: Buffer[] }) =>
-    encodePfx({ keyPkcs8Der: pki.leafPkcs8, certificateDer: pki.leaf.der, chainDer: extra.chainDer ?? [pki.intermediate.der], ...extra });
+  const encode = (extra: {
+    password: string;
+    friendlyName?: string;
+    legacy?: boolean;
+    iterations?: number;
+    chainDer?: Buffer[];
+  }) =>
+    encodePfx({
+      keyPkcs8Der: pki.leafPkcs8,
+      certificateDer: pki.leaf.der,
+      chainDer: extra.chainDer ?? [pki.intermediate.der],
+      ...extra,
+    });
 
   for (const legacy of [false, true]) {
     it(`an empty password works both ways with openssl (${legacy ? 'legacy' : 'default'})`, async () => {
@@ -156,10 +236,24 @@ describe('encodePfx options', () => {
       expect(pemBlocks(keys, 'PRIVATE KEY')).toHaveLength(1);
 
       const theirs = join(pki.dir, `openssl-empty-${legacy}.pfx`);
-      runOk('openssl', ['pkcs12', '-export', ...flag, '-inkey', pki.leaf.keyFile, '-in', pki.leaf.certFile, '-out', theirs, '-passout', 'pass:']);
+      runOk('openssl', [
+        'pkcs12',
+        '-export',
+        ...flag,
+        '-inkey',
+        pki.leaf.keyFile,
+        '-in',
+        pki.leaf.certFile,
+        '-out',
+        theirs,
+        '-passout',
+        'pass:',
+      ]);
       const got = await decodePfx(readFileSync(theirs), '', 'openssl-empty.pfx');
       expect(got.certificateDer).toEqual(pki.leaf.der);
-      await expect(decodePfx(readFileSync(theirs), 'not empty', 'openssl-empty.pfx')).rejects.toMatchObject({ code: 'BAD_PASSWORD' });
+      await expect(decodePfx(readFileSync(theirs), 'not empty', 'openssl-empty.pfx')).rejects.toMatchObject({
+        code: 'BAD_PASSWORD',
+      });
     });
   }
 
@@ -182,7 +276,8 @@ describe('encodePfx options', () => {
     const name = 'Zoë’s client ✓';
     const named = join(pki.dir, 'unicode.pfx');
     writeFileSync(named, await encode({ password: 'x', friendlyName: name }));
-    const script = 'import sys\nfrom cryptography.hazmat.primitives.serialization import pkcs12\nprint(pkcs12.load_pkcs12(open(sys.argv[1], "rb").read(), b"x").cert.friendly_name.decode())';
+    const script =
+      'import sys\nfrom cryptography.hazmat.primitives.serialization import pkcs12\nprint(pkcs12.load_pkcs12(open(sys.argv[1], "rb").read(), b"x").cert.friendly_name.decode())';
     expect(runOk('python3', ['-c', script, named]).stdout.trim()).toBe(name);
   });
 
@@ -191,7 +286,15 @@ describe('encodePfx options', () => {
     for (const legacy of [false, true]) {
       const file = join(pki.dir, `unicode-pw-${legacy}.pfx`);
       writeFileSync(file, await encode({ password, legacy }));
-      const out = runOk('openssl', ['pkcs12', ...(legacy ? ['-legacy'] : []), '-in', file, '-nodes', '-passin', `pass:${password}`]).stdout;
+      const out = runOk('openssl', [
+        'pkcs12',
+        ...(legacy ? ['-legacy'] : []),
+        '-in',
+        file,
+        '-nodes',
+        '-passin',
+        `pass:${password}`,
+      ]).stdout;
       expect(pemBlocks(out, 'PRIVATE KEY')).toHaveLength(1);
     }
   });
@@ -207,7 +310,13 @@ describe('encodePfx options', () => {
 /** An https server requiring a client certificate from the test root; the client presents the PFX. */
 async function mtlsRequest(pki: TestPki, pfxFile: string): Promise<string> {
   const server = createServer(
-    { key: readFileSync(pki.server.keyFile), cert: pki.server.pem, ca: pki.root.pem, requestCert: true, rejectUnauthorized: true },
+    {
+      key: readFileSync(pki.server.keyFile),
+      cert: pki.server.pem,
+      ca: pki.root.pem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (req, res) => res.end(`hello ${(req.socket as TLSSocket).getPeerCertificate().subject.CN}`),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -215,7 +324,17 @@ async function mtlsRequest(pki: TestPki, pfxFile: string): Promise<string> {
     const port = (server.address() as AddressInfo).port;
     return await new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, path: '/', servername: 'localhost', pfx: readFileSync(pfxFile), passphrase: PASSWORD, ca: pki.root.pem, agent: false, timeout: 10_000 },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/',
+          servername: 'localhost',
+          pfx: readFileSync(pfxFile),
+          passphrase: PASSWORD,
+          ca: pki.root.pem,
+          agent: false,
+          timeout: 10_000,
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

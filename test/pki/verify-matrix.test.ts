@@ -23,22 +23,92 @@ function run(args: string[]) {
 }
 
 /** A self-signed root with the given extra -addext lines. */
-function root(name: string, subject: string, addext: string[] = [], keyAlg = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']) {
-  run(['req', '-x509', ...keyAlg, '-nodes', '-keyout', d(`${name}.key`), '-out', d(`${name}.crt`), '-subj', subject, '-days', '3650',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-addext', 'subjectKeyIdentifier=hash', ...addext.flatMap((a) => ['-addext', a])]);
+function root(
+  name: string,
+  subject: string,
+  addext: string[] = [],
+  keyAlg = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+) {
+  run([
+    'req',
+    '-x509',
+    ...keyAlg,
+    '-nodes',
+    '-keyout',
+    d(`${name}.key`),
+    '-out',
+    d(`${name}.crt`),
+    '-subj',
+    subject,
+    '-days',
+    '3650',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext',
+    'subjectKeyIdentifier=hash',
+    ...addext.flatMap((a) => ['-addext', a]),
+  ]);
 }
 
 /** A certificate signed by `issuer`, with extensions from `ext` lines. */
-function issue(name: string, issuer: string, subject: string, ext: string[], opts: { days?: number; digest?: string; keyAlg?: string[]; sigopts?: string[] } = {}) {
+function issue(
+  name: string,
+  issuer: string,
+  subject: string,
+  ext: string[],
+  opts: { days?: number; digest?: string; keyAlg?: string[]; sigopts?: string[] } = {},
+) {
   writeFileSync(d(`${name}.ext`), ext.join('\n') + '\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
-  run(['req', '-new', ...(opts.keyAlg ?? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']), '-nodes', '-keyout', d(`${name}.key`), '-out', d(`${name}.csr`), '-subj', subject]);
-  run(['x509', '-req', '-in', d(`${name}.csr`), '-CA', d(`${issuer}.crt`), '-CAkey', d(`${issuer}.key`), '-CAcreateserial', '-days', String(opts.days ?? 365),
-    `-${opts.digest ?? 'sha256'}`, ...(opts.sigopts ?? []), '-extfile', d(`${name}.ext`), '-out', d(`${name}.crt`)]);
+  run([
+    'req',
+    '-new',
+    ...(opts.keyAlg ?? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
+    '-nodes',
+    '-keyout',
+    d(`${name}.key`),
+    '-out',
+    d(`${name}.csr`),
+    '-subj',
+    subject,
+  ]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    d(`${name}.csr`),
+    '-CA',
+    d(`${issuer}.crt`),
+    '-CAkey',
+    d(`${issuer}.key`),
+    '-CAcreateserial',
+    '-days',
+    String(opts.days ?? 365),
+    `-${opts.digest ?? 'sha256'}`,
+    ...(opts.sigopts ?? []),
+    '-extfile',
+    d(`${name}.ext`),
+    '-out',
+    d(`${name}.crt`),
+  ]);
 }
 
-const LEAF_SERVER = ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth', 'subjectAltName = DNS:api.example.com, IP:127.0.0.1'];
-const LEAF_CLIENT = ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = clientAuth'];
-const SUB_CA = (pathlen?: number) => [`basicConstraints = critical, CA:TRUE${pathlen === undefined ? '' : `, pathlen:${pathlen}`}`, 'keyUsage = critical, keyCertSign, cRLSign'];
+const LEAF_SERVER = [
+  'basicConstraints = CA:FALSE',
+  'keyUsage = critical, digitalSignature',
+  'extendedKeyUsage = serverAuth',
+  'subjectAltName = DNS:api.example.com, IP:127.0.0.1',
+];
+const LEAF_CLIENT = [
+  'basicConstraints = CA:FALSE',
+  'keyUsage = critical, digitalSignature',
+  'extendedKeyUsage = clientAuth',
+];
+const SUB_CA = (pathlen?: number) => [
+  `basicConstraints = critical, CA:TRUE${pathlen === undefined ? '' : `, pathlen:${pathlen}`}`,
+  'keyUsage = critical, keyCertSign, cRLSign',
+];
 
 beforeAll(() => {
   root('root', '/O=Matrix/CN=Matrix Root');
@@ -52,35 +122,132 @@ beforeAll(() => {
   issue('under-notca', 'notca', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   issue('int2', 'int', '/O=Matrix/CN=Too Deep CA', SUB_CA());
   issue('too-deep', 'int2', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
-  issue('wild', 'root', '/O=Matrix/CN=wildcard', ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth', 'subjectAltName = DNS:*.example.com']);
-  issue('crit', 'root', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, '1.2.3.4.5 = critical, ASN1:UTF8String:must understand']);
+  issue('wild', 'root', '/O=Matrix/CN=wildcard', [
+    'basicConstraints = CA:FALSE',
+    'extendedKeyUsage = serverAuth',
+    'subjectAltName = DNS:*.example.com',
+  ]);
+  issue('crit', 'root', '/O=Matrix/CN=api.example.com', [
+    ...LEAF_SERVER,
+    '1.2.3.4.5 = critical, ASN1:UTF8String:must understand',
+  ]);
   issue('sha1', 'root', '/O=Matrix/CN=api.example.com', LEAF_SERVER, { digest: 'sha1' });
-  issue('nc-bad', 'nc-root', '/O=NC/CN=evil.test', ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth', 'subjectAltName = DNS:evil.test']);
-  issue('nc-good', 'nc-root', '/O=NC/CN=api.example.com', ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth', 'subjectAltName = DNS:api.example.com']);
+  issue('nc-bad', 'nc-root', '/O=NC/CN=evil.test', [
+    'basicConstraints = CA:FALSE',
+    'extendedKeyUsage = serverAuth',
+    'subjectAltName = DNS:evil.test',
+  ]);
+  issue('nc-good', 'nc-root', '/O=NC/CN=api.example.com', [
+    'basicConstraints = CA:FALSE',
+    'extendedKeyUsage = serverAuth',
+    'subjectAltName = DNS:api.example.com',
+  ]);
   root('rsa-root', '/O=RSA/CN=RSA Root', [], ['-newkey', 'rsa:2048']);
-  issue('pss', 'rsa-root', '/O=RSA/CN=api.example.com', LEAF_SERVER, { keyAlg: ['-newkey', 'rsa:2048'], sigopts: ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'] });
+  issue('pss', 'rsa-root', '/O=RSA/CN=api.example.com', LEAF_SERVER, {
+    keyAlg: ['-newkey', 'rsa:2048'],
+    sigopts: ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'],
+  });
   root('p384', '/O=P384/CN=P-384 Root', [], ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384']);
-  issue('p521', 'p384', '/O=P384/CN=api.example.com', LEAF_SERVER, { keyAlg: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'], digest: 'sha384' });
+  issue('p521', 'p384', '/O=P384/CN=api.example.com', LEAF_SERVER, {
+    keyAlg: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'],
+    digest: 'sha384',
+  });
   // CA key rollover: a self-issued certificate for the new key, signed by the old one (RFC 4210 "newWithOld").
-  run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', d('rollover.key'), '-out', d('rollover.csr'), '-subj', '/O=Matrix/CN=Matrix Root']);
-  writeFileSync(d('rollover.ext'), 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
-  run(['x509', '-req', '-in', d('rollover.csr'), '-CA', d('root.crt'), '-CAkey', d('root.key'), '-CAcreateserial', '-days', '365', '-extfile', d('rollover.ext'), '-out', d('rollover.crt')]);
+  run([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    d('rollover.key'),
+    '-out',
+    d('rollover.csr'),
+    '-subj',
+    '/O=Matrix/CN=Matrix Root',
+  ]);
+  writeFileSync(
+    d('rollover.ext'),
+    'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n',
+  );
+  run([
+    'x509',
+    '-req',
+    '-in',
+    d('rollover.csr'),
+    '-CA',
+    d('root.crt'),
+    '-CAkey',
+    d('root.key'),
+    '-CAcreateserial',
+    '-days',
+    '365',
+    '-extfile',
+    d('rollover.ext'),
+    '-out',
+    d('rollover.crt'),
+  ]);
   issue('after-rollover', 'rollover', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   // Certificate policies: an intermediate that requires an explicit policy (1.2.3.4) from here on.
-  issue('pol-int', 'root', '/O=Matrix/CN=Policy CA', [...SUB_CA(), 'certificatePolicies = 1.2.3.4', 'policyConstraints = requireExplicitPolicy:0']);
+  issue('pol-int', 'root', '/O=Matrix/CN=Policy CA', [
+    ...SUB_CA(),
+    'certificatePolicies = 1.2.3.4',
+    'policyConstraints = requireExplicitPolicy:0',
+  ]);
   issue('pol-good', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.4']);
   issue('pol-other', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.99']);
   issue('pol-none', 'pol-int', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   // A CA whose keyUsage lacks cRLSign, with a CRL openssl ca signs anyway.
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', d('nocrl.key'), '-out', d('nocrl.crt'), '-subj', '/O=Matrix/CN=No cRLSign CA', '-days', '3650',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', 'subjectKeyIdentifier=hash']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    d('nocrl.key'),
+    '-out',
+    d('nocrl.crt'),
+    '-subj',
+    '/O=Matrix/CN=No cRLSign CA',
+    '-days',
+    '3650',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+    '-addext',
+    'subjectKeyIdentifier=hash',
+  ]);
   issue('nocrl-leaf', 'nocrl', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   writeFileSync(d('nocrl-index.txt'), '');
   writeFileSync(d('nocrl-number'), '01\n');
-  writeFileSync(d('nocrl.cnf'), `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${d('nocrl-index.txt')}\ncrlnumber = ${d('nocrl-number')}\ndefault_md = sha256\ndefault_crl_days = 30\n`);
-  run(['ca', '-gencrl', '-config', d('nocrl.cnf'), '-cert', d('nocrl.crt'), '-keyfile', d('nocrl.key'), '-out', d('nocrl-crl.pem'), '-batch']);
+  writeFileSync(
+    d('nocrl.cnf'),
+    `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${d('nocrl-index.txt')}\ncrlnumber = ${d('nocrl-number')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
+  );
+  run([
+    'ca',
+    '-gencrl',
+    '-config',
+    d('nocrl.cnf'),
+    '-cert',
+    d('nocrl.crt'),
+    '-keyfile',
+    d('nocrl.key'),
+    '-out',
+    d('nocrl-crl.pem'),
+    '-batch',
+  ]);
   writeFileSync(d('chain-int.pem'), openssl(['x509', '-in', d('int.crt')]).stdout);
-  writeFileSync(d('deep-chain.pem'), openssl(['x509', '-in', d('int.crt')]).stdout + openssl(['x509', '-in', d('int2.crt')]).stdout);
+  writeFileSync(
+    d('deep-chain.pem'),
+    openssl(['x509', '-in', d('int.crt')]).stdout + openssl(['x509', '-in', d('int2.crt')]).stdout,
+  );
 });
 afterAll(() => tmp.cleanup());
 
@@ -116,7 +283,8 @@ function opensslVerify(c: Case): boolean {
   return r.status === 0 && /: OK\s*$/.test(r.stdout);
 }
 
-const objects = (file: string, label: string) => readDerObjects(readFileSync(file), [label], file, label).map((der) => ({ der, source: basename(file) }));
+const objects = (file: string, label: string) =>
+  readDerObjects(readFileSync(file), [label], file, label).map((der) => ({ der, source: basename(file) }));
 
 /** The library itself (not the built CLI), so the matrix always checks the current source. */
 async function ourVerify(c: Case & { key?: string }): Promise<{ valid: boolean; codes: string[]; warnings: string[] }> {
@@ -138,35 +306,206 @@ const f = (name: string) => d(name);
 
 describe('verify agrees with openssl verify', () => {
   const cases = (): Case[] => [
-    { name: 'good chain with intermediate', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), purpose: 'server', host: 'api.example.com', valid: true },
-    { name: 'expired (checked two years ahead)', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), at: AT_FUTURE, valid: false, code: 'EXPIRED' },
-    { name: 'not yet valid (checked two days back)', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), at: AT_PAST, valid: false, code: 'NOT_YET_VALID' },
-    { name: 'issued by another CA', cert: f('other-leaf.crt'), ca: f('root.crt'), valid: false, code: 'UNKNOWN_ISSUER' },
-    { name: 'missing intermediate', cert: f('leaf.crt'), ca: f('root.crt'), valid: false, code: 'MISSING_INTERMEDIATE' },
-    { name: 'intermediate without CA:TRUE', cert: f('under-notca.crt'), ca: f('root.crt'), untrusted: f('notca.crt'), valid: false, code: 'NOT_A_CA' },
-    { name: 'pathlen exceeded', cert: f('too-deep.crt'), ca: f('root.crt'), untrusted: f('deep-chain.pem'), valid: false, code: 'PATH_LENGTH_EXCEEDED' },
-    { name: 'client certificate used as server', cert: f('client.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), purpose: 'server', valid: false, code: 'WRONG_PURPOSE' },
-    { name: 'server certificate used as client', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), purpose: 'client', valid: false, code: 'WRONG_PURPOSE' },
-    { name: 'host name mismatch', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), host: 'www.example.com', valid: false, code: 'HOSTNAME_MISMATCH' },
-    { name: 'IP match', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), host: '127.0.0.1', valid: true },
-    { name: 'IP mismatch', cert: f('leaf.crt'), ca: f('root.crt'), untrusted: f('chain-int.pem'), host: '127.0.0.2', valid: false, code: 'HOSTNAME_MISMATCH' },
+    {
+      name: 'good chain with intermediate',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      purpose: 'server',
+      host: 'api.example.com',
+      valid: true,
+    },
+    {
+      name: 'expired (checked two years ahead)',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      at: AT_FUTURE,
+      valid: false,
+      code: 'EXPIRED',
+    },
+    {
+      name: 'not yet valid (checked two days back)',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      at: AT_PAST,
+      valid: false,
+      code: 'NOT_YET_VALID',
+    },
+    {
+      name: 'issued by another CA',
+      cert: f('other-leaf.crt'),
+      ca: f('root.crt'),
+      valid: false,
+      code: 'UNKNOWN_ISSUER',
+    },
+    {
+      name: 'missing intermediate',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      valid: false,
+      code: 'MISSING_INTERMEDIATE',
+    },
+    {
+      name: 'intermediate without CA:TRUE',
+      cert: f('under-notca.crt'),
+      ca: f('root.crt'),
+      untrusted: f('notca.crt'),
+      valid: false,
+      code: 'NOT_A_CA',
+    },
+    {
+      name: 'pathlen exceeded',
+      cert: f('too-deep.crt'),
+      ca: f('root.crt'),
+      untrusted: f('deep-chain.pem'),
+      valid: false,
+      code: 'PATH_LENGTH_EXCEEDED',
+    },
+    {
+      name: 'client certificate used as server',
+      cert: f('client.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      purpose: 'server',
+      valid: false,
+      code: 'WRONG_PURPOSE',
+    },
+    {
+      name: 'server certificate used as client',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      purpose: 'client',
+      valid: false,
+      code: 'WRONG_PURPOSE',
+    },
+    {
+      name: 'host name mismatch',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      host: 'www.example.com',
+      valid: false,
+      code: 'HOSTNAME_MISMATCH',
+    },
+    {
+      name: 'IP match',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      host: '127.0.0.1',
+      valid: true,
+    },
+    {
+      name: 'IP mismatch',
+      cert: f('leaf.crt'),
+      ca: f('root.crt'),
+      untrusted: f('chain-int.pem'),
+      host: '127.0.0.2',
+      valid: false,
+      code: 'HOSTNAME_MISMATCH',
+    },
     { name: 'wildcard matches one label', cert: f('wild.crt'), ca: f('root.crt'), host: 'a.example.com', valid: true },
-    { name: 'wildcard does not match two labels', cert: f('wild.crt'), ca: f('root.crt'), host: 'a.b.example.com', valid: false, code: 'HOSTNAME_MISMATCH' },
-    { name: 'wildcard does not match the bare domain', cert: f('wild.crt'), ca: f('root.crt'), host: 'example.com', valid: false, code: 'HOSTNAME_MISMATCH' },
-    { name: 'unknown critical extension', cert: f('crit.crt'), ca: f('root.crt'), valid: false, code: 'UNKNOWN_CRITICAL_EXTENSION' },
+    {
+      name: 'wildcard does not match two labels',
+      cert: f('wild.crt'),
+      ca: f('root.crt'),
+      host: 'a.b.example.com',
+      valid: false,
+      code: 'HOSTNAME_MISMATCH',
+    },
+    {
+      name: 'wildcard does not match the bare domain',
+      cert: f('wild.crt'),
+      ca: f('root.crt'),
+      host: 'example.com',
+      valid: false,
+      code: 'HOSTNAME_MISMATCH',
+    },
+    {
+      name: 'unknown critical extension',
+      cert: f('crit.crt'),
+      ca: f('root.crt'),
+      valid: false,
+      code: 'UNKNOWN_CRITICAL_EXTENSION',
+    },
     // RFC 5280 allows SHA-1, and so does `openssl verify`; a TLS connection at OpenSSL's default security level
     // does not (`-auth_level 1`). mtlskit warns by default and fails with --reject-sha1.
-    { name: 'SHA-1 signature (valid by RFC 5280, with a warning)', cert: f('sha1.crt'), ca: f('root.crt'), valid: true },
-    { name: 'SHA-1 signature refused as TLS does', cert: f('sha1.crt'), ca: f('root.crt'), valid: false, code: 'WEAK_SIGNATURE', opensslFlags: ['-auth_level', '1'], rejectSha1: true },
-    { name: 'name constraints violated', cert: f('nc-bad.crt'), ca: f('nc-root.crt'), valid: false, code: 'NAME_CONSTRAINTS' },
-    { name: 'name constraints respected', cert: f('nc-good.crt'), ca: f('nc-root.crt'), host: 'api.example.com', valid: true },
+    {
+      name: 'SHA-1 signature (valid by RFC 5280, with a warning)',
+      cert: f('sha1.crt'),
+      ca: f('root.crt'),
+      valid: true,
+    },
+    {
+      name: 'SHA-1 signature refused as TLS does',
+      cert: f('sha1.crt'),
+      ca: f('root.crt'),
+      valid: false,
+      code: 'WEAK_SIGNATURE',
+      opensslFlags: ['-auth_level', '1'],
+      rejectSha1: true,
+    },
+    {
+      name: 'name constraints violated',
+      cert: f('nc-bad.crt'),
+      ca: f('nc-root.crt'),
+      valid: false,
+      code: 'NAME_CONSTRAINTS',
+    },
+    {
+      name: 'name constraints respected',
+      cert: f('nc-good.crt'),
+      ca: f('nc-root.crt'),
+      host: 'api.example.com',
+      valid: true,
+    },
     { name: 'RSA-PSS signature', cert: f('pss.crt'), ca: f('rsa-root.crt'), purpose: 'server', valid: true },
     { name: 'P-521 leaf under a P-384 root', cert: f('p521.crt'), ca: f('p384.crt'), purpose: 'server', valid: true },
-    { name: 'explicit policy required and present', cert: f('pol-good.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: true, opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
-    { name: 'explicit policy required, leaf asserts another policy', cert: f('pol-other.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
-    { name: 'explicit policy required, leaf asserts none', cert: f('pol-none.crt'), ca: f('root.crt'), untrusted: f('pol-int.crt'), valid: false, code: 'POLICY', opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'] },
-    { name: 'CRL from a CA without cRLSign', cert: f('nocrl-leaf.crt'), ca: f('nocrl.crt'), crls: [f('nocrl-crl.pem')], valid: false, code: 'CRL_WRONG_ISSUER' },
-    { name: 'CA key rollover through a self-issued certificate', cert: f('after-rollover.crt'), ca: f('root.crt'), untrusted: f('rollover.crt'), purpose: 'server', valid: true },
+    {
+      name: 'explicit policy required and present',
+      cert: f('pol-good.crt'),
+      ca: f('root.crt'),
+      untrusted: f('pol-int.crt'),
+      valid: true,
+      opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'],
+    },
+    {
+      name: 'explicit policy required, leaf asserts another policy',
+      cert: f('pol-other.crt'),
+      ca: f('root.crt'),
+      untrusted: f('pol-int.crt'),
+      valid: false,
+      code: 'POLICY',
+      opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'],
+    },
+    {
+      name: 'explicit policy required, leaf asserts none',
+      cert: f('pol-none.crt'),
+      ca: f('root.crt'),
+      untrusted: f('pol-int.crt'),
+      valid: false,
+      code: 'POLICY',
+      opensslFlags: ['-policy_check', '-policy', '2.5.29.32.0'],
+    },
+    {
+      name: 'CRL from a CA without cRLSign',
+      cert: f('nocrl-leaf.crt'),
+      ca: f('nocrl.crt'),
+      crls: [f('nocrl-crl.pem')],
+      valid: false,
+      code: 'CRL_WRONG_ISSUER',
+    },
+    {
+      name: 'CA key rollover through a self-issued certificate',
+      cert: f('after-rollover.crt'),
+      ca: f('root.crt'),
+      untrusted: f('rollover.crt'),
+      purpose: 'server',
+      valid: true,
+    },
     { name: 'root verifies against itself', cert: f('root.crt'), ca: f('root.crt'), valid: true },
   ];
   for (const name of cases().map((c) => c.name)) {
@@ -194,19 +533,56 @@ describe('revocation cases (CAs made by mtlskit)', () => {
     mtlskitOk(['client', 'issue', 'direct', '--dir', p('root')]);
     mtlskitOk(['revoke', 'gone', '--dir', p('sub'), '--reason', 'keyCompromise']);
     mtlskitOk(['crl', 'gen', '--dir', p('root')]);
-    writeFileSync(p('both-crls.pem'), openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout);
+    writeFileSync(
+      p('both-crls.pem'),
+      openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout,
+    );
     // A second CA with the same name but another key, for a CRL that claims the right issuer.
     mtlskitOk(['ca', 'init', '--dir', p('impostor'), '--subject', '/O=M/CN=M Root', '--key-type', 'ec:P-256']);
     mtlskitOk(['crl', 'gen', '--dir', p('impostor')]);
     mtlskitOk(['crl', 'gen', '--dir', p('root'), '--days', '1']);
-    writeFileSync(p('short-crls.pem'), openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout);
+    writeFileSync(
+      p('short-crls.pem'),
+      openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout,
+    );
   });
 
   const rcases = (): Case[] => [
-    { name: 'good leaf with both CRLs', cert: p('sub', 'ok.crt'), ca: p('root', 'ca.crt'), untrusted: p('sub', 'ca.crt'), crls: [p('both-crls.pem')], valid: true },
-    { name: 'revoked leaf', cert: p('sub', 'gone.crt'), ca: p('root', 'ca.crt'), untrusted: p('sub', 'ca.crt'), crls: [p('both-crls.pem')], valid: false, code: 'REVOKED' },
-    { name: 'CRL signed by another key with the same name', cert: p('root', 'direct.crt'), ca: p('root', 'ca.crt'), crls: [p('impostor', 'crl.pem')], valid: false, code: 'CRL_BAD_SIGNATURE' },
-    { name: 'expired CRL (checked three days ahead)', cert: p('sub', 'ok.crt'), ca: p('root', 'ca.crt'), untrusted: p('sub', 'ca.crt'), crls: [p('short-crls.pem')], at: Math.floor(Date.now() / 1000) + 3 * 86400, valid: false, code: 'CRL_EXPIRED' },
+    {
+      name: 'good leaf with both CRLs',
+      cert: p('sub', 'ok.crt'),
+      ca: p('root', 'ca.crt'),
+      untrusted: p('sub', 'ca.crt'),
+      crls: [p('both-crls.pem')],
+      valid: true,
+    },
+    {
+      name: 'revoked leaf',
+      cert: p('sub', 'gone.crt'),
+      ca: p('root', 'ca.crt'),
+      untrusted: p('sub', 'ca.crt'),
+      crls: [p('both-crls.pem')],
+      valid: false,
+      code: 'REVOKED',
+    },
+    {
+      name: 'CRL signed by another key with the same name',
+      cert: p('root', 'direct.crt'),
+      ca: p('root', 'ca.crt'),
+      crls: [p('impostor', 'crl.pem')],
+      valid: false,
+      code: 'CRL_BAD_SIGNATURE',
+    },
+    {
+      name: 'expired CRL (checked three days ahead)',
+      cert: p('sub', 'ok.crt'),
+      ca: p('root', 'ca.crt'),
+      untrusted: p('sub', 'ca.crt'),
+      crls: [p('short-crls.pem')],
+      at: Math.floor(Date.now() / 1000) + 3 * 86400,
+      valid: false,
+      code: 'CRL_EXPIRED',
+    },
   ];
   for (const name of rcases().map((c) => c.name)) {
     it(name, async () => {
@@ -220,8 +596,18 @@ describe('revocation cases (CAs made by mtlskit)', () => {
 
   it('revoked intermediate', async () => {
     mtlskitOk(['revoke', p('sub', 'ca.crt'), '--dir', p('root'), '--reason', 'cACompromise']);
-    writeFileSync(p('after.pem'), openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout);
-    const c: Case = { name: 'x', cert: p('sub', 'ok.crt'), ca: p('root', 'ca.crt'), untrusted: p('sub', 'ca.crt'), crls: [p('after.pem')], valid: false };
+    writeFileSync(
+      p('after.pem'),
+      openssl(['crl', '-in', p('root', 'crl.pem')]).stdout + openssl(['crl', '-in', p('sub', 'crl.pem')]).stdout,
+    );
+    const c: Case = {
+      name: 'x',
+      cert: p('sub', 'ok.crt'),
+      ca: p('root', 'ca.crt'),
+      untrusted: p('sub', 'ca.crt'),
+      crls: [p('after.pem')],
+      valid: false,
+    };
     expect(opensslVerify(c)).toBe(false);
     const ours = await ourVerify(c);
     expect(ours.valid).toBe(false);
@@ -229,9 +615,18 @@ describe('revocation cases (CAs made by mtlskit)', () => {
   });
 
   it('key mismatch, as openssl sees it by comparing public keys', async () => {
-    const theirs = openssl(['x509', '-in', p('sub', 'ok.crt'), '-noout', '-pubkey']).stdout === openssl(['pkey', '-in', p('sub', 'gone.key'), '-pubout']).stdout;
+    const theirs =
+      openssl(['x509', '-in', p('sub', 'ok.crt'), '-noout', '-pubkey']).stdout ===
+      openssl(['pkey', '-in', p('sub', 'gone.key'), '-pubout']).stdout;
     expect(theirs).toBe(false);
-    const ours = await ourVerify({ name: 'x', cert: p('sub', 'ok.crt'), ca: p('root', 'ca.crt'), untrusted: p('sub', 'ca.crt'), key: p('sub', 'gone.key'), valid: false });
+    const ours = await ourVerify({
+      name: 'x',
+      cert: p('sub', 'ok.crt'),
+      ca: p('root', 'ca.crt'),
+      untrusted: p('sub', 'ca.crt'),
+      key: p('sub', 'gone.key'),
+      valid: false,
+    });
     expect(ours.codes).toEqual(['KEY_MISMATCH']);
   });
 });

@@ -10,7 +10,13 @@ afterEach(() => tmp.cleanup());
 
 describe('writeFilesAtomically', () => {
   it('writes every file with its mode and leaves no temporary files', async () => {
-    await writeFilesAtomically([{ path: join(tmp.dir, 'a.key'), data: 'secret', mode: 0o600 }, { path: join(tmp.dir, 'a.crt'), data: Buffer.from('cert') }], { overwrite: false });
+    await writeFilesAtomically(
+      [
+        { path: join(tmp.dir, 'a.key'), data: 'secret', mode: 0o600 },
+        { path: join(tmp.dir, 'a.crt'), data: Buffer.from('cert') },
+      ],
+      { overwrite: false },
+    );
     expect(readFileSync(join(tmp.dir, 'a.key'), 'utf8')).toBe('secret');
     expect(statSync(join(tmp.dir, 'a.key')).mode & 0o777).toBe(0o600);
     expect(readdirSync(tmp.dir).sort()).toEqual(['a.crt', 'a.key']);
@@ -18,17 +24,35 @@ describe('writeFilesAtomically', () => {
 
   it('writes nothing when one target exists, unless overwrite', async () => {
     writeFileSync(join(tmp.dir, 'b.crt'), 'old');
-    const err = await writeFilesAtomically([{ path: join(tmp.dir, 'b.key'), data: 'k' }, { path: join(tmp.dir, 'b.crt'), data: 'new' }], { overwrite: false }).catch((e) => e);
+    const err = await writeFilesAtomically(
+      [
+        { path: join(tmp.dir, 'b.key'), data: 'k' },
+        { path: join(tmp.dir, 'b.crt'), data: 'new' },
+      ],
+      { overwrite: false },
+    ).catch((e) => e);
     expect(err.code).toBe('FILE_EXISTS');
     expect(err.exitCode).toBe(3);
     expect(readdirSync(tmp.dir)).toEqual(['b.crt']);
     expect(readFileSync(join(tmp.dir, 'b.crt'), 'utf8')).toBe('old');
-    await writeFilesAtomically([{ path: join(tmp.dir, 'b.key'), data: 'k' }, { path: join(tmp.dir, 'b.crt'), data: 'new' }], { overwrite: true });
+    await writeFilesAtomically(
+      [
+        { path: join(tmp.dir, 'b.key'), data: 'k' },
+        { path: join(tmp.dir, 'b.crt'), data: 'new' },
+      ],
+      { overwrite: true },
+    );
     expect(readFileSync(join(tmp.dir, 'b.crt'), 'utf8')).toBe('new');
   });
 
   it('reports an unwritable folder as IO_ERROR and leaves nothing behind', async () => {
-    const err = await writeFilesAtomically([{ path: join(tmp.dir, 'ok.txt'), data: 'x' }, { path: join(tmp.dir, 'missing', 'f.txt'), data: 'y' }], { overwrite: false }).catch((e) => e);
+    const err = await writeFilesAtomically(
+      [
+        { path: join(tmp.dir, 'ok.txt'), data: 'x' },
+        { path: join(tmp.dir, 'missing', 'f.txt'), data: 'y' },
+      ],
+      { overwrite: false },
+    ).catch((e) => e);
     expect(err.code).toBe('IO_ERROR');
     expect(err.message).toMatch(/Could not write .*missing/);
     expect(readdirSync(tmp.dir)).toEqual([]);

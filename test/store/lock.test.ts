@@ -30,7 +30,11 @@ describe('withDirectoryLock', () => {
   });
 
   it('releases the lock when the work throws', async () => {
-    await expect(withDirectoryLock(lock, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withDirectoryLock(lock, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(existsSync(lock)).toBe(false);
   });
 

@@ -21,13 +21,18 @@ beforeAll(() => {
   mtlskitOk(['ca', 'init', '--dir', a, '--subject', '/O=Acme/CN=Acme mTLS CA', '--key-type', 'ec:P-256']);
   mtlskitOk(['ca', 'init', '--dir', b, '--subject', '/O=Other Org/OU=Partners/CN=Other CA', '--key-type', 'rsa:2048']);
   mtlskitOk(['server', 'issue', '--dir', a, '--dns', 'localhost']);
-  writeFileSync(join(tmp.dir, 'both.crt'), readFileSync(join(a, 'ca.crt'), 'utf8') + readFileSync(join(b, 'ca.crt'), 'utf8'));
+  writeFileSync(
+    join(tmp.dir, 'both.crt'),
+    readFileSync(join(a, 'ca.crt'), 'utf8') + readFileSync(join(b, 'ca.crt'), 'utf8'),
+  );
 });
 afterAll(() => tmp.cleanup());
 
 /** The names `openssl s_client` lists under "Acceptable client certificate CA names", as mtlskit writes DNs. */
 function opensslAcceptedNames(port: number, versionFlag: string): string[] {
-  const r = openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', versionFlag], { input: '' });
+  const r = openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', versionFlag], {
+    input: '',
+  });
   const lines = r.stdout.split('\n');
   const start = lines.indexOf('Acceptable client certificate CA names');
   if (start < 0) return [];
@@ -39,7 +44,8 @@ function opensslAcceptedNames(port: number, versionFlag: string): string[] {
   return names;
 }
 
-const probeWithoutClient = (port: number) => runProbe({ url: new URL(`https://localhost:${port}/`), ca: readFileSync(join(a, 'ca.crt')), timeoutMs: 10_000 });
+const probeWithoutClient = (port: number) =>
+  runProbe({ url: new URL(`https://localhost:${port}/`), ca: readFileSync(join(a, 'ca.crt')), timeoutMs: 10_000 });
 
 describe('reading the CertificateRequest from our own handshake', () => {
   const cases: [string, string[], 'tls1.2' | 'tls1.3'][] = [
@@ -51,7 +57,17 @@ describe('reading the CertificateRequest from our own handshake', () => {
   for (const [label, flags, visibility] of cases) {
     it(`${label}: the CA names openssl s_client sees`, async () => {
       // -verify (lower case): ask for a client certificate without requiring one, so the handshake completes.
-      const srv = await startOpensslServer(['-cert', join(a, 'server.crt'), '-key', join(a, 'server.key'), '-CAfile', join(tmp.dir, 'both.crt'), '-verify', '1', ...flags]);
+      const srv = await startOpensslServer([
+        '-cert',
+        join(a, 'server.crt'),
+        '-key',
+        join(a, 'server.key'),
+        '-CAfile',
+        join(tmp.dir, 'both.crt'),
+        '-verify',
+        '1',
+        ...flags,
+      ]);
       try {
         const expected = opensslAcceptedNames(srv.port, visibility === 'tls1.2' ? '-tls1_2' : '-tls1_3');
         expect(expected).toEqual(['O=Acme, CN=Acme mTLS CA', 'O=Other Org, OU=Partners, CN=Other CA']);
@@ -68,10 +84,18 @@ describe('reading the CertificateRequest from our own handshake', () => {
 
   it('a server that does not ask is seen as not asking, over TLS 1.2 and 1.3', async () => {
     for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
-      const srv = await startNodeServer({ key: readFileSync(join(a, 'server.key')), cert: readFileSync(join(a, 'server.crt')), maxVersion });
+      const srv = await startNodeServer({
+        key: readFileSync(join(a, 'server.key')),
+        cert: readFileSync(join(a, 'server.crt')),
+        maxVersion,
+      });
       try {
         const result = await probeWithoutClient(srv.port);
-        expect(result.certificateRequest).toEqual({ visibility: maxVersion === 'TLSv1.2' ? 'tls1.2' : 'tls1.3', requested: false, acceptedCas: [] });
+        expect(result.certificateRequest).toEqual({
+          visibility: maxVersion === 'TLSv1.2' ? 'tls1.2' : 'tls1.3',
+          requested: false,
+          acceptedCas: [],
+        });
         expect(result.status).toBe(200);
         expect(result.ok).toBe(false);
         expect(result.cause?.code).toBe('MTLS_NOT_REQUIRED');
@@ -85,13 +109,18 @@ describe('reading the CertificateRequest from our own handshake', () => {
     expect(observeCertificateRequest(Buffer.alloc(0), []).visibility).toBe('unavailable');
     // A TLS 1.3 ServerHello (supported_versions = 0x0304, suite 0x1301) followed by one encrypted record.
     const hello = Buffer.concat([
-      Buffer.from([3, 3]), Buffer.alloc(32, 7), Buffer.from([0]), Buffer.from([0x13, 0x01, 0]),
+      Buffer.from([3, 3]),
+      Buffer.alloc(32, 7),
+      Buffer.from([0]),
+      Buffer.from([0x13, 0x01, 0]),
       Buffer.from([0, 6, 0, 0x2b, 0, 2, 3, 4]),
     ]);
     const hs = Buffer.concat([Buffer.from([2, 0, 0, hello.length]), hello]);
     const records = Buffer.concat([
-      Buffer.from([0x16, 3, 3, 0, hs.length]), hs,
-      Buffer.from([0x17, 3, 3, 0, 40]), Buffer.alloc(40, 9),
+      Buffer.from([0x16, 3, 3, 0, hs.length]),
+      hs,
+      Buffer.from([0x17, 3, 3, 0, 40]),
+      Buffer.alloc(40, 9),
     ]);
     const wrongSecret = `SERVER_HANDSHAKE_TRAFFIC_SECRET ${'00'.repeat(32)} ${'11'.repeat(32)}`;
     const info = observeCertificateRequest(records, [wrongSecret]);

@@ -18,14 +18,19 @@ import { registerProbe } from './probe.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
   ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
-  server: (program) => registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
-  client: (program) => registerClientIssue(program.command('client').description('client certificates (what the integration presents)')),
+  server: (program) =>
+    registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
+  client: (program) =>
+    registerClientIssue(program.command('client').description('client certificates (what the integration presents)')),
   csr: (program) => {
-    const csr = program.command('csr').description('certificate signing requests, for another party\'s CA or from elsewhere');
+    const csr = program
+      .command('csr')
+      .description("certificate signing requests, for another party's CA or from elsewhere");
     registerCsrCreate(csr);
     registerCsrSign(csr);
   },
-  export: (program) => registerExportPfx(program.command('export').description('bundle keys and certificates for other tools')),
+  export: (program) =>
+    registerExportPfx(program.command('export').description('bundle keys and certificates for other tools')),
   import: (program) => registerImportPfx(program.command('import').description('unpack bundles made by other tools')),
   revoke: registerRevoke,
   crl: (program) => registerCrlGen(program.command('crl').description('certificate revocation lists')),

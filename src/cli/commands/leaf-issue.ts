@@ -1,6 +1,13 @@
 /** `server issue` and `client issue` share everything but their profile, help and default SAN flags. */
 import type { Command } from 'commander';
-import { collect, describeCommand, parseDays, runAction, type CommandHelp, type CommonOptions } from '../command-kit.js';
+import {
+  collect,
+  describeCommand,
+  parseDays,
+  runAction,
+  type CommandHelp,
+  type CommonOptions,
+} from '../command-kit.js';
 import { newPassword, passwordFrom, subjectFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
@@ -31,7 +38,11 @@ export const LEAF_EXIT_CODES: CommandHelp['exitCodes'] = [
 ];
 
 export function registerLeafIssue(parent: Command, profile: 'server' | 'client', help: CommandHelp): void {
-  const cmd = describeCommand(parent.command('issue').argument('[name]', `file name stem in --dir (default: ${profile})`), help, { force: true });
+  const cmd = describeCommand(
+    parent.command('issue').argument('[name]', `file name stem in --dir (default: ${profile})`),
+    help,
+    { force: true },
+  );
   cmd
     .option('--dns <host>', 'subjectAltName DNS name (repeat or comma-separate)', collect, [])
     .option('--ip <addr>', 'subjectAltName IP address (repeat or comma-separate)', collect, [])
@@ -39,20 +50,34 @@ export function registerLeafIssue(parent: Command, profile: 'server' | 'client',
     .option('--uri <uri>', 'subjectAltName URI, e.g. spiffe://... (repeat or comma-separate)', collect, [])
     .option('--config <file>', `OpenSSL-style conf: DN and extension section (default: templates/${profile}.conf)`)
     .option('--subject <dn>', 'subject, e.g. "/O=Acme/CN=erp" (replaces the conf\'s DN)')
-    .option('--days <n>', 'validity in days (never past the CA\'s own end)', parseDays, 365)
+    .option('--days <n>', "validity in days (never past the CA's own end)", parseDays, 365)
     .option('--key-type <type>', 'rsa:2048 (default), rsa:3072, rsa:4096, ec:P-256, ec:P-384')
     .option('--key <file>', 'reuse this private key (PKCS#8, PKCS#1 or SEC1; PEM or DER) instead of generating one')
     .option('--passin <source>', 'password of the CA key, if encrypted: pass:, env:, file:, stdin')
     .option('--key-passin <source>', 'password of --key, if encrypted (default: the --passin source)')
     .option('--passout <source>', 'encrypt the new NAME.key with this password')
-    .option('--batch <file>', 'issue many: CSV with header name,dns,ip,email,subject (";" between values) or a JSON array')
+    .option(
+      '--batch <file>',
+      'issue many: CSV with header name,dns,ip,email,subject (";" between values) or a JSON array',
+    )
     .action(runAction<LeafIssueOptions>((args, opts, output) => issueAction(profile, args[0], opts, output)));
 }
 
-async function issueAction(profile: 'server' | 'client', nameArg: string | undefined, opts: LeafIssueOptions, output: Output): Promise<void> {
+async function issueAction(
+  profile: 'server' | 'client',
+  nameArg: string | undefined,
+  opts: LeafIssueOptions,
+  output: Output,
+): Promise<void> {
   if (!opts.batch && !opts.key) {
     const { prefetchKeyFor, caFiles, leafFiles } = await import('../../ca/key-prefetch.js');
-    prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: profile, mustExist: caFiles(opts.dir), mustNotExist: opts.force ? [] : leafFiles(opts.dir, nameArg ?? profile) });
+    prefetchKeyFor({
+      keyTypeFlag: opts.keyType,
+      configPath: opts.config,
+      template: profile,
+      mustExist: caFiles(opts.dir),
+      mustNotExist: opts.force ? [] : leafFiles(opts.dir, nameArg ?? profile),
+    });
   }
   const [{ loadCa }, { readKeyFile }, { issueLeaves }, { CaStore }] = await Promise.all([
     import('../../ca/load-ca.js'),
@@ -60,20 +85,45 @@ async function issueAction(profile: 'server' | 'client', nameArg: string | undef
     import('../../ca/issue.js'),
     import('../../store/ca-store.js'),
   ]);
-  if (opts.batch && (nameArg || opts.key)) throw usageError('--batch issues the names in its file; do not give NAME or --key with it.');
+  if (opts.batch && (nameArg || opts.key))
+    throw usageError('--batch issues the names in its file; do not give NAME or --key with it.');
   const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
   const keyPassword = await newPassword(opts.passout, `the new ${profile} key`);
   const common = { profile, configPath: opts.config, days: opts.days, keyTypeFlag: opts.keyType, keyPassword };
   let requests;
   if (opts.batch) {
     const { readBatchFile } = await import('../../ca/batch.js');
-    requests = readBatchFile(opts.batch).map((row) => ({ ...common, name: row.name, subject: row.subject, san: { dns: row.dns, ip: row.ip, email: row.email, uri: row.uri } }));
+    requests = readBatchFile(opts.batch).map((row) => ({
+      ...common,
+      name: row.name,
+      subject: row.subject,
+      san: { dns: row.dns, ip: row.ip, email: row.email, uri: row.uri },
+    }));
   } else {
-    const existingKey = opts.key ? await readKeyFile(opts.key, opts.key, passwordFrom(opts.keyPassin ?? opts.passin, opts.keyPassin ? '--key-passin' : '--passin')) : undefined;
-    requests = [{ ...common, name: nameArg ?? profile, subject: await subjectFrom(opts.subject), existingKey, existingKeyPath: opts.key, san: { dns: opts.dns, ip: opts.ip, email: opts.email, uri: opts.uri } }];
+    const existingKey = opts.key
+      ? await readKeyFile(
+          opts.key,
+          opts.key,
+          passwordFrom(opts.keyPassin ?? opts.passin, opts.keyPassin ? '--key-passin' : '--passin'),
+        )
+      : undefined;
+    requests = [
+      {
+        ...common,
+        name: nameArg ?? profile,
+        subject: await subjectFrom(opts.subject),
+        existingKey,
+        existingKeyPath: opts.key,
+        san: { dns: opts.dns, ip: opts.ip, email: opts.email, uri: opts.uri },
+      },
+    ];
   }
-  if ((opts.keyType ?? '').startsWith('rsa:4096')) output.slowWork(`generating ${requests.length} RSA-4096 key(s); this takes a few seconds each ...`);
-  const issued = await issueLeaves(ca, requests, { force: opts.force === true, progress: (done, total) => output.progress(done, total) });
+  if ((opts.keyType ?? '').startsWith('rsa:4096'))
+    output.slowWork(`generating ${requests.length} RSA-4096 key(s); this takes a few seconds each ...`);
+  const issued = await issueLeaves(ca, requests, {
+    force: opts.force === true,
+    progress: (done, total) => output.progress(done, total),
+  });
   for (const cert of issued) {
     cert.warnings.forEach((w) => output.warn(w));
     if (issued.length === 1) cert.notes.forEach((n) => output.info(`note: ${n}`));

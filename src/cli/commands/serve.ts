@@ -19,7 +19,8 @@ interface Options extends CommonOptions {
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw usageError(`${flag} must be a whole number of at least ${min}, not '${value}'.`);
+  if (!Number.isInteger(n) || n < min)
+    throw usageError(`${flag} must be a whole number of at least ${min}, not '${value}'.`);
   return n;
 }
 
@@ -27,10 +28,17 @@ function wholeNumber(value: string | undefined, flag: string, min: number): numb
  * Node checks the revocation of every CA in the client's chain (OpenSSL's crl_check_all), so an
  * intermediate CA folder needs the CRLs of the CAs above it too; without them every client is refused.
  */
-function crlsFor(opts: Options, ownCrl: Buffer, chainPem: Buffer | undefined, read: (path: string, role: string) => Buffer): Buffer[] {
+function crlsFor(
+  opts: Options,
+  ownCrl: Buffer,
+  chainPem: Buffer | undefined,
+  read: (path: string, role: string) => Buffer,
+): Buffer[] {
   const above = chainPem ? chainPem.toString('latin1').split('-----BEGIN CERTIFICATE-----').length - 2 : 0;
   if (above > 0 && opts.crlFile.length === 0) {
-    throw usageError(`${opts.dir} holds an intermediate CA, and TLS checks the CRL of every CA in a client's chain; add --crl-file with the CRL of each CA above it (e.g. the root folder's crl.pem).`);
+    throw usageError(
+      `${opts.dir} holds an intermediate CA, and TLS checks the CRL of every CA in a client's chain; add --crl-file with the CRL of each CA above it (e.g. the root folder's crl.pem).`,
+    );
   }
   return [ownCrl, ...opts.crlFile.map((f) => read(f, 'CRL'))];
 }
@@ -41,15 +49,24 @@ export function registerServe(program: Command): void {
     description:
       'Presents DIR/NAME-chain.crt with DIR/NAME.key (NAME from --cert, default server), asks every client for a certificate and\n' +
       'accepts only those signed by DIR/ca.crt (and not revoked in DIR/crl.pem with --crl). Accepted requests get JSON: host,\n' +
-      'method, path and the client certificate\'s subject, serial and issuer. Refused clients get 403 with the reason, and every\n' +
+      "method, path and the client certificate's subject, serial and issuer. Refused clients get 403 with the reason, and every\n" +
       'refusal or failed handshake is logged on stderr in one line (with --json: one JSON line per event on stdout).\n' +
       'Ctrl-C (SIGINT) or SIGTERM stops it; --max-requests and --idle-timeout make it stop by itself.',
     examples: [
       ['mtlskit serve', 'https://127.0.0.1:8443/ with ./pki/server.crt'],
       ['mtlskit serve --crl --port 9443', 'also refuse revoked client certificates'],
-      ['mtlskit serve --dir pki/partners --crl --crl-file pki/crl.pem', 'an intermediate CA folder: TLS also wants the root\'s CRL'],
-      ['curl --cacert pki/ca.crt --cert pki/client.crt --key pki/client.key https://localhost:8443/', 'what to run against it'],
-      ['mtlskit serve --port 0 --json --max-requests 1 --idle-timeout 30', 'in a script: a free port, the URL as JSON, stops after one request'],
+      [
+        'mtlskit serve --dir pki/partners --crl --crl-file pki/crl.pem',
+        "an intermediate CA folder: TLS also wants the root's CRL",
+      ],
+      [
+        'curl --cacert pki/ca.crt --cert pki/client.crt --key pki/client.key https://localhost:8443/',
+        'what to run against it',
+      ],
+      [
+        'mtlskit serve --port 0 --json --max-requests 1 --idle-timeout 30',
+        'in a script: a free port, the URL as JSON, stops after one request',
+      ],
     ],
     exitCodes: [
       [2, 'missing server certificate, key, CA or CRL in --dir; bad port or number'],
@@ -62,7 +79,12 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--cert <name>', 'which DIR/NAME.crt + NAME.key to present', 'server')
     .option('--crl', 'refuse client certificates revoked in DIR/crl.pem')
-    .option('--crl-file <file>', 'with --crl: the CRL of a CA above DIR\'s CA (repeat; needed when DIR holds an intermediate CA)', collect, [])
+    .option(
+      '--crl-file <file>',
+      "with --crl: the CRL of a CA above DIR's CA (repeat; needed when DIR holds an intermediate CA)",
+      collect,
+      [],
+    )
     .option('--passin <source>', 'password of DIR/NAME.key, if it is encrypted')
     .option('--max-requests <n>', 'stop after N requests (for scripts and tests)')
     .option('--idle-timeout <seconds>', 'stop when no connection has arrived for this long')
@@ -73,21 +95,45 @@ export function registerServe(program: Command): void {
         if (port > 65535) throw usageError(`--port must be a port number, not '${opts.port}'.`);
         const maxRequests = wholeNumber(opts.maxRequests, '--max-requests', 1);
         const idleSeconds = wholeNumber(opts.idleTimeout, '--idle-timeout', 1);
-        const [{ startEchoServer }, { readFileSync, existsSync }, { join }, { readKeyFile }, { privateKeyToPem }, { readInputFile }] = await Promise.all([
-          import('../../tls/echo-server.js'), import('node:fs'), import('node:path'), import('../../ca/key-file.js'), import('../../pki/keys.js'), import('../../store/input-file.js'),
+        const [
+          { startEchoServer },
+          { readFileSync, existsSync },
+          { join },
+          { readKeyFile },
+          { privateKeyToPem },
+          { readInputFile },
+        ] = await Promise.all([
+          import('../../tls/echo-server.js'),
+          import('node:fs'),
+          import('node:path'),
+          import('../../ca/key-file.js'),
+          import('../../pki/keys.js'),
+          import('../../store/input-file.js'),
         ]);
         const path = (name: string, what: string) => {
           const p = join(opts.dir, name);
-          if (!existsSync(p)) throw new MtlsError('NOT_FOUND', `${p} (${what}) does not exist; run 'mtlskit wizard' or issue it first, or pass the right --dir.`);
+          if (!existsSync(p))
+            throw new MtlsError(
+              'NOT_FOUND',
+              `${p} (${what}) does not exist; run 'mtlskit wizard' or issue it first, or pass the right --dir.`,
+            );
           return p;
         };
-        const optional = (name: string) => (existsSync(join(opts.dir, name)) ? readFileSync(join(opts.dir, name)) : undefined);
+        const optional = (name: string) =>
+          existsSync(join(opts.dir, name)) ? readFileSync(join(opts.dir, name)) : undefined;
         const caFile = path('ca.crt', 'CA certificate');
-        const key = await readKeyFile(path(`${opts.cert}.key`, 'server key'), join(opts.dir, `${opts.cert}.key`), passwordFrom(opts.passin));
+        const key = await readKeyFile(
+          path(`${opts.cert}.key`, 'server key'),
+          join(opts.dir, `${opts.cert}.key`),
+          passwordFrom(opts.passin),
+        );
         const log = (entry: LogEntry) => {
           const time = new Date().toISOString();
           if (output.json) process.stdout.write(JSON.stringify({ time, ...entry }) + '\n');
-          else process.stderr.write(`${time} ${entry.event === 'request' ? entry.message : entry.event === 'stopping' ? entry.message : out.red(entry.message)}\n`);
+          else
+            process.stderr.write(
+              `${time} ${entry.event === 'request' ? entry.message : entry.event === 'stopping' ? entry.message : out.red(entry.message)}\n`,
+            );
         };
         let server;
         try {
@@ -99,7 +145,14 @@ export function registerServe(program: Command): void {
             trust: optional('ca-chain.crt'),
             // What a client should trust: the chain up to the root when this CA is an intermediate.
             caFile: existsSync(join(opts.dir, 'ca-chain.crt')) ? join(opts.dir, 'ca-chain.crt') : caFile,
-            crl: opts.crl ? crlsFor(opts, readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')), optional('ca-chain.crt'), readInputFile) : undefined,
+            crl: opts.crl
+              ? crlsFor(
+                  opts,
+                  readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')),
+                  optional('ca-chain.crt'),
+                  readInputFile,
+                )
+              : undefined,
             host: opts.host,
             port,
             maxRequests,
@@ -108,14 +161,27 @@ export function registerServe(program: Command): void {
           });
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
-          if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw new MtlsError('IO_ERROR', `Cannot listen on ${opts.host}:${port} (${e.code}); choose another --port.`);
-          if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw usageError(`Cannot listen on ${opts.host}: no such address on this machine; give --host 127.0.0.1 or another local address.`);
+          if (e.code === 'EADDRINUSE' || e.code === 'EACCES')
+            throw new MtlsError(
+              'IO_ERROR',
+              `Cannot listen on ${opts.host}:${port} (${e.code}); choose another --port.`,
+            );
+          if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+            throw usageError(
+              `Cannot listen on ${opts.host}: no such address on this machine; give --host 127.0.0.1 or another local address.`,
+            );
           if (e instanceof MtlsError) throw e;
           // OpenSSL refused the files themselves (e.g. a certificate that does not match the key).
-          throw new MtlsError('BAD_INPUT', `The TLS server could not be set up from ${opts.dir} (${e.message.split('\n')[0]}); check ${opts.cert}.crt and ${opts.cert}.key belong together.`);
+          throw new MtlsError(
+            'BAD_INPUT',
+            `The TLS server could not be set up from ${opts.dir} (${e.message.split('\n')[0]}); check ${opts.cert}.crt and ${opts.cert}.key belong together.`,
+          );
         }
         if (output.json) process.stdout.write(JSON.stringify({ listening: true, url: server.url }) + '\n');
-        else process.stderr.write(`${out.green('✔')} listening on ${server.url} — requires a client certificate from ${caFile}${opts.crl ? ', checks crl.pem' : ''}. Ctrl-C stops.\n`);
+        else
+          process.stderr.write(
+            `${out.green('✔')} listening on ${server.url} — requires a client certificate from ${caFile}${opts.crl ? ', checks crl.pem' : ''}. Ctrl-C stops.\n`,
+          );
         const onSignal = (signal: NodeJS.Signals) => void server.close(`${signal} received`);
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);

@@ -31,23 +31,35 @@ export function registerShow(program: Command): void {
     },
     { dir: false },
   );
-  cmd.option('--passin <source>', 'password of a PFX file: pass:, env:, file:, stdin (default: ask on a terminal)').action(
-    runAction<Options>(async (files, opts, output) => {
-      const [{ inspectFile }, { readInputFile }] = await Promise.all([import('../../inspect/inspect.js'), import('../../store/input-file.js')]);
-      const pfxPassword = passwordFrom(opts.passin);
-      const views: FileView[] = [];
-      for (const file of files) {
-        views.push(await inspectFile(readInputFile(file, 'file to show'), file, () => pfxPassword(file)));
-      }
-      output.result({ files: views }, views.flatMap(renderFile));
-    }),
-  );
+  cmd
+    .option('--passin <source>', 'password of a PFX file: pass:, env:, file:, stdin (default: ask on a terminal)')
+    .action(
+      runAction<Options>(async (files, opts, output) => {
+        const [{ inspectFile }, { readInputFile }] = await Promise.all([
+          import('../../inspect/inspect.js'),
+          import('../../store/input-file.js'),
+        ]);
+        const pfxPassword = passwordFrom(opts.passin);
+        const views: FileView[] = [];
+        for (const file of files) {
+          views.push(await inspectFile(readInputFile(file, 'file to show'), file, () => pfxPassword(file)));
+        }
+        output.result({ files: views }, views.flatMap(renderFile));
+      }),
+    );
 }
 
 export function renderFile(view: FileView): string[] {
   const header = `${out.bold(view.file)}: ${view.kind === 'chain' ? `chain of ${view.items.length} certificates` : view.kind}`;
   if (view.items.length === 1) return [header, ...renderItem(view.items[0]!, '  '), ''];
-  return [header, ...view.items.flatMap((item, i) => [`  [${i + 1}] ${item.type === 'certificate' ? (i === 0 ? 'leaf' : (item as CertificateView).role) : item.type}`, ...renderItem(item, '      ')]), ''];
+  return [
+    header,
+    ...view.items.flatMap((item, i) => [
+      `  [${i + 1}] ${item.type === 'certificate' ? (i === 0 ? 'leaf' : (item as CertificateView).role) : item.type}`,
+      ...renderItem(item, '      '),
+    ]),
+    '',
+  ];
 }
 
 function validity(notBefore: string, notAfter: string, daysLeft: number, expired: boolean): string {
@@ -56,7 +68,8 @@ function validity(notBefore: string, notAfter: string, daysLeft: number, expired
 }
 
 function renderItem(item: ArtifactView, pad: string): string[] {
-  const row = (label: string, value: string | undefined) => (value === undefined || value === '' ? [] : [`${pad}${label.padEnd(12)} ${value}`]);
+  const row = (label: string, value: string | undefined) =>
+    value === undefined || value === '' ? [] : [`${pad}${label.padEnd(12)} ${value}`];
   switch (item.type) {
     case 'certificate':
       return [
@@ -64,7 +77,10 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('issuer', item.selfSigned ? `${item.issuer} (self-signed)` : item.issuer),
         ...row('serial', item.serial),
         ...row('valid', validity(item.notBefore, item.notAfter, item.daysLeft, item.expired)),
-        ...row('role', item.role === 'CA' ? `CA${item.pathLength !== undefined ? ` (pathlen:${item.pathLength})` : ''}` : 'leaf'),
+        ...row(
+          'role',
+          item.role === 'CA' ? `CA${item.pathLength !== undefined ? ` (pathlen:${item.pathLength})` : ''}` : 'leaf',
+        ),
         ...row('key', item.key),
         ...row('signature', item.signatureAlgorithm),
         ...row('names', item.subjectAltNames.join(', ')),
@@ -77,7 +93,10 @@ function renderItem(item: ArtifactView, pad: string): string[] {
       return [
         ...row('subject', item.subject),
         ...row('key', item.key),
-        ...row('signature', item.signatureValid ? out.green('valid') : out.red('INVALID: the request was altered or damaged')),
+        ...row(
+          'signature',
+          item.signatureValid ? out.green('valid') : out.red('INVALID: the request was altered or damaged'),
+        ),
         ...row('names', item.subjectAltNames.join(', ')),
         ...row('extensions', item.requestedExtensions.join('; ') || '(none requested)'),
       ];
@@ -86,13 +105,26 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('issuer', item.issuer),
         ...row('number', item.crlNumber),
         ...row('updated', item.thisUpdate.slice(0, 19) + 'Z'),
-        ...row('next update', item.nextUpdate ? (item.expired ? out.red(`${item.nextUpdate.slice(0, 19)}Z (expired)`) : `${item.nextUpdate.slice(0, 19)}Z (${item.daysLeft} days left)`) : 'none'),
+        ...row(
+          'next update',
+          item.nextUpdate
+            ? item.expired
+              ? out.red(`${item.nextUpdate.slice(0, 19)}Z (expired)`)
+              : `${item.nextUpdate.slice(0, 19)}Z (${item.daysLeft} days left)`
+            : 'none',
+        ),
         ...row('revoked', String(item.revoked.length)),
-        ...item.revoked.slice(0, 50).map((r) => `${pad}  ${r.serial}  ${r.revokedAt.slice(0, 19)}Z${r.reason ? `  ${r.reason}` : ''}`),
+        ...item.revoked
+          .slice(0, 50)
+          .map((r) => `${pad}  ${r.serial}  ${r.revokedAt.slice(0, 19)}Z${r.reason ? `  ${r.reason}` : ''}`),
         ...(item.revoked.length > 50 ? [`${pad}  ... and ${item.revoked.length - 50} more (use --json for all)`] : []),
       ];
     case 'private key':
-      return [...row('format', item.format), ...row('encrypted', item.encrypted ? 'yes' : out.yellow('no (keep the file private, mode 0600)')), ...row('key', item.key ?? '(encrypted: type not shown)')];
+      return [
+        ...row('format', item.format),
+        ...row('encrypted', item.encrypted ? 'yes' : out.yellow('no (keep the file private, mode 0600)')),
+        ...row('key', item.key ?? '(encrypted: type not shown)'),
+      ];
     case 'pfx':
       return [
         ...row('key', item.key),
@@ -100,7 +132,10 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('cert bags', item.certificateEncryption),
         ...row('MAC', item.mac),
         ...row('name', item.friendlyName),
-        ...item.certificates.flatMap((c, i) => [`${pad}[${i + 1}] ${i === 0 ? 'certificate' : c.role}`, ...renderItem(c, pad + '    ')]),
+        ...item.certificates.flatMap((c, i) => [
+          `${pad}[${i + 1}] ${i === 0 ? 'certificate' : c.role}`,
+          ...renderItem(c, pad + '    '),
+        ]),
       ];
   }
 }

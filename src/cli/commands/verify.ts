@@ -18,25 +18,37 @@ interface Options extends CommonOptions {
 }
 
 export function registerVerify(program: Command): void {
-  const cmd = describeCommand(program.command('verify').argument('<cert>', 'certificate or chain file (leaf first), PEM or DER'), {
-    summary: 'check a certificate chain the way a TLS peer will, and say in plain words why it would be rejected',
-    description:
-      'Builds the path from the leaf to a trusted root (--ca, default DIR/ca.crt) through --untrusted intermediates and checks it\n' +
-      'following RFC 5280 section 6: signatures, validity at --at, basicConstraints and pathlen, keyUsage, name constraints,\n' +
-      'unknown critical extensions; --purpose checks extendedKeyUsage, --host the subjectAltName (RFC 6125 wildcards),\n' +
-      '--crl revocation of the leaf and intermediates, --key that the private key belongs to the certificate.',
-    examples: [
-      ['mtlskit verify pki/client.crt --purpose client', 'will the gateway accept this client certificate?'],
-      ['mtlskit verify pki/server.crt --purpose server --host api-mtls.example.com', 'does the server certificate fit the host name clients use?'],
-      ['mtlskit verify partner.crt --ca partner-root.crt --untrusted partner-int.crt --crl pki/crl.pem', 'a partner\'s chain, with revocation'],
-      ['mtlskit verify pki/client.crt --key pki/client.key --at 2027-06-01T00:00:00Z --json', 'key match and validity on a future date, for CI'],
-    ],
-    exitCodes: [
-      [1, 'the certificate would be rejected (every problem is listed)'],
-      [2, 'unreadable or malformed input, bad flags'],
-      [4, 'the --key password is missing or wrong'],
-    ],
-  });
+  const cmd = describeCommand(
+    program.command('verify').argument('<cert>', 'certificate or chain file (leaf first), PEM or DER'),
+    {
+      summary: 'check a certificate chain the way a TLS peer will, and say in plain words why it would be rejected',
+      description:
+        'Builds the path from the leaf to a trusted root (--ca, default DIR/ca.crt) through --untrusted intermediates and checks it\n' +
+        'following RFC 5280 section 6: signatures, validity at --at, basicConstraints and pathlen, keyUsage, name constraints,\n' +
+        'unknown critical extensions; --purpose checks extendedKeyUsage, --host the subjectAltName (RFC 6125 wildcards),\n' +
+        '--crl revocation of the leaf and intermediates, --key that the private key belongs to the certificate.',
+      examples: [
+        ['mtlskit verify pki/client.crt --purpose client', 'will the gateway accept this client certificate?'],
+        [
+          'mtlskit verify pki/server.crt --purpose server --host api-mtls.example.com',
+          'does the server certificate fit the host name clients use?',
+        ],
+        [
+          'mtlskit verify partner.crt --ca partner-root.crt --untrusted partner-int.crt --crl pki/crl.pem',
+          "a partner's chain, with revocation",
+        ],
+        [
+          'mtlskit verify pki/client.crt --key pki/client.key --at 2027-06-01T00:00:00Z --json',
+          'key match and validity on a future date, for CI',
+        ],
+      ],
+      exitCodes: [
+        [1, 'the certificate would be rejected (every problem is listed)'],
+        [2, 'unreadable or malformed input, bad flags'],
+        [4, 'the --key password is missing or wrong'],
+      ],
+    },
+  );
   cmd
     .option('--ca <file>', 'trusted root(s) (default DIR/ca.crt)')
     .option('--untrusted <file>', 'intermediate CA certificates to build the path with')
@@ -46,10 +58,14 @@ export function registerVerify(program: Command): void {
     .option('--crl <file>', 'a CRL to check revocation against (repeatable)', collect, [])
     .option('--key <file>', 'check that this private key belongs to the certificate')
     .option('--passin <source>', 'password of --key, if encrypted')
-    .option('--reject-sha1', 'fail on SHA-1 signatures, as TLS libraries do at their default security level (otherwise a warning)')
+    .option(
+      '--reject-sha1',
+      'fail on SHA-1 signatures, as TLS libraries do at their default security level (otherwise a warning)',
+    )
     .action(
       runAction<Options>(async ([certFile], opts, output) => {
-        if (opts.purpose && opts.purpose !== 'server' && opts.purpose !== 'client') throw usageError(`--purpose must be server or client, not '${opts.purpose}'.`);
+        if (opts.purpose && opts.purpose !== 'server' && opts.purpose !== 'client')
+          throw usageError(`--purpose must be server or client, not '${opts.purpose}'.`);
         const [{ verifyFiles }] = await Promise.all([import('../../ca/verify-files.js')]);
         const r = await verifyFiles({
           certFile: certFile!,
@@ -71,10 +87,23 @@ export function registerVerify(program: Command): void {
           return 0;
         }
         if (output.json) {
-          process.stdout.write(JSON.stringify({ ok: false, valid: false, path: r.path, problems: r.problems, warnings: r.warnings.map((w) => w.message) }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify(
+              {
+                ok: false,
+                valid: false,
+                path: r.path,
+                problems: r.problems,
+                warnings: r.warnings.map((w) => w.message),
+              },
+              null,
+              2,
+            ) + '\n',
+          );
         } else {
           process.stdout.write(`${out.red('REJECTED')} ${certFile}${pathText ? `: ${pathText}` : ''}\n`);
-          for (const p of r.problems) process.stdout.write(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
+          for (const p of r.problems)
+            process.stdout.write(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
         }
         return 1;
       }),

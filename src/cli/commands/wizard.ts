@@ -22,7 +22,8 @@ export function registerWizard(program: Command): void {
   const cmd = describeCommand(
     program.command('wizard'),
     {
-      summary: 'set up a new mTLS integration in one go: CA, server and client certificates, client.pfx, CRL, next steps',
+      summary:
+        'set up a new mTLS integration in one go: CA, server and client certificates, client.pfx, CRL, next steps',
       description:
         'Asks a few questions (defaults shown; press Enter to accept), or with --yes takes every default without a terminal.\n' +
         'Every answer can also be given as a flag. Writes DIR/ca.*, server.*, client.*, client.pfx, crl.pem and NEXT-STEPS.md,\n' +
@@ -30,8 +31,14 @@ export function registerWizard(program: Command): void {
         'The files are made in a staging folder and moved into DIR at the end: Ctrl-C leaves nothing half-written.',
       examples: [
         ['mtlskit wizard', 'answer the questions in a terminal'],
-        ['mtlskit wizard --yes', 'all defaults into ./pki (localhost + 127.0.0.1); a generated PFX password is printed once'],
-        ['mtlskit wizard --yes --dir pki/acme --passout env:PFX_PASS --name acme-erp --dns api.acme.example --ca-org Acme --client-org "Acme ERP"', 'scripted, for CI'],
+        [
+          'mtlskit wizard --yes',
+          'all defaults into ./pki (localhost + 127.0.0.1); a generated PFX password is printed once',
+        ],
+        [
+          'mtlskit wizard --yes --dir pki/acme --passout env:PFX_PASS --name acme-erp --dns api.acme.example --ca-org Acme --client-org "Acme ERP"',
+          'scripted, for CI',
+        ],
       ],
       exitCodes: [
         [2, 'bad flags, or no terminal for the questions (use --yes)'],
@@ -45,7 +52,7 @@ export function registerWizard(program: Command): void {
     .option('--dir <dir>', 'output folder (default ./pki)')
     .option('-y, --yes', 'accept every default; no questions')
     .option('--passout <source>', 'the client.pfx password: pass:, env:, file:, stdin')
-    .option('--name <name>', 'integration name (used as the client certificate\'s CN)')
+    .option('--name <name>', "integration name (used as the client certificate's CN)")
     .option('--direction <who>', 'inbound (partner calls us), outbound (we call the partner) or both')
     .option('--ca-org <org>', 'organisation that runs the CA (and the server)')
     .option('--dns <host>', 'server host name (repeatable)', collect, [])
@@ -60,7 +67,9 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
   const wizard = await import('../../ca/wizard.js');
   const interactive = !opts.yes;
   if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) {
-    throw usageError('The wizard asks questions and there is no terminal; run it with --yes (and flags for the answers) in scripts and CI.');
+    throw usageError(
+      'The wizard asks questions and there is no terminal; run it with --yes (and flags for the answers) in scripts and CI.',
+    );
   }
   const d = wizard.WIZARD_DEFAULTS;
   let answers;
@@ -91,7 +100,8 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
   if (interactive && !force && wizard.dirHasContent(answers.dir)) {
     const { confirm } = await import('@inquirer/prompts');
     force = await confirm({ message: `${answers.dir} already holds files. Replace everything in it?`, default: false });
-    if (!force) throw new MtlsError('FILE_EXISTS', `${answers.dir} was left as it is; choose another folder or answer yes.`);
+    if (!force)
+      throw new MtlsError('FILE_EXISTS', `${answers.dir} was left as it is; choose another folder or answer yes.`);
   }
   output.info(`Creating the ${answers.name} set in ${answers.dir} ...`);
   const run = wizard.startWizard(answers, { force });
@@ -112,7 +122,11 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
     ...Object.entries(result.files).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
     '',
     'Next steps (also in NEXT-STEPS.md):',
-    ...(answers.direction !== 'outbound' ? [`  1. start a test server:  mtlskit serve --dir ${answers.dir} --crl    (nginx and Node snippets in NEXT-STEPS.md)`] : []),
+    ...(answers.direction !== 'outbound'
+      ? [
+          `  1. start a test server:  mtlskit serve --dir ${answers.dir} --crl    (nginx and Node snippets in NEXT-STEPS.md)`,
+        ]
+      : []),
     `  ${answers.direction !== 'outbound' ? 2 : 1}. call it:  ${curlCommand({ dir: result.dir, name: answers.name, direction: answers.direction, host, port: 8443, wantsServer: true })}`,
     `  Postman: Settings → Certificates → PFX file ${result.files.clientPfx}, CA certificate ${result.files.caCert}`,
   ]);
@@ -123,20 +137,30 @@ function checkDirection(text: string): 'inbound' | 'outbound' | 'both' {
   throw usageError(`--direction must be inbound, outbound or both, not '${text}'.`);
 }
 
-async function askQuestions(opts: Options, d: typeof import('../../ca/wizard.js').WIZARD_DEFAULTS, directions: Record<string, string>) {
+async function askQuestions(
+  opts: Options,
+  d: typeof import('../../ca/wizard.js').WIZARD_DEFAULTS,
+  directions: Record<string, string>,
+) {
   const { input, select, password } = await import('@inquirer/prompts');
   const list = (text: string) => text.split(/[\s,]+/).filter((s) => s.length > 0);
   const name = opts.name ?? (await input({ message: 'Integration name', default: d.name }));
   const direction = checkDirection(
     opts.direction ??
-      (await select({ message: 'Who calls whom?', default: d.direction, choices: Object.entries(directions).map(([value, name]) => ({ value, name })) })),
+      (await select({
+        message: 'Who calls whom?',
+        default: d.direction,
+        choices: Object.entries(directions).map(([value, name]) => ({ value, name })),
+      })),
   );
   const caOrg = opts.caOrg ?? (await input({ message: 'Organisation that runs the CA', default: d.caOrg }));
   let dns = opts.dns;
   let ip = opts.ip;
   if (direction !== 'outbound' && dns.length === 0 && ip.length === 0) {
     dns = list(await input({ message: 'Server host names (comma-separated)', default: d.dns.join(', ') }));
-    ip = list(await input({ message: 'Server IP addresses (comma-separated, may be empty)', default: d.ip.join(', ') }));
+    ip = list(
+      await input({ message: 'Server IP addresses (comma-separated, may be empty)', default: d.ip.join(', ') }),
+    );
   }
   const clientOrg = opts.clientOrg ?? (await input({ message: 'Organisation of the client', default: d.clientOrg }));
   const keyType: string =
@@ -149,7 +173,8 @@ async function askQuestions(opts: Options, d: typeof import('../../ca/wizard.js'
         { value: 'ec:P-256', name: 'ECDSA P-256 (smaller, faster)' },
       ],
     }));
-  const days = opts.days ?? parseDays(await input({ message: 'Validity of the certificates in days', default: String(d.days) }));
+  const days =
+    opts.days ?? parseDays(await input({ message: 'Validity of the certificates in days', default: String(d.days) }));
   let pfxPassword: string;
   if (opts.passout !== undefined) pfxPassword = readPassSource(opts.passout, '--passout');
   else {

@@ -16,7 +16,9 @@ export const issuerAltName: Translator = (value, ctx) => {
     if (items.length > 1) throw ctx.error('issuer:copy cannot be combined with other names here; use it alone.');
     const san = ctx.issuer?.certificate?.subjectAltNameDer;
     if (!san) {
-      ctx.warnings.push(`${ctx.entry.file}:${ctx.entry.line}: issuerAltName = issuer:copy found no subjectAltName on the issuer, so it was left out.`);
+      ctx.warnings.push(
+        `${ctx.entry.file}:${ctx.entry.line}: issuerAltName = issuer:copy found no subjectAltName on the issuer, so it was left out.`,
+      );
       return undefined;
     }
     return { oid: '2.5.29.18', value: Buffer.from(san) };

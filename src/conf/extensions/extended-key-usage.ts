@@ -45,7 +45,9 @@ export const extendedKeyUsage: Translator = (value, ctx) => {
     if (/^\d+(\.\d+)+$/.test(name)) return name;
     const oid = ownValue(EKU_OIDS, name) ?? ownValue(EKU_LONG_NAMES, name);
     if (!oid) {
-      throw item.ctx.error(`'${name}' is not an extendedKeyUsage; use serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, OCSPSigning or a dotted OID${caseHint(name, SHORT_NAMES)}.`);
+      throw item.ctx.error(
+        `'${name}' is not an extendedKeyUsage; use serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, OCSPSigning or a dotted OID${caseHint(name, SHORT_NAMES)}.`,
+      );
     }
     return oid;
   });

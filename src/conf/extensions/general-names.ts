@@ -27,7 +27,9 @@ export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer 
   const kind = generalNameKind(item.name);
   if (!kind) {
     if (item.name.startsWith('@')) {
-      throw ctx.error(`${item.name} must be the whole value (e.g. subjectAltName = ${item.name}); move the other names into that section.`);
+      throw ctx.error(
+        `${item.name} must be the whole value (e.g. subjectAltName = ${item.name}); move the other names into that section.`,
+      );
     }
     const head = item.name.split('.')[0]!;
     if (head === 'otherName') throw ctx.error(`otherName entries are not supported by mtlskit; use ${TYPE_LIST}.`);
@@ -38,7 +40,10 @@ export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer 
   switch (kind) {
     case 'IP': {
       const bytes = inConstraint ? ipSubnetBytes(value) : ipAddressBytes(value);
-      if (!bytes) throw ctx.error(`IP:${value} is not ${inConstraint ? 'an address/mask such as 10.0.0.0/255.0.0.0' : 'an IPv4 or IPv6 address'}.`);
+      if (!bytes)
+        throw ctx.error(
+          `IP:${value} is not ${inConstraint ? 'an address/mask such as 10.0.0.0/255.0.0.0' : 'an IPv4 or IPv6 address'}.`,
+        );
       return derTlv(0x80 | TAG.IP, bytes);
     }
     case 'RID':
@@ -48,7 +53,9 @@ export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer 
       return derExplicit(TAG.dirName, directoryName(value, item));
     case 'email':
       if (!inConstraint && (value === 'copy' || value === 'move')) {
-        throw ctx.error(`email:${value} is not supported by mtlskit; write the address itself, e.g. email:ops@example.com.`);
+        throw ctx.error(
+          `email:${value} is not supported by mtlskit; write the address itself, e.g. email:ops@example.com.`,
+        );
       }
       return derTlv(0x80 | TAG.email, ia5Bytes(value, item));
     default:
@@ -59,18 +66,24 @@ export function encodeGeneralName(item: ListItem, inConstraint = false): Buffer 
 /** DNS names, URIs and addresses are IA5String (ASCII); an IDN must be written in its xn-- form. */
 function ia5Bytes(value: string, item: ListItem): Buffer {
   if (!/^[\x00-\x7f]*$/.test(value)) {
-    throw item.ctx.error(`${item.name}:${value} has non-ASCII characters; write international names in their ASCII (xn--, percent-encoded) form.`);
+    throw item.ctx.error(
+      `${item.name}:${value} has non-ASCII characters; write international names in their ASCII (xn--, percent-encoded) form.`,
+    );
   }
   return Buffer.from(value, 'latin1');
 }
 
 function directoryName(sectionName: string, item: ListItem): Buffer {
   const section = item.ctx.conf.section(sectionName);
-  if (!section) throw item.ctx.error(`dirName:${sectionName} names a section that does not exist; add [ ${sectionName} ] with the DN.`);
+  if (!section)
+    throw item.ctx.error(
+      `dirName:${sectionName} names a section that does not exist; add [ ${sectionName} ] with the DN.`,
+    );
   try {
     return buildName(subjectFromValuesSection(section));
   } catch (err) {
-    if (isMtlsError(err)) throw item.ctx.error(`dirName:${sectionName}: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
+    if (isMtlsError(err))
+      throw item.ctx.error(`dirName:${sectionName}: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
     throw err;
   }
 }

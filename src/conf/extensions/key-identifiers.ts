@@ -15,7 +15,8 @@ export const subjectKeyIdentifier: Translator = (value, ctx) => {
     return { oid: '2.5.29.14', value: derOctetString(keyIdentifierFor(publicKeySpkiDer(ctx.subjectKey))) };
   }
   const hex = value.replace(/:/g, '');
-  if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw ctx.error(`subjectKeyIdentifier = ${value} must be hash, none, or hex bytes such as 01:02:03.`);
+  if (!/^([0-9a-fA-F]{2})+$/.test(hex))
+    throw ctx.error(`subjectKeyIdentifier = ${value} must be hash, none, or hex bytes such as 01:02:03.`);
   return { oid: '2.5.29.14', value: derOctetString(Buffer.from(hex, 'hex')) };
 };
 
@@ -27,7 +28,9 @@ function akiOptions(value: string, ctx: TranslateContext): { keyid: Wanted; issu
     if (item.name === 'none' && item.value === undefined) return undefined;
     const mode: Wanted | undefined = item.value === undefined ? 'yes' : item.value === 'always' ? 'always' : undefined;
     if (!mode || (item.name !== 'keyid' && item.name !== 'issuer')) {
-      throw item.ctx.error(`'${item.name}${item.value === undefined ? '' : `:${item.value}`}' is not valid in authorityKeyIdentifier; use keyid, keyid:always, issuer or issuer:always.`);
+      throw item.ctx.error(
+        `'${item.name}${item.value === undefined ? '' : `:${item.value}`}' is not valid in authorityKeyIdentifier; use keyid, keyid:always, issuer or issuer:always.`,
+      );
     }
     wanted[item.name] = mode;
   }
@@ -44,7 +47,9 @@ export const authorityKeyIdentifier: Translator = (value, ctx) => {
   if (!wanted) return undefined;
   const where = `${ctx.entry.file}:${ctx.entry.line}`;
   if (ctx.request) {
-    ctx.warnings.push(`${where}: authorityKeyIdentifier needs the issuing CA, which a certificate request does not have, so it was left out of the request (openssl req -new refuses this line).`);
+    ctx.warnings.push(
+      `${where}: authorityKeyIdentifier needs the issuing CA, which a certificate request does not have, so it was left out of the request (openssl req -new refuses this line).`,
+    );
     return undefined;
   }
   const signerCert = ctx.issuer?.certificate;
@@ -53,7 +58,8 @@ export const authorityKeyIdentifier: Translator = (value, ctx) => {
   let id: Buffer | undefined;
   if (wanted.keyid !== 'no') {
     const ski = signerCert?.ski;
-    if (!ski && !signerKey) throw ctx.error('authorityKeyIdentifier = keyid needs the signing key, which is not known here.');
+    if (!ski && !signerKey)
+      throw ctx.error('authorityKeyIdentifier = keyid needs the signing key, which is not known here.');
     id = ski ? Buffer.from(ski, 'hex') : keyIdentifierFor(publicKeySpkiDer(signerKey!));
     parts.push(derTlv(0x80, id));
   }
@@ -62,7 +68,9 @@ export const authorityKeyIdentifier: Translator = (value, ctx) => {
     parts.push(derTlv(0x82, derIntegerFromHex(signerCert.serialHex).subarray(2)));
   } else if (!signerCert && wanted.issuer === 'always') {
     // Self-signed, OpenSSL writes the certificate's own name and serial, which are not known here.
-    ctx.warnings.push(`${where}: authorityKeyIdentifier issuer:always is not written for a self-signed certificate by mtlskit; keyid identifies the key.`);
+    ctx.warnings.push(
+      `${where}: authorityKeyIdentifier issuer:always is not written for a self-signed certificate by mtlskit; keyid identifies the key.`,
+    );
   }
   if (parts.length === 0) return undefined;
   return { oid: '2.5.29.35', value: derSequence(...parts) };

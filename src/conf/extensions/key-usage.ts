@@ -31,7 +31,8 @@ export const keyUsage: Translator = (value, ctx) => {
   const bits = listItems(value, ctx).map((item) => {
     const name = bareName(item, 'keyUsage');
     const bit = Object.hasOwn(KEY_USAGE_BITS, name) ? KEY_USAGE_BITS[name] : undefined;
-    if (bit === undefined) throw item.ctx.error(`'${name}' is not a keyUsage; use ${SHORT_NAMES.join(', ')}${caseHint(name, SHORT_NAMES)}.`);
+    if (bit === undefined)
+      throw item.ctx.error(`'${name}' is not a keyUsage; use ${SHORT_NAMES.join(', ')}${caseHint(name, SHORT_NAMES)}.`);
     return bit;
   });
   return { oid: '2.5.29.15', value: derNamedBits(bits) };

@@ -55,7 +55,8 @@ export function listItems(text: string, ctx: TranslateContext): ListItem[] {
 
 /** For items that are bare words (keyUsage names, EKU purposes): a value after ':' is an error. */
 export function bareName(item: ListItem, what: string): string {
-  if (item.value !== undefined) throw item.ctx.error(`'${item.name}:${item.value}' is not a ${what}; list plain names separated by commas.`);
+  if (item.value !== undefined)
+    throw item.ctx.error(`'${item.name}:${item.value}' is not a ${what}; list plain names separated by commas.`);
   return item.name;
 }
 

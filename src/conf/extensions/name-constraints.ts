@@ -10,7 +10,8 @@ export const nameConstraints: Translator = (value, ctx) => {
   for (const item of listItems(value, ctx)) {
     // v2i_NAME_CONSTRAINTS: "permitted" or "excluded", one separator character, then the name type.
     const m = /^(permitted|excluded).(.+)$/.exec(item.name);
-    if (!m) throw item.ctx.error(`'${item.name}' must start with permitted; or excluded;, e.g. permitted;DNS:example.com.`);
+    if (!m)
+      throw item.ctx.error(`'${item.name}' must start with permitted; or excluded;, e.g. permitted;DNS:example.com.`);
     const subtree = derSequence(encodeGeneralName({ name: m[2]!, value: item.value, ctx: item.ctx }, true));
     (m[1] === 'permitted' ? permitted : excluded).push(subtree);
   }

@@ -17,9 +17,12 @@ export const certificatePolicies: Translator = (value, ctx) => {
   const policies: Buffer[] = [];
   // r2i_certpol reads a plain list, where @section is an item naming one policy.
   for (const item of parseList(value, ctx)) {
-    if (item.value !== undefined) throw ctx.error(`'${item.name}:${item.value}' is not a policy; give dotted OIDs or @section.`);
+    if (item.value !== undefined)
+      throw ctx.error(`'${item.name}:${item.value}' is not a policy; give dotted OIDs or @section.`);
     if (item.name === 'ia5org') {
-      ctx.warnings.push(`${ctx.entry.file}:${ctx.entry.line}: ia5org only affects userNotice texts, which mtlskit does not write; ignored.`);
+      ctx.warnings.push(
+        `${ctx.entry.file}:${ctx.entry.line}: ia5org only affects userNotice texts, which mtlskit does not write; ignored.`,
+      );
     } else if (item.name.startsWith('@')) {
       policies.push(policyFromSection(item.name.slice(1).trim(), ctx));
     } else {
@@ -31,15 +34,20 @@ export const certificatePolicies: Translator = (value, ctx) => {
 
 function policyFromSection(name: string, ctx: TranslateContext): Buffer {
   const section = ctx.conf.section(name);
-  if (!section) throw ctx.error(`@${name} names a section that does not exist; add [ ${name} ] with policyIdentifier = OID.`);
+  if (!section)
+    throw ctx.error(`@${name} names a section that does not exist; add [ ${name} ] with policyIdentifier = OID.`);
   let id: string | undefined;
   const qualifiers: Buffer[] = [];
   for (const e of section) {
     const at = ctx.at(e);
     if (e.key === 'policyIdentifier') id = policyOid(e.value, at);
     else if (/^CPS(\..*)?$/.test(e.key)) qualifiers.push(derSequence(derOid(CPS), derIa5String(e.value)));
-    else if (/^userNotice(\..*)?$/.test(e.key)) throw at.error('userNotice qualifiers are not supported by mtlskit; use CPS.1 = URI instead.');
-    else throw at.error(`'${e.key}' in a policy section is not supported; use policyIdentifier and CPS.N${caseHint(e.key, ['policyIdentifier', 'CPS'])}.`);
+    else if (/^userNotice(\..*)?$/.test(e.key))
+      throw at.error('userNotice qualifiers are not supported by mtlskit; use CPS.1 = URI instead.');
+    else
+      throw at.error(
+        `'${e.key}' in a policy section is not supported; use policyIdentifier and CPS.N${caseHint(e.key, ['policyIdentifier', 'CPS'])}.`,
+      );
   }
   if (!id) throw ctx.error(`[ ${name} ] has no policyIdentifier; add policyIdentifier = OID.`);
   return derSequence(derOid(id), ...(qualifiers.length ? [derSequence(...qualifiers)] : []));

@@ -28,14 +28,26 @@ export function registerCaInit(parent: Command): void {
         'is named after its issuer with its own CN ("Acme Root CA" becomes "Acme Intermediate CA"); one named like its issuer is refused.\n' +
         'An existing CA is never replaced without --force.',
       examples: [
-        ['mtlskit ca init', 'a root CA in ./pki with the template\'s DN, RSA-2048, 10 years'],
-        ['mtlskit ca init --subject "/O=Acme/CN=Acme mTLS Root" --key-type ec:P-256 --passout env:CA_PASS', 'an ECDSA root whose key is encrypted with the password in $CA_PASS'],
-        ['mtlskit ca init --config ca.conf', 'use the walkthrough\'s ca.conf as it is'],
-        ['mtlskit ca init --dir pki/partners --issuer pki --passin env:CA_PASS', 'an intermediate CA signed by the root in ./pki (pathlen:0)'],
-        ['mtlskit ca init --crl-url http://pki.example.com/crl.der', 'certificates from this CA will point at where you publish its CRL'],
+        ['mtlskit ca init', "a root CA in ./pki with the template's DN, RSA-2048, 10 years"],
+        [
+          'mtlskit ca init --subject "/O=Acme/CN=Acme mTLS Root" --key-type ec:P-256 --passout env:CA_PASS',
+          'an ECDSA root whose key is encrypted with the password in $CA_PASS',
+        ],
+        ['mtlskit ca init --config ca.conf', "use the walkthrough's ca.conf as it is"],
+        [
+          'mtlskit ca init --dir pki/partners --issuer pki --passin env:CA_PASS',
+          'an intermediate CA signed by the root in ./pki (pathlen:0)',
+        ],
+        [
+          'mtlskit ca init --crl-url http://pki.example.com/crl.der',
+          'certificates from this CA will point at where you publish its CRL',
+        ],
       ],
       exitCodes: [
-        [2, 'bad flags, a malformed conf (the message names file:line), unreadable input, an intermediate with its issuer\'s name'],
+        [
+          2,
+          "bad flags, a malformed conf (the message names file:line), unreadable input, an intermediate with its issuer's name",
+        ],
         [3, 'a CA already exists in DIR (nothing changed; use --force)'],
         [4, 'a password is missing or wrong'],
         [5, 'the --issuer CA cannot sign a CA (not a CA, expired, pathlen)'],
@@ -50,19 +62,30 @@ export function registerCaInit(parent: Command): void {
     .option('--days <n>', 'validity in days', parseDays, 3650)
     .option('--passout <source>', 'encrypt ca.key: pass:TEXT, env:VAR, file:PATH or stdin')
     .option('--issuer <dir>', 'make an intermediate CA signed by the CA in this folder')
-    .option('--passin <source>', 'password of the --issuer CA\'s key, if encrypted')
+    .option('--passin <source>', "password of the --issuer CA's key, if encrypted")
     .option('--pathlen <n>', 'how many CA levels may follow below this CA (intermediates default to 0)')
     .option('--crl-url <url>', 'CRL distribution point written into certificates this CA issues')
     .action(
       runAction<Options>(async (_args, opts, output) => {
         const { prefetchKeyFor, caFiles } = await import('../../../ca/key-prefetch.js');
-        prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: 'ca', mustExist: [], mustNotExist: opts.force ? [] : caFiles(opts.dir) });
-        const [{ initCa }, { loadCa }, { CaStore }] = await Promise.all([import('../../../ca/init-ca.js'), import('../../../ca/load-ca.js'), import('../../../store/ca-store.js')]);
+        prefetchKeyFor({
+          keyTypeFlag: opts.keyType,
+          configPath: opts.config,
+          template: 'ca',
+          mustExist: [],
+          mustNotExist: opts.force ? [] : caFiles(opts.dir),
+        });
+        const [{ initCa }, { loadCa }, { CaStore }] = await Promise.all([
+          import('../../../ca/init-ca.js'),
+          import('../../../ca/load-ca.js'),
+          import('../../../store/ca-store.js'),
+        ]);
         const subject = await subjectFrom(opts.subject);
         const pathLength = opts.pathlen === undefined ? undefined : parsePathLength(opts.pathlen);
         const parentCa = opts.issuer ? await loadCa(new CaStore(opts.issuer), passwordFrom(opts.passin)) : undefined;
         const keyPassword = await newPassword(opts.passout, 'ca.key');
-        if (opts.keyType?.startsWith('rsa:4096')) output.slowWork('generating an RSA-4096 key; this takes a few seconds ...');
+        if (opts.keyType?.startsWith('rsa:4096'))
+          output.slowWork('generating an RSA-4096 key; this takes a few seconds ...');
         const result = await initCa({
           dir: opts.dir,
           configPath: opts.config,

@@ -31,11 +31,17 @@ export function registerCrlGen(parent: Command): void {
     .action(
       runAction<Options>(async (_args, opts, output) => {
         const [{ generateCrl }, { loadCa }, { CaStore }] = await Promise.all([
-          import('../../../ca/publish-crl.js'), import('../../../ca/load-ca.js'), import('../../../store/ca-store.js'),
+          import('../../../ca/publish-crl.js'),
+          import('../../../ca/load-ca.js'),
+          import('../../../store/ca-store.js'),
         ]);
         const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
-        const r = await generateCrl(ca, opts.days, (n) => output.slowWork(`signing a CRL with ${n} revoked certificates ...`));
-        output.result({ ...r }, [`${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`]);
+        const r = await generateCrl(ca, opts.days, (n) =>
+          output.slowWork(`signing a CRL with ${n} revoked certificates ...`),
+        );
+        output.result({ ...r }, [
+          `${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`,
+        ]);
       }),
     );
 }

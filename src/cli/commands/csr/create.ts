@@ -22,13 +22,19 @@ export function registerCsrCreate(parent: Command): void {
   const cmd = describeCommand(
     parent.command('create').argument('<name>', 'file name stem: writes DIR/NAME.key and DIR/NAME.csr'),
     {
-      summary: 'make a key and a CSR to send to another party\'s CA (no CA needed)',
+      summary: "make a key and a CSR to send to another party's CA (no CA needed)",
       description:
         'Writes DIR/NAME.key (mode 0600) and DIR/NAME.csr. The DN and extensions come from --config (default: templates/client.conf,\n' +
         'or templates/server.conf with --profile server); --subject and --dns/--ip/--email/--uri override them. Send only the .csr.',
       examples: [
-        ['mtlskit csr create acme-erp --subject "/O=Acme/CN=acme-erp"', 'a client CSR for a platform that signs integrators\' requests'],
-        ['mtlskit csr create gateway --profile server --dns api.acme.example', 'a server CSR with a host name, for a partner\'s CA'],
+        [
+          'mtlskit csr create acme-erp --subject "/O=Acme/CN=acme-erp"',
+          "a client CSR for a platform that signs integrators' requests",
+        ],
+        [
+          'mtlskit csr create gateway --profile server --dns api.acme.example',
+          "a server CSR with a host name, for a partner's CA",
+        ],
         ['mtlskit csr create erp --config client.conf --key erp.key', 'a CSR from your own conf and an existing key'],
       ],
       exitCodes: [
@@ -53,12 +59,22 @@ export function registerCsrCreate(parent: Command): void {
     .option('--passout <source>', 'encrypt the new NAME.key')
     .action(
       runAction<Options>(async ([name], opts, output) => {
-        if (opts.profile !== 'client' && opts.profile !== 'server') throw usageError(`--profile must be client or server, not '${opts.profile}'.`);
+        if (opts.profile !== 'client' && opts.profile !== 'server')
+          throw usageError(`--profile must be client or server, not '${opts.profile}'.`);
         if (!opts.key) {
           const { prefetchKeyFor, requestFiles } = await import('../../../ca/key-prefetch.js');
-          prefetchKeyFor({ keyTypeFlag: opts.keyType, configPath: opts.config, template: opts.profile, mustExist: [], mustNotExist: opts.force ? [] : requestFiles(opts.dir, name!) });
+          prefetchKeyFor({
+            keyTypeFlag: opts.keyType,
+            configPath: opts.config,
+            template: opts.profile,
+            mustExist: [],
+            mustNotExist: opts.force ? [] : requestFiles(opts.dir, name!),
+          });
         }
-        const [{ createCsrFiles }, { readKeyFile }] = await Promise.all([import('../../../ca/csr.js'), import('../../../ca/key-file.js')]);
+        const [{ createCsrFiles }, { readKeyFile }] = await Promise.all([
+          import('../../../ca/csr.js'),
+          import('../../../ca/key-file.js'),
+        ]);
         const existingKey = opts.key ? await readKeyFile(opts.key, opts.key, passwordFrom(opts.passin)) : undefined;
         const result = await createCsrFiles({
           dir: opts.dir,
@@ -76,7 +92,9 @@ export function registerCsrCreate(parent: Command): void {
         output.result({ ...result }, [
           `${out.green('✔')} CSR for ${out.bold(result.subject)} written to ${result.files.csr}`,
           ...(result.subjectAltNames.length ? [`  names        ${result.subjectAltNames.join(', ')}`] : []),
-          ...(result.files.key ? [`  private key  ${result.files.key}   (${result.keyType}; keep it here, send only the .csr)`] : []),
+          ...(result.files.key
+            ? [`  private key  ${result.files.key}   (${result.keyType}; keep it here, send only the .csr)`]
+            : []),
         ]);
       }),
     );

@@ -24,8 +24,14 @@ export function registerExportPfx(parent: Command): void {
         'OpenSSL 3 writes: PBES2 (PBKDF2-HMAC-SHA256, 2048 iterations, AES-256-CBC) for key and certificates, HMAC-SHA256 MAC.\n' +
         '--legacy uses pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC, for older macOS keychains, Windows Server 2016 and Java 8.',
       examples: [
-        ['mtlskit export pfx --passout env:PFX_PASS', 'DIR/client.pfx for Postman (Settings → Certificates → PFX file)'],
-        ['mtlskit export pfx erp --legacy --passout file:pfx-pass.txt', 'a bundle an old Windows server or Java 8 can import'],
+        [
+          'mtlskit export pfx --passout env:PFX_PASS',
+          'DIR/client.pfx for Postman (Settings → Certificates → PFX file)',
+        ],
+        [
+          'mtlskit export pfx erp --legacy --passout file:pfx-pass.txt',
+          'a bundle an old Windows server or Java 8 can import',
+        ],
         ['mtlskit export pfx --out client.p12 --no-chain', 'only the key and the certificate, without the CA chain'],
       ],
       exitCodes: [
@@ -37,7 +43,7 @@ export function registerExportPfx(parent: Command): void {
     { force: true },
   );
   cmd
-    .option('--passout <source>', 'the bundle\'s password: pass:, env:, file:, stdin (default: ask twice on a terminal)')
+    .option('--passout <source>', "the bundle's password: pass:, env:, file:, stdin (default: ask twice on a terminal)")
     .option('--passin <source>', 'password of NAME.key, if encrypted')
     .option('--out <file>', 'where to write (default DIR/NAME.pfx)')
     .option('--legacy', '3DES + SHA-1 MAC for old importers')
@@ -48,7 +54,10 @@ export function registerExportPfx(parent: Command): void {
       runAction<Options>(async ([name], opts, output) => {
         const { exportPfx } = await import('../../../ca/pfx.js');
         const password = await newPassword(opts.passout, `${name}.pfx`, { required: true, allowEmpty: true });
-        if (password === '' && !opts.emptyPassword) throw usageError('The PFX password is empty; give one, or pass --empty-password if you really want an unprotected bundle.');
+        if (password === '' && !opts.emptyPassword)
+          throw usageError(
+            'The PFX password is empty; give one, or pass --empty-password if you really want an unprotected bundle.',
+          );
         const r = await exportPfx({
           dir: opts.dir,
           name: name!,
@@ -60,7 +69,8 @@ export function registerExportPfx(parent: Command): void {
           force: opts.force === true,
           keyPassword: passwordFrom(opts.passin),
         });
-        if (password === '') output.warn('The bundle has an empty password: anyone who has the file has the private key.');
+        if (password === '')
+          output.warn('The bundle has an empty password: anyone who has the file has the private key.');
         output.result({ ...r }, [
           `${out.green('✔')} ${r.file} written: ${r.subject} with ${r.certificates - 1} CA certificate(s)`,
           `  format ${r.format}, ${r.iterations} iterations, friendly name '${r.friendlyName}'`,
