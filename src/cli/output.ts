@@ -93,7 +93,7 @@ export function renderError(error: unknown, json: boolean): number {
   if (json) {
     process.stdout.write(
       JSON.stringify(
-        { ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...(e.details ?? {}) } },
+        { ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...e.details } },
         null,
         2,
       ) + '\n',

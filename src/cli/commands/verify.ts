@@ -66,7 +66,7 @@ export function registerVerify(program: Command): void {
       runAction<Options>(async ([certFile], opts, output) => {
         if (opts.purpose && opts.purpose !== 'server' && opts.purpose !== 'client')
           throw usageError(`--purpose must be server or client, not '${opts.purpose}'.`);
-        const [{ verifyFiles }] = await Promise.all([import('../../ca/verify-files.js')]);
+        const { verifyFiles } = await import('../../ca/verify-files.js');
         const r = await verifyFiles({
           certFile: certFile!,
           caFile: opts.ca,
