@@ -11,7 +11,7 @@ import { canonicalName, nameDerToSlashForm, nameDerToText, readNameAttributes } 
 import { signCertificateDer, type Issuer } from '../pki/certificate.js';
 import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
 import { derToPem } from '../pki/pem.js';
-import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
+import { assertWritable, type PlannedFile } from '../store/atomic-write.js';
 import { CaStore, randomSerialHex } from '../store/ca-store.js';
 import type { LoadedCa } from './load-ca.js';
 import { planExtensions, NO_SAN } from './extension-plan.js';
@@ -119,16 +119,18 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
       const serial = parentStore.newSerial(taken);
       const signed = await sign(serial);
       const pem = derToPem(signed.der, 'CERTIFICATE');
-      await writeFilesAtomically([{ path: parentStore.certPathForSerial(serial), data: pem }], { overwrite: true });
-      parentStore.appendIndex([
-        {
-          status: 'V',
-          notAfter: signed.notAfter,
-          serialHex: serial,
-          name: basename(paths.dir),
-          subject: nameDerToSlashForm(subject),
-        },
-      ]);
+      await parentStore.commit({
+        files: [{ path: parentStore.certPathForSerial(serial), data: pem, replace: true }],
+        append: [
+          {
+            status: 'V',
+            notAfter: signed.notAfter,
+            serialHex: serial,
+            name: basename(paths.dir),
+            subject: nameDerToSlashForm(subject),
+          },
+        ],
+      });
       return [signed, serial] as const;
     });
   } else {
@@ -148,7 +150,8 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   if (req.crlUrl) files.push({ path: paths.settings, data: JSON.stringify({ crlUrl: req.crlUrl }, null, 2) + '\n' });
   store.ensureDir();
   // A new CA starts a new store: with --force the old index and CRL number go too (they belong to the old key).
-  await writeFilesAtomically(files, { overwrite: true });
+  // One transaction: a crash leaves the old CA or the new one, never a key of one with the certificate of the other.
+  await store.withLock(() => store.commit({ files: files.map((f) => ({ ...f, replace: true })) }));
 
   return {
     dir: paths.dir,

@@ -4,8 +4,9 @@
  * so parallel CI jobs never share a serial, lose a record or leave a torn file.
  */
 import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { badInput } from '../errors.js';
+import { MtlsError, badInput } from '../errors.js';
 import { checkName, leafPaths } from './leaf-paths.js';
 import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
 import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
@@ -18,7 +19,8 @@ import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { buildName, type DnEntry } from '../pki/name.js';
 import { derToPem } from '../pki/pem.js';
 import { CLOCK_SKEW_BACKDATE_MS, signCertificateDer } from '../pki/certificate.js';
-import { assertWritable, writeFilesAtomically, type PlannedFile } from '../store/atomic-write.js';
+import { existingFilesError, listFew, type PlannedFile } from '../store/atomic-write.js';
+import type { StoreFile } from '../store/ca-store.js';
 import type { IndexEntry } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
 import { planExtensions, type SanRequest } from './extension-plan.js';
@@ -195,12 +197,14 @@ export async function signAndRecord(
     leafPaths(dir, leaf.name).cert,
     leafPaths(dir, leaf.name).chain,
   ];
-  assertWritable(leaves.flatMap(targetPaths), { overwrite: opts.force });
+  const targets = leaves.map((leaf) => ({ name: leaf.name, paths: targetPaths(leaf) }));
+  assertNamesFree(targets, opts.force);
   store.ensureLayout();
   return store.withLock(async () => {
+    // Checked again under the lock: another job may have taken NAME since the first check.
+    assertNamesFree(targets, opts.force);
     const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
-    const files: PlannedFile[] = [];
-    const links: [serial: string, certPath: string][] = [];
+    const files: StoreFile[] = [];
     const records: IndexEntry[] = [];
     const issued: IssuedCertificate[] = [];
     const intermediatesPem = ca.chainPem
@@ -208,6 +212,7 @@ export async function signAndRecord(
       .slice(0, -1)
       .join('');
     const issuerText = ca.certificate.subject;
+    const replace = opts.force;
     for (const leaf of leaves) {
       const serialHex = store.newSerial(taken);
       const window = validityWindow(ca.certificate, leaf.days);
@@ -221,8 +226,13 @@ export async function signAndRecord(
       const paths = leafPaths(dir, leaf.name);
       // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
       const chainPem = pem + intermediatesPem;
-      files.push(...leaf.extraFiles, { path: paths.cert, data: pem }, { path: paths.chain, data: chainPem });
-      links.push([serialHex, paths.cert]);
+      files.push(
+        ...leaf.extraFiles.map((f) => ({ ...f, replace })),
+        // certs/SERIAL.pem is a hard link to the same bytes: no second copy to write and sync; a later
+        // --force re-issue replaces NAME.crt but not this link.
+        { path: paths.cert, data: pem, replace, links: [store.certPathForSerial(serialHex)] },
+        { path: paths.chain, data: chainPem, replace },
+      );
       records.push({
         status: 'V',
         notAfter: window.notAfter,
@@ -232,12 +242,29 @@ export async function signAndRecord(
       });
       issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
     }
-    // Checked again under the lock: another job may have taken NAME since the first check.
-    await writeFilesAtomically(files, { overwrite: opts.force });
-    for (const [serial, certPath] of links) store.linkIssuedCertificate(serial, certPath);
-    store.appendIndex(records);
+    await store.commit({ files, append: records });
     return issued;
   });
+}
+
+/**
+ * Refuses names whose files exist (without --force): one certificate names its files; a batch says how many
+ * names clash and shows a few, in a sentence that stays short for thousands (--json carries every one).
+ */
+export function assertNamesFree(targets: { name: string; paths: string[] }[], force: boolean): void {
+  if (force) return;
+  const clashes = targets
+    .map((t) => ({ name: t.name, existing: t.paths.filter((p) => existsSync(p)) }))
+    .filter((c) => c.existing.length > 0);
+  if (clashes.length === 0) return;
+  const existing = clashes.flatMap((c) => c.existing);
+  if (targets.length === 1) throw existingFilesError(existing);
+  const names = clashes.map((c) => c.name);
+  throw new MtlsError(
+    'FILE_EXISTS',
+    `${names.length} of ${targets.length} names already exist: ${listFew(names)}; nothing was written; use --force or another --dir.`,
+    { names, existing },
+  );
 }
 
 /** The result for people and --json, from what is already known (no re-parse of the new certificate). */
@@ -287,11 +314,11 @@ export async function issueLeaves(
 ): Promise<IssuedCertificate[]> {
   const dir = ca.store.paths.dir;
   // Fail before any slow key generation when a target exists.
-  const targets = requests.flatMap((r) => {
+  const targets = requests.map((r) => {
     const paths = leafPaths(dir, checkName(r.name));
-    return Object.values(paths).filter((p) => !(p === paths.key && reusesOwnKeyFile(r, p)));
+    return { name: r.name, paths: Object.values(paths).filter((p) => !(p === paths.key && reusesOwnKeyFile(r, p))) };
   });
-  assertWritable(targets, { overwrite: opts.force });
+  assertNamesFree(targets, opts.force);
   // Keys are generated on the thread pool: prepare a few leaves at a time so RSA batches use every core.
   const prepared: PreparedLeaf[] = new Array(requests.length);
   let next = 0;

@@ -4,7 +4,7 @@
  */
 import { createCrl } from '../pki/crl.js';
 import { derToPemBytes } from '../pki/pem.js';
-import { writeFilesAtomically } from '../store/atomic-write.js';
+import type { StoreFile } from '../store/ca-store.js';
 import type { Revocation, RevocationList } from '../store/index-file.js';
 import type { LoadedCa } from './load-ca.js';
 
@@ -19,14 +19,18 @@ export interface CrlResult {
 /** What signing a CRL takes from the CA: its store, its certificate and its key. */
 type CrlSigner = Pick<LoadedCa, 'store' | 'certificate' | 'key'>;
 
-/** Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl). */
+/**
+ * Re-issues the CRL from the given revocations (call it under the store lock, or through generateCrl).
+ * The CRL files, the advanced crlnumber and `alsoWrite` (revoke's new index.txt) are one transaction.
+ */
 export async function writeCrl(
   ca: CrlSigner,
   revocations: RevocationList | Revocation[],
   days: number,
+  alsoWrite: StoreFile[] = [],
 ): Promise<CrlResult> {
   const { store } = ca;
-  const crlNumber = store.takeCrlNumber();
+  const { number: crlNumber, file: crlNumberFile } = store.nextCrlNumber();
   const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
   const der = createCrl({
@@ -37,13 +41,14 @@ export async function writeCrl(
     thisUpdate,
     nextUpdate,
   });
-  await writeFilesAtomically(
-    [
-      { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL') },
-      { path: store.paths.crlDer, data: der },
+  await store.commit({
+    files: [
+      ...alsoWrite,
+      crlNumberFile,
+      { path: store.paths.crlPem, data: derToPemBytes(der, 'X509 CRL'), replace: true },
+      { path: store.paths.crlDer, data: der, replace: true },
     ],
-    { overwrite: true },
-  );
+  });
   return {
     crlNumber: crlNumber.toString(),
     thisUpdate: thisUpdate.toISOString(),

@@ -125,13 +125,14 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     entry.revokedAt = req.revokedAt;
     if (req.reason) entry.reason = req.reason;
     else delete entry.reason;
-    store.writeIndex(index);
+    // The new index and the CRL that lists the revocation are written together, or neither.
     const crl = await writeCrl(
       ca,
       index.flatMap((e) =>
         e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? req.revokedAt, reason: e.reason }] : [],
       ),
       req.crlDays,
+      [store.indexFile(index)],
     );
     return {
       serial: entry.serialHex,

@@ -16,7 +16,8 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { MtlsError } from '../errors.js';
 
 export interface PlannedFile {
@@ -34,25 +35,68 @@ export interface WriteOptions {
 export function assertWritable(paths: string[], opts: WriteOptions): void {
   if (opts.overwrite) return;
   const existing = paths.filter((p) => existsSync(p));
-  if (existing.length > 0) {
-    throw new MtlsError(
+  if (existing.length > 0) throw existingFilesError(existing);
+}
+
+/**
+ * FILE_EXISTS for files that are in the way: all of them named when they are few, otherwise how many and a
+ * few of them, so that the sentence stays short however large the batch (--json carries the whole list).
+ */
+export function existingFilesError(existing: string[]): MtlsError {
+  if (existing.length <= 3) {
+    return new MtlsError(
       'FILE_EXISTS',
       `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written. Use --force to replace, or choose another name or --dir.`,
       { existing },
     );
   }
+  return new MtlsError(
+    'FILE_EXISTS',
+    `${existing.length} files already exist: ${listFew(existing.map((p) => basename(p)))}; nothing was written; use --force or another --dir.`,
+    { existing },
+  );
 }
 
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/** "a, b, c … z": the first three items and the last, each at most 32 characters. */
+export function listFew(items: string[]): string {
+  const short = (s: string) => (s.length > 32 ? `${s.slice(0, 31)}…` : s);
+  if (items.length <= 4) return items.map(short).join(', ');
+  return `${items.slice(0, 3).map(short).join(', ')} … ${short(items[items.length - 1]!)}`;
+}
+
+/** Eight hex digits naming this machine in temporary file names (a host name may hold dots). */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/**
+ * `.NAME.PID@HOST.RANDOM.tmp` next to its target: the process and machine that wrote it are in its name, so
+ * a later process can tell a dead writer's leftovers from a live one's work in progress.
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}@${HOST_TAG}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+export interface TempName {
+  /** The file it was to become (a sibling). */
+  target: string;
+  pid: number;
+  /** HOST_TAG of the machine that wrote it; undefined for names written before mtlskit recorded it. */
+  host?: string;
+}
+
+/** Reads a temporary file's name (current and older forms); undefined for any other name. */
+export function parseTempName(name: string): TempName | undefined {
+  let m = /^\.(.+)\.(\d+)@([0-9a-f]{8})\.[0-9a-f]{8}\.tmp$/.exec(name);
+  if (m) return { target: m[1]!, pid: Number(m[2]), host: m[3]! };
+  m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  if (m) return { target: m[1]!, pid: Number(m[2]) };
+  return undefined;
 }
 
 function bytesOf(file: PlannedFile): Uint8Array {
   return typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : file.data;
 }
 
-function writeTempSync(file: PlannedFile): string {
-  const tmp = tempPathFor(file.path);
+export function writeTempSync(file: PlannedFile, tmp = tempPathFor(file.path)): string {
   const fd = openSync(tmp, 'wx', file.mode ?? 0o644);
   try {
     const bytes = bytesOf(file);
@@ -65,8 +109,7 @@ function writeTempSync(file: PlannedFile): string {
   return tmp;
 }
 
-async function writeTemp(file: PlannedFile): Promise<string> {
-  const tmp = tempPathFor(file.path);
+export async function writeTemp(file: PlannedFile, tmp = tempPathFor(file.path)): Promise<string> {
   const handle = await open(tmp, 'wx', file.mode ?? 0o644);
   try {
     await handle.writeFile(bytesOf(file));
@@ -78,7 +121,7 @@ async function writeTemp(file: PlannedFile): Promise<string> {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; keeps the input order. */
-async function mapLimited<T, R>(
+export async function mapLimited<T, R>(
   items: T[],
   limit: number,
   fn: (item: T) => Promise<R>,
@@ -146,21 +189,41 @@ function placeAll(files: PlannedFile[], temps: string[], opts: WriteOptions): vo
     for (const tmp of temps) safeUnlink(tmp);
     // Without --force every placed file is new: removing them restores the state before the call.
     for (const path of placed) safeUnlink(path);
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new MtlsError(
-        'FILE_EXISTS',
-        `${(err as NodeJS.ErrnoException).path ?? 'A target file'} appeared while writing; use --force to replace it.`,
-      );
-    }
-    throw ioError(err, 'write');
+    throw placementError(err);
   }
 }
 
-function safeUnlink(path: string): void {
+export function safeUnlink(path: string): void {
   try {
     unlinkSync(path);
   } catch {
     // already gone
+  }
+}
+
+export function placementError(err: unknown): MtlsError {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (e.code === 'EEXIST') {
+    return new MtlsError(
+      'FILE_EXISTS',
+      `${e.dest ?? e.path ?? 'A target file'} appeared while writing; use --force to replace it.`,
+    );
+  }
+  return ioError(err, 'write');
+}
+
+/** Makes a folder's entries (files created, renamed or removed in it) durable. */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (err) {
+    // Some filesystems cannot sync a folder (EINVAL/EISDIR); the files themselves were synced.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP') throw ioError(err, 'sync');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

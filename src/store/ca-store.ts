@@ -9,23 +9,32 @@
  *   mtlskit.json     CA settings (e.g. the CRL URL written into issued certificates)
  *   crl.pem, crl.der the latest CRL
  *   .lock            held while a process changes the store
+ *   .journal         present while a change is being made (journal.ts); a dead process's is finished or undone
  */
-import {
-  appendFileSync,
-  copyFileSync,
-  existsSync,
-  linkSync,
-  readFileSync,
-  fsyncSync,
-  openSync,
-  closeSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, linkSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
 import { ioError, makeDirectory, writeFileAtomically } from './atomic-write.js';
 import { formatIndexLine, parseIndexText, readRevocations, RevocationList, type IndexEntry } from './index-file.js';
 import { withDirectoryLock } from './lock.js';
+import {
+  commitChange,
+  commitChangeSync,
+  recoverJournal,
+  type JournalTarget,
+  type RecoveryReport,
+  type StoreFile,
+} from './journal.js';
+
+export type { StoreFile } from './journal.js';
+
+/** One change to the store: files (written all or none) and index records, as one transaction. */
+export interface StoreChangeRequest {
+  files: StoreFile[];
+  /** Records appended to index.txt. */
+  append?: IndexEntry[];
+}
 
 export interface CaSettings {
   /** Written as crlDistributionPoints into certificates this CA issues. */
@@ -44,6 +53,7 @@ export interface CaPaths {
   crlPem: string;
   crlDer: string;
   lock: string;
+  journal: string;
 }
 
 export function caPaths(dir: string): CaPaths {
@@ -60,6 +70,7 @@ export function caPaths(dir: string): CaPaths {
     crlPem: join(d, 'crl.pem'),
     crlDer: join(d, 'crl.der'),
     lock: join(d, '.lock'),
+    journal: join(d, '.journal'),
   };
 }
 
@@ -72,6 +83,8 @@ export function randomSerialHex(): string {
 
 export class CaStore {
   readonly paths: CaPaths;
+  /** What taking the lock last did to finish or undo a dead process's change (doctor --repair prints it). */
+  lastRecovery: RecoveryReport = { actions: [] };
 
   constructor(dir: string) {
     this.paths = caPaths(dir);
@@ -138,26 +151,37 @@ export class CaStore {
     return readRevocations(this.read(this.paths.index), this.paths.index);
   }
 
-  /** Appends records in one write (one line each), synced before the lock is released. */
-  appendIndex(entries: IndexEntry[]): void {
-    if (entries.length === 0) return;
-    const text = entries.map((e) => formatIndexLine(e) + '\n').join('');
-    try {
-      appendFileSync(this.paths.index, text);
-      const fd = openSync(this.paths.index, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-    } catch (err) {
-      throw ioError(err, 'append to');
-    }
+  /**
+   * Applies a change as one transaction through the journal (journal.ts): after a crash at any moment, the
+   * next process that takes the lock finds all of it in place and recorded, or none of it. Call under withLock.
+   */
+  async commit(change: StoreChangeRequest): Promise<void> {
+    await commitChange(this.journalTarget, toChange(change));
   }
 
-  /** Replaces the whole index atomically (revocation changes a line in place). */
+  /** commit() for small changes of synchronous callers (files written one by one). */
+  commitSync(change: StoreChangeRequest): void {
+    commitChangeSync(this.journalTarget, toChange(change));
+  }
+
+  get journalTarget(): JournalTarget {
+    return { dir: this.paths.dir, index: this.paths.index };
+  }
+
+  /** Appends records (one line each) as one transaction, synced before the lock is released. */
+  appendIndex(entries: IndexEntry[]): void {
+    if (entries.length === 0) return;
+    this.commitSync({ files: [], append: entries });
+  }
+
+  /** The index file with these entries, for a change that rewrites it (revocation changes a line in place). */
+  indexFile(entries: IndexEntry[]): StoreFile {
+    return { path: this.paths.index, data: entries.map((e) => formatIndexLine(e) + '\n').join(''), replace: true };
+  }
+
+  /** Replaces the whole index as one transaction. */
   writeIndex(entries: IndexEntry[]): void {
-    writeFileAtomically(
-      { path: this.paths.index, data: entries.map((e) => formatIndexLine(e) + '\n').join('') },
-      { overwrite: true },
-    );
+    this.commitSync({ files: [this.indexFile(entries)] });
   }
 
   /** A serial that no certificate in this index has (random; a collision is astronomically unlikely, but checked). */
@@ -171,8 +195,8 @@ export class CaStore {
     }
   }
 
-  /** Reads and advances the CRL number (call under the lock). */
-  takeCrlNumber(): bigint {
+  /** The next CRL number and the crlnumber file that advances it, to commit with the CRL (call under the lock). */
+  nextCrlNumber(): { number: bigint; file: StoreFile } {
     let next = 1n;
     if (existsSync(this.paths.crlNumber)) {
       const text = this.read(this.paths.crlNumber).toString('utf8').trim();
@@ -185,11 +209,17 @@ export class CaStore {
       next = BigInt('0x' + text);
     }
     const after = (next + 1n).toString(16).toUpperCase();
-    writeFileAtomically(
-      { path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n' },
-      { overwrite: true },
-    );
-    return next;
+    return {
+      number: next,
+      file: { path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n', replace: true },
+    };
+  }
+
+  /** Reads and advances the CRL number on its own (call under the lock); a CRL should commit nextCrlNumber().file with it. */
+  takeCrlNumber(): bigint {
+    const { number, file } = this.nextCrlNumber();
+    this.commitSync({ files: [file] });
+    return number;
   }
 
   /**
@@ -214,7 +244,23 @@ export class CaStore {
     return join(this.paths.certsDir, `${serialHex.toUpperCase()}.pem`);
   }
 
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return withDirectoryLock(this.paths.lock, fn);
+  /**
+   * Runs `fn` holding the store lock, after finishing or undoing any change a dead process left (and, when
+   * the lock itself was taken over from a dead process, removing the temporary files it left).
+   */
+  withLock<T>(fn: () => Promise<T>, opts: { scanTemps?: boolean } = {}): Promise<T> {
+    return withDirectoryLock(this.paths.lock, async (info) => {
+      this.lastRecovery = recoverJournal(this.journalTarget, {
+        scanTemps: info.tookOverStale || opts.scanTemps === true,
+      });
+      return fn();
+    });
   }
+}
+
+function toChange(change: StoreChangeRequest) {
+  return {
+    files: change.files,
+    indexText: change.append?.map((e) => formatIndexLine(e) + '\n').join(''),
+  };
 }

@@ -3,10 +3,10 @@
  * jobs). The lock is a file created with O_EXCL holding the owner's pid; a lock whose owner is gone,
  * or that is older than STALE_AFTER_MS, is recovered.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync, linkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MtlsError } from '../errors.js';
-import { ioError } from './atomic-write.js';
+import { ioError, tempPathFor } from './atomic-write.js';
 
 const STALE_AFTER_MS = 10 * 60_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -21,10 +21,39 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Creates the lock with its owner already inside: written to a temporary file, then hard-linked to the lock's
+ * name (which fails if it exists), so that no process dying at any moment leaves an empty lock behind.
+ */
 function tryCreate(path: string): boolean {
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const tmp = tempPathFor(path);
+  try {
+    writeFileSync(tmp, JSON.stringify(owner), { mode: 0o644, flag: 'wx' });
+  } catch (err) {
+    throw ioError(err, 'create the lock');
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return tryCreateExclusive(path, owner);
+    throw ioError(err, 'create the lock');
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Where hard links are not supported: O_EXCL, then the owner (a crash in between leaves a lock only age recovers). */
+function tryCreateExclusive(path: string, owner: LockOwner): boolean {
   try {
     const fd = openSync(path, 'wx', 0o644);
-    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     writeSync(fd, JSON.stringify(owner));
     closeSync(fd);
     return true;
@@ -43,15 +72,15 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
-/** Removes the lock if its owner is provably gone; returns true when it did. */
-function recoverStaleLock(path: string): boolean {
+/** Removes the lock if its owner is provably gone: 'removed' when it did, 'released' when it was gone already. */
+function recoverStaleLock(path: string): 'removed' | 'released' | false {
   let text: string;
   let ageMs: number;
   try {
     text = readFileSync(path, 'utf8');
     ageMs = Date.now() - statSync(path).mtimeMs;
   } catch {
-    return true; // released meanwhile
+    return 'released';
   }
   let owner: LockOwner | undefined;
   try {
@@ -67,18 +96,26 @@ function recoverStaleLock(path: string): boolean {
   } catch {
     // gone already
   }
-  return true;
+  return 'removed';
+}
+
+export interface LockInfo {
+  /** This process removed the lock of a process that had ended (or of one that held it too long) on its way in. */
+  tookOverStale: boolean;
 }
 
 export async function withDirectoryLock<T>(
   lockPath: string,
-  fn: () => Promise<T>,
+  fn: (info: LockInfo) => Promise<T>,
   timeoutMs = lockTimeoutMs(),
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
+  const info: LockInfo = { tookOverStale: false };
   while (!tryCreate(lockPath)) {
-    if (recoverStaleLock(lockPath)) continue;
+    const recovered = recoverStaleLock(lockPath);
+    if (recovered === 'removed') info.tookOverStale = true;
+    if (recovered) continue;
     if (Date.now() > deadline) {
       throw new MtlsError(
         'STORE_BUSY',
@@ -89,7 +126,7 @@ export async function withDirectoryLock<T>(
     delay = Math.min(delay * 2, 100);
   }
   try {
-    return await fn();
+    return await fn(info);
   } finally {
     try {
       unlinkSync(lockPath);
