@@ -253,6 +253,7 @@ export class CaStore {
       this.lastRecovery = recoverJournal(this.journalTarget, {
         scanTemps: info.tookOverStale || opts.scanTemps === true,
       });
+      if (info.tookOverStale) this.lastRecovery.actions.unshift('took over the lock of a process that ended.');
       return fn();
     });
   }

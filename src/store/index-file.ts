@@ -62,28 +62,34 @@ export function formatIndexLine(e: IndexEntry): string {
   return [e.status, formatIndexTime(e.notAfter), revoked, e.serialHex, e.name || 'unknown', e.subject].join('\t');
 }
 
+/** One index line (without its line break); throws an Error saying what is wrong with it. */
+export function parseIndexLine(line: string): IndexEntry {
+  const f = line.split('\t');
+  if (f.length < 6 || !['V', 'R', 'E'].includes(f[0]!)) throw new Error('expected 6 tab-separated fields');
+  if (!/^[0-9A-Fa-f]+$/.test(f[3]!)) throw new Error(`bad serial '${f[3]}'`);
+  const entry: IndexEntry = {
+    status: f[0] as IndexStatus,
+    notAfter: parseIndexTime(f[1]!),
+    serialHex: f[3]!.toUpperCase(),
+    name: f[4] === 'unknown' ? '' : f[4]!,
+    subject: f.slice(5).join('\t'),
+  };
+  if (f[2]) {
+    const [when, reason] = f[2].split(',');
+    entry.revokedAt = parseIndexTime(when!);
+    if (reason) entry.reason = reason;
+  }
+  return entry;
+}
+
 export function parseIndexText(text: string, describe: string): IndexEntry[] {
   const entries: IndexEntry[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0) continue;
-    const f = line.split('\t');
     try {
-      if (f.length < 6 || !['V', 'R', 'E'].includes(f[0]!)) throw new Error('expected 6 tab-separated fields');
-      const entry: IndexEntry = {
-        status: f[0] as IndexStatus,
-        notAfter: parseIndexTime(f[1]!),
-        serialHex: f[3]!.toUpperCase(),
-        name: f[4] === 'unknown' ? '' : f[4]!,
-        subject: f.slice(5).join('\t'),
-      };
-      if (f[2]) {
-        const [when, reason] = f[2].split(',');
-        entry.revokedAt = parseIndexTime(when!);
-        if (reason) entry.reason = reason;
-      }
-      entries.push(entry);
+      entries.push(parseIndexLine(line));
     } catch (err) {
       throw badInput(
         `${describe}:${i + 1}: the CA index line is damaged (${(err as Error).message}); restore it from a backup or fix the line by hand.`,

@@ -25,6 +25,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -52,6 +53,21 @@ import {
 } from './atomic-write.js';
 
 export const JOURNAL_NAME = '.journal';
+
+/** The moments a test can make a change stop at, as if its process were killed there (nothing is cleaned up). */
+export type CrashPoint = 'planned' | 'staged' | 'committed' | 'half-placed' | 'placed' | 'index-torn' | 'indexed';
+
+/** Tests only: set `at` and the next change throws SimulatedCrash there. */
+export const crashForTests: { at?: CrashPoint } = {};
+
+export class SimulatedCrash extends Error {}
+
+function crashPoint(at: CrashPoint): void {
+  if (crashForTests.at === at) {
+    crashForTests.at = undefined;
+    throw new SimulatedCrash(`simulated crash at ${at}`);
+  }
+}
 
 export interface StoreFile {
   /** Where the file ends up (inside the store folder). */
@@ -102,7 +118,12 @@ function planChange(dir: string, indexPath: string, change: StoreChange): { plan
     return { tmp: rel(dir, tmp), links, ...(file.replace ? { rename: rel(dir, resolve(file.path)) } : {}) };
   });
   const plan: Plan = { v: 1, pid: process.pid, host: HOST_TAG, started: new Date().toISOString(), entries };
-  if (change.indexText) plan.index = { size: sizeOf(indexPath), text: change.indexText };
+  if (change.indexText) {
+    const size = sizeOf(indexPath);
+    // A last line without its line break (damaged from outside) stays a line of its own: doctor names it.
+    const text = size > 0 && lastByte(indexPath, size) !== 10 ? '\n' + change.indexText : change.indexText;
+    plan.index = { size, text };
+  }
   return { plan, temps };
 }
 
@@ -111,6 +132,17 @@ function sizeOf(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+function lastByte(path: string, size: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0]!;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -161,12 +193,14 @@ export async function commitChange(target: JournalTarget, change: StoreChange): 
   const journal = join(target.dir, JOURNAL_NAME);
   const planLine = JSON.stringify(plan);
   writeNew(journal, planLine + '\n');
+  crashPoint('planned');
   const settled = await mapLimited(temps, 32, (t) => writeTemp(t, t.path));
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     abandon(target.dir, plan, journal);
     throw ioError(failure.reason, 'write');
   }
+  crashPoint('staged');
   finishCommit(target, plan, planLine, journal);
 }
 
@@ -175,12 +209,14 @@ export function commitChangeSync(target: JournalTarget, change: StoreChange): vo
   const journal = join(target.dir, JOURNAL_NAME);
   const planLine = JSON.stringify(plan);
   writeNew(journal, planLine + '\n');
+  crashPoint('planned');
   try {
     for (const t of temps) writeTempSync(t, t.path);
   } catch (err) {
     abandon(target.dir, plan, journal);
     throw ioError(err, 'write');
   }
+  crashPoint('staged');
   finishCommit(target, plan, planLine, journal);
 }
 
@@ -192,15 +228,25 @@ function finishCommit(target: JournalTarget, plan: Plan, planLine: string, journ
     abandon(target.dir, plan, journal);
     throw ioError(err, 'write');
   }
+  crashPoint('committed');
   const placed: string[] = [];
   try {
-    for (const entry of plan.entries) place(target.dir, entry, false, placed);
+    plan.entries.forEach((entry, i) => {
+      if (i === Math.floor(plan.entries.length / 2)) crashPoint('half-placed');
+      place(target.dir, entry, false, placed);
+    });
   } catch (err) {
+    if (err instanceof SimulatedCrash) throw err;
     // A new file appeared in the way (a command that does not take the lock wrote it): undo what this change
     // made new; files it replaced stay replaced (--force).
     for (const p of placed) safeUnlink(p);
     abandon(target.dir, plan, journal);
     throw placementError(err);
+  }
+  crashPoint('placed');
+  if (plan.index && crashForTests.at === 'index-torn') {
+    appendSynced(target.index, plan.index.text.slice(0, Math.floor(plan.index.text.length / 2)));
+    crashPoint('index-torn');
   }
   finishIndexAndJournal(target, plan, journal);
 }
@@ -209,9 +255,11 @@ function finishIndexAndJournal(target: JournalTarget, plan: Plan, journal: strin
   try {
     if (plan.index) appendIndexOnce(target.index, plan.index);
     for (const d of foldersOf(target.dir, plan, (e) => [...e.links, ...(e.rename ? [e.rename] : [])])) syncDirectory(d);
+    crashPoint('indexed');
     unlinkSync(journal);
     syncDirectory(target.dir);
   } catch (err) {
+    if (err instanceof SimulatedCrash) throw err;
     throw ioError(err, 'finish writing');
   }
 }

@@ -15,6 +15,7 @@ import { registerShow } from './show.js';
 import { registerList } from './list.js';
 import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
+import { registerDoctor } from './doctor.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
   ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
@@ -40,6 +41,7 @@ const GROUPS: Record<string, (program: Command) => void> = {
   list: registerList,
   serve: registerServe,
   probe: registerProbe,
+  doctor: registerDoctor,
 };
 
 /**

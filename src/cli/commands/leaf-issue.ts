@@ -135,7 +135,7 @@ async function issueAction(
       `  names        ${c.subjectAltNames.join(', ') || '(none)'}`,
       `  certificate  ${c.files.certificate}   (serial ${c.serial}, valid until ${c.notAfter.slice(0, 10)})`,
       ...(c.files.key ? [`  private key  ${c.files.key}`] : []),
-      `  chain        ${c.files.chain}   (leaf + intermediates, for servers)`,
+      `  chain        ${c.files.chain}   (certificate + intermediate CAs: what the ${profile} presents)`,
     ]);
   } else {
     output.result({ issued }, [`${out.green('✔')} ${issued.length} ${profile} certificates issued into ${opts.dir}`]);

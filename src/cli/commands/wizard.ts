@@ -119,7 +119,7 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
   const host = answers.dns[0] ?? answers.ip[0] ?? 'localhost';
   output.result({ ...result, ...(generatedPassword ? { pfxPassword: answers.pfxPassword } : {}) }, [
     `${out.green('✔')} mTLS set for ${out.bold(answers.name)} in ${result.dir} (all checked with mtlskit verify)`,
-    ...Object.entries(result.files).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
+    ...fileLines(result.files),
     '',
     'Next steps (also in NEXT-STEPS.md):',
     ...(answers.direction !== 'outbound'
@@ -130,6 +130,26 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
     `  ${answers.direction !== 'outbound' ? 2 : 1}. call it:  ${curlCommand({ dir: result.dir, name: answers.name, direction: answers.direction, host, port: 8443, wantsServer: true })}`,
     `  Postman: Settings → Certificates → PFX file ${result.files.clientPfx}, CA certificate ${result.files.caCert}`,
   ]);
+}
+
+/** What each file is, in the words of the README's folder table (the JSON keeps its field names). */
+const FILE_WORDS: [key: string, words: string][] = [
+  ['caKey', "the CA's private key"],
+  ['caCert', "the CA's certificate"],
+  ['serverKey', "the server's private key"],
+  ['serverCert', "the server's certificate"],
+  ['serverChain', "the server's certificate + intermediate CAs"],
+  ['clientKey', "the client's private key"],
+  ['clientCert', "the client's certificate"],
+  ['clientPfx', "the client's PKCS#12 bundle"],
+  ['crl', 'the latest CRL'],
+  ['nextSteps', 'what to do next'],
+];
+
+function fileLines(files: Record<string, string>): string[] {
+  const known = FILE_WORDS.filter(([k]) => files[k] !== undefined);
+  const width = Math.max(...known.map(([, w]) => w.length));
+  return known.map(([k, words]) => `  ${words.padEnd(width)}  ${files[k]}`);
 }
 
 function checkDirection(text: string): 'inbound' | 'outbound' | 'both' {
