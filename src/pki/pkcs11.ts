@@ -582,6 +582,10 @@ function privateTemplate(p11: Binding, label: string, id: Buffer) {
     { type: p11.CKA_SENSITIVE, value: true },
     { type: p11.CKA_EXTRACTABLE, value: false },
     { type: p11.CKA_SIGN, value: true },
+    // A CA key signs and does nothing else.
+    { type: p11.CKA_DECRYPT, value: false },
+    { type: p11.CKA_UNWRAP, value: false },
+    { type: p11.CKA_DERIVE, value: false },
     { type: p11.CKA_LABEL, value: label },
     { type: p11.CKA_ID, value: id },
   ];
@@ -592,6 +596,8 @@ function publicTemplate(p11: Binding, label: string, id: Buffer) {
     { type: p11.CKA_TOKEN, value: true },
     { type: p11.CKA_PRIVATE, value: false },
     { type: p11.CKA_VERIFY, value: true },
+    { type: p11.CKA_ENCRYPT, value: false },
+    { type: p11.CKA_WRAP, value: false },
     { type: p11.CKA_LABEL, value: label },
     { type: p11.CKA_ID, value: id },
   ];
