@@ -412,3 +412,85 @@ export function crl({ reps, work }) {
   );
   return rows;
 }
+
+// 5. Batch issuance with the CA key in a PKCS#11 token (SoftHSM2) against a file key (issue 17) ------------
+const SOFTHSM_MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'].find(
+  (p) => existsSync(p),
+);
+
+export function pkcs11({ reps, work }) {
+  const name = 'batch: 1,000 P-256 client certs, CA key in SoftHSM2 vs in a file';
+  const goal = '≤ 2× the file key';
+  const missing =
+    attempt(() => requireMtlskitCommand('ca', 'move-to-pkcs11')) ??
+    (SOFTHSM_MODULE ? undefined : 'SoftHSM2 is not installed (apt-get install softhsm2)') ??
+    attempt(() => run('softhsm2-util', ['--version']));
+  if (missing) return [naRow(name, goal, missing)];
+  const csv = join(work, 'pkcs11-batch.csv');
+  writeFileSync(csv, ['name', ...Array.from({ length: BATCH_N }, (_, i) => `client-${i}`)].join('\n') + '\n');
+  const hsmEnv = { SOFTHSM2_CONF: join(work, 'softhsm2.conf') };
+  const check = (dir) => {
+    const certs = readdirSync(dir).filter((f) => /^client-\d+\.crt$/.test(f)).length;
+    if (certs !== BATCH_N) throw new CommandFailed(`batch wrote ${certs} certificates, expected ${BATCH_N}`);
+    run('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, `client-${BATCH_N - 1}.crt`)]);
+  };
+  const r = interleaved(reps, {
+    token: {
+      setup: () => {
+        const dir = fresh(join(work, 'pkcs11-token'));
+        const tokens = fresh(join(work, 'softhsm-tokens'));
+        writeFileSync(
+          hsmEnv.SOFTHSM2_CONF,
+          `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+        );
+        run('softhsm2-util', ['--init-token', '--free', '--label', 'bench', '--pin', '1234', '--so-pin', '5678'], {
+          env: hsmEnv,
+        });
+        mtlskit(
+          [
+            'ca',
+            'init',
+            '--dir',
+            join(dir, 'pki'),
+            '--key-type',
+            'ec:P-256',
+            '--pkcs11',
+            'pkcs11:token=bench;object=ca',
+            '--pkcs11-module',
+            SOFTHSM_MODULE,
+            '--pin',
+            'pass:1234',
+          ],
+          { env: hsmEnv },
+        );
+        return join(dir, 'pki');
+      },
+      time: (dir) =>
+        mtlskit(['client', 'issue', '--dir', dir, '--batch', csv, '--key-type', 'ec:P-256', '--pin', 'pass:1234'], {
+          env: hsmEnv,
+        }).seconds,
+      check,
+    },
+    file: {
+      setup: () => {
+        const dir = fresh(join(work, 'pkcs11-file'));
+        mtlskit(['ca', 'init', '--dir', join(dir, 'pki'), '--key-type', 'ec:P-256']);
+        return join(dir, 'pki');
+      },
+      time: (dir) => mtlskit(['client', 'issue', '--dir', dir, '--batch', csv, '--key-type', 'ec:P-256']).seconds,
+      check,
+    },
+  });
+  return [
+    makeRow({
+      name,
+      ours: r.token,
+      base: r.file,
+      baseLabel: 'the same batch, CA key in ca.key',
+      kind: 'ratio',
+      limit: 2,
+      goal,
+      note: ['ratio = token time ÷ file-key time; each run logs into the token once'],
+    }),
+  ];
+}

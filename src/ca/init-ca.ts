@@ -3,16 +3,18 @@
  * and the store around it (index, CRL number, settings, chain).
  */
 import type { KeyObject } from 'node:crypto';
+import { existsSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MtlsError, badInput } from '../errors.js';
-import { describeKey, generatePrivateKey, privateKeyToPem } from '../pki/keys.js';
+import { describeKey, generatePrivateKey, privateKeyToPem, type KeyType } from '../pki/keys.js';
 import { attributeOid, buildName, type DnEntry } from '../pki/name.js';
 import { canonicalName, nameDerToSlashForm, nameDerToText, readNameAttributes } from '../pki/name-text.js';
 import { signCertificateDer, type Issuer } from '../pki/certificate.js';
 import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
 import { derToPem } from '../pki/pem.js';
 import { assertWritable, type PlannedFile } from '../store/atomic-write.js';
-import { CaStore, randomSerialHex } from '../store/ca-store.js';
+import { CaStore, randomSerialHex, type CaPkcs11Settings, type CaSettings } from '../store/ca-store.js';
+import { attachSigner, keySigner } from '../pki/signer.js';
 import type { LoadedCa } from './load-ca.js';
 import { planExtensions, NO_SAN } from './extension-plan.js';
 import { confExtensions, resolveRequest, type RequestSource } from './request-details.js';
@@ -36,11 +38,20 @@ export interface CaInitRequest extends RequestSource {
   /** Where the CRL will be published; written into every certificate this CA issues. */
   crlUrl?: string;
   existingKey?: KeyObject;
+  /**
+   * The CA key in a PKCS#11 token (`ca init --pkcs11`): called once the request has been checked, it makes
+   * or opens the key and returns its public KeyObject (with the token's Signer attached). No ca.key is written.
+   */
+  tokenKey?: (keyType: KeyType) => Promise<{ publicKey: KeyObject; settings: CaPkcs11Settings }>;
+  /** Sign with RSASSA-PSS (recorded in mtlskit.json for everything this CA signs later). */
+  rsaPss?: boolean;
 }
 
 export interface CaInitResult {
   dir: string;
-  files: { key: string; certificate: string; chain: string; index: string };
+  /** `key` is ca.key's path; absent when the key is in a token (then `pkcs11` says where). */
+  files: { key?: string; certificate: string; chain: string; index: string };
+  pkcs11?: CaPkcs11Settings;
   subject: string;
   issuer: string;
   serial: string;
@@ -72,7 +83,16 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
         `give it its own name, e.g. --subject "${nameDerToSlashForm(buildName(intermediateSubject(req.parent)))}".`,
     );
   }
-  const key = req.existingKey ?? (await generatePrivateKey(details.keyType));
+  let tokenSettings: CaPkcs11Settings | undefined;
+  let key: KeyObject;
+  if (req.tokenKey) {
+    const made = await req.tokenKey(details.keyType);
+    key = made.publicKey;
+    tokenSettings = made.settings;
+  } else {
+    key = req.existingKey ?? (await generatePrivateKey(details.keyType));
+    if (req.rsaPss && !req.parent) attachSigner(key, keySigner(key, { pss: true }, paths.key));
+  }
   const issuer: Issuer = req.parent ? { certificate: req.parent.certificate, key: req.parent.key } : { key };
   const plan = planExtensions({
     profile: 'ca',
@@ -141,21 +161,38 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   const certPem = derToPem(cert.der, 'CERTIFICATE');
   const chainPem = certPem + (req.parent ? req.parent.chainPem : '');
   const files: PlannedFile[] = [
-    { path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 },
+    ...(tokenSettings ? [] : [{ path: paths.key, data: privateKeyToPem(key, req.keyPassword), mode: 0o600 }]),
     { path: paths.cert, data: certPem },
     { path: paths.chain, data: chainPem },
     { path: paths.index, data: '' },
     { path: paths.crlNumber, data: '01\n' },
   ];
-  if (req.crlUrl) files.push({ path: paths.settings, data: JSON.stringify({ crlUrl: req.crlUrl }, null, 2) + '\n' });
+  const settings: CaSettings = {
+    ...(req.crlUrl ? { crlUrl: req.crlUrl } : {}),
+    ...(tokenSettings ? { pkcs11: tokenSettings } : {}),
+    ...(req.rsaPss ? { rsaPss: true } : {}),
+  };
+  if (Object.keys(settings).length > 0)
+    files.push({ path: paths.settings, data: JSON.stringify(settings, null, 2) + '\n' });
   store.ensureDir();
   // A new CA starts a new store: with --force the old index and CRL number go too (they belong to the old key).
   // One transaction: a crash leaves the old CA or the new one, never a key of one with the certificate of the other.
-  await store.withLock(() => store.commit({ files: files.map((f) => ({ ...f, replace: true })) }));
+  await store.withLock(async () => {
+    await store.commit({ files: files.map((f) => ({ ...f, replace: true })) });
+    // ...and an old CA's key file or token settings that the new CA does not replace go too.
+    if (tokenSettings && existsSync(paths.key)) unlinkSync(paths.key);
+    if (Object.keys(settings).length === 0 && existsSync(paths.settings)) unlinkSync(paths.settings);
+  });
 
   return {
     dir: paths.dir,
-    files: { key: paths.key, certificate: paths.cert, chain: paths.chain, index: paths.index },
+    files: {
+      ...(tokenSettings ? {} : { key: paths.key }),
+      certificate: paths.cert,
+      chain: paths.chain,
+      index: paths.index,
+    },
+    ...(tokenSettings ? { pkcs11: tokenSettings } : {}),
     subject: cert.subject,
     issuer: cert.issuer,
     serial: serialHex,

@@ -12,11 +12,23 @@ import { KEY_USAGE } from '../pki/extension-values.js';
 import type { CaSettings, CaStore } from '../store/ca-store.js';
 import { readCertificateDers } from './cert-file.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
+import { attachSigner, keySigner, type Signer } from '../pki/signer.js';
+import type { TokenAccess } from './token-key.js';
+
+export type { TokenAccess };
 
 export interface LoadedCa {
   store: CaStore;
   certificate: CertInfo;
+  /**
+   * The CA key for signCertificateDer/createCrl: the private key of ca.key, or for a key in a PKCS#11
+   * token its public KeyObject with the token's Signer attached (either way, `signer` signs).
+   */
   key: KeyObject;
+  /** How this CA signs: node:crypto over ca.key, or the token. */
+  signer: Signer;
+  /** Where the key is: ca.key's path, or the token key's PKCS#11 URI. */
+  keyLocation: string;
   /** PEM of this CA and its issuers up to the root (ca-chain.crt, or ca.crt for a root). */
   chainPem: string;
   /** DER of the issuers above this CA (empty for a root). */
@@ -38,22 +50,48 @@ export function issuerRefusal(cert: CertInfo, describe: string, at = new Date())
   return undefined;
 }
 
-export async function loadCa(store: CaStore, password: PasswordProvider): Promise<LoadedCa> {
+/**
+ * Opens the CA in `store` for signing. A file key is read from ca.key (asking `password` only when it is
+ * encrypted); a token key (mtlskit.json records its URI) is opened with `token.pin`, else the token's URI
+ * pin attributes, else `password` — logging in once, never retrying a wrong PIN.
+ */
+export async function loadCa(store: CaStore, password: PasswordProvider, token: TokenAccess = {}): Promise<LoadedCa> {
   store.requireCa();
   const { paths } = store;
   const [first] = readCertificateDers(paths.cert, 'ca.crt');
   const certificate = readCertificate(first!.der, paths.cert);
   const refusal = issuerRefusal(certificate, `${paths.cert} (${certificate.subject})`);
   if (refusal) throw new MtlsError('CA_REFUSED', refusal);
-  const key = await readKeyFile(paths.key, paths.key, password);
-  if (!keyMatchesPublicKey(key, certificate.spki)) {
-    throw new MtlsError(
-      'KEY_MISMATCH',
-      `${paths.key} does not belong to ${paths.cert}; restore the matching key or re-create the CA with 'mtlskit ca init --force'.`,
-    );
+  const settings = store.readSettings();
+  let key: KeyObject;
+  let signer: Signer;
+  let keyLocation: string;
+  if (settings.pkcs11) {
+    const { openCaTokenKey } = await import('./token-key.js');
+    const tokenKey = await openCaTokenKey(settings.pkcs11, token, password, settings.rsaPss === true);
+    key = tokenKey.publicKey;
+    signer = tokenKey.signer;
+    keyLocation = tokenKey.uri;
+    if (!keyMatchesPublicKey(key, certificate.spki)) {
+      throw new MtlsError(
+        'KEY_MISMATCH',
+        `The token key ${keyLocation} does not belong to ${paths.cert}; point mtlskit.json's pkcs11.uri at the CA's key, or re-create the CA with 'mtlskit ca init --force'.`,
+      );
+    }
+  } else {
+    key = await readKeyFile(paths.key, paths.key, password);
+    keyLocation = paths.key;
+    if (!keyMatchesPublicKey(key, certificate.spki)) {
+      throw new MtlsError(
+        'KEY_MISMATCH',
+        `${paths.key} does not belong to ${paths.cert}; restore the matching key or re-create the CA with 'mtlskit ca init --force'.`,
+      );
+    }
+    signer = keySigner(key, { pss: settings.rsaPss === true }, paths.key);
+    attachSigner(key, signer);
   }
   const chain = existsSync(paths.chain) ? readCertificateDers(paths.chain).map((c) => c.der) : [first!.der];
   const parentsDer = chain.slice(1);
   const chainPem = chain.map((der) => derToPem(der, 'CERTIFICATE')).join('');
-  return { store, certificate, key, chainPem, parentsDer, settings: store.readSettings() };
+  return { store, certificate, key, signer, keyLocation, chainPem, parentsDer, settings };
 }

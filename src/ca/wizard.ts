@@ -37,6 +37,10 @@ export interface WizardAnswers {
   days: number;
   pfxPassword: string;
   dir: string;
+  /** Encrypts ca.key with this password (asked on a terminal, or --ca-passout). */
+  caPassword?: string;
+  /** The CA key is made inside this PKCS#11 token instead of ca.key (--pkcs11). */
+  pkcs11?: { uri: string; module?: string; pin: string };
 }
 
 export const WIZARD_DEFAULTS: Omit<WizardAnswers, 'pfxPassword'> = {
@@ -102,10 +106,18 @@ export function startWizard(answers: WizardAnswers, opts: { force: boolean }): W
 
 async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Promise<WizardResult> {
   const wantsServer = a.direction !== 'outbound';
+  const pin = a.pkcs11?.pin;
+  const token = a.pkcs11
+    ? {
+        uri: a.pkcs11.uri,
+        access: { pin: async () => pin!, ...(a.pkcs11.module ? { module: a.pkcs11.module } : {}) },
+        fallbackPin: async () => pin!,
+      }
+    : undefined;
   // RSA key generation dominates the run: make all keys at once, on the thread pool.
   const keyType = parseKeyType(a.keyType);
   const [caKey, serverKey, clientKey] = await Promise.all([
-    generatePrivateKey(keyType),
+    a.pkcs11 ? undefined : generatePrivateKey(keyType),
     wantsServer ? generatePrivateKey(keyType) : undefined,
     generatePrivateKey(keyType),
   ]);
@@ -119,8 +131,16 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
     days: Math.max(3650, a.days),
     force: false,
     existingKey: caKey,
+    keyPassword: a.pkcs11 ? undefined : a.caPassword,
+    tokenKey: token
+      ? async (type) => {
+          const { createCaTokenKey } = await import('./token-key.js');
+          const made = await createCaTokenKey({ ...token, keyType: type, existing: false, pss: false });
+          return { publicKey: made.key.publicKey, settings: made.settings };
+        }
+      : undefined,
   });
-  const ca = await loadCa(new CaStore(staging), async () => '');
+  const ca = await loadCa(new CaStore(staging), async () => a.caPassword ?? '', token?.access);
   const requests = [];
   if (wantsServer) {
     requests.push({
@@ -189,7 +209,7 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
 
   const f = (name: string) => join(finalDir, name);
   const files: Record<string, string> = {
-    caKey: f('ca.key'),
+    ...(a.pkcs11 ? { caKeyUri: ca.keyLocation } : { caKey: f('ca.key') }),
     caCert: f('ca.crt'),
     clientKey: f('client.key'),
     clientCert: f('client.crt'),

@@ -15,7 +15,7 @@ import {
   derTime,
   derTlv,
 } from './der.js';
-import { signatureSchemeFor } from './signature.js';
+import { signerFor } from './signer.js';
 import { rawExtension, type CertExtension } from './raw-extension.js';
 import type { CertInfo } from './verify-cert.js';
 import { PROFILE_OIDS } from './profiles.js';
@@ -28,6 +28,7 @@ export const CLOCK_SKEW_BACKDATE_MS = 5 * 60_000;
 export interface Issuer {
   /** The issuing CA's certificate, as read from DER; undefined for a self-signed certificate. */
   certificate?: CertInfo;
+  /** The issuer's key: a private KeyObject, or a token key's public KeyObject with its Signer attached (signer.ts). */
   key: KeyObject;
 }
 
@@ -57,17 +58,17 @@ export function authorityKeyIdentifierExtension(issuer: Issuer, subjectKey: KeyO
 }
 
 /**
- * Builds and signs the TBSCertificate directly in DER with node:crypto: no key export/import per
- * certificate, which keeps batch issuance fast. Extensions are taken as encoded (rawData).
+ * Builds and signs the TBSCertificate directly in DER with the issuer's Signer (node:crypto for a key file,
+ * the token for a PKCS#11 key): no key export/import per certificate, which keeps batch issuance fast. Extensions are taken as encoded (rawData).
  */
 export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buffer {
-  const scheme = signatureSchemeFor(issuer.key);
+  const signer = signerFor(issuer.key);
   const subjectDer = req.subject;
   const issuerDer = issuer.certificate ? issuer.certificate.subjectDer : subjectDer;
   const tbs = derSequence(
     derExplicit(0, derSmallInteger(2)),
     derIntegerFromHex(req.serialHex),
-    scheme.algorithmIdentifier,
+    signer.algorithmIdentifier,
     issuerDer,
     derSequence(derTime(req.notBefore), derTime(req.notAfter)),
     subjectDer,
@@ -76,7 +77,7 @@ export function signCertificateDer(req: CertificateRequest, issuer: Issuer): Buf
       ? [derExplicit(3, derSequence(...req.extensions.map((e) => Buffer.from(e.rawData))))]
       : []),
   );
-  return derSequence(tbs, scheme.algorithmIdentifier, derBitString(scheme.sign(tbs)));
+  return derSequence(tbs, signer.algorithmIdentifier, derBitString(signer.sign(tbs)));
 }
 
 /** Replaces or adds extensions by OID, keeping the first list's order. */

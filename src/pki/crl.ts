@@ -5,7 +5,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { MtlsError, badInput } from '../errors.js';
 import {
-  algorithmIdentifierFor,
   children,
   content,
   decodeInteger,
@@ -26,7 +25,6 @@ import {
   readTlv,
   readTlvInto,
   blankTlv,
-  signTbs,
   slice,
   writeDerLength,
   DerError,
@@ -36,6 +34,7 @@ import { readDerObjects } from './pem.js';
 import { IntList } from './int-list.js';
 import { publicKeySpkiDer } from './keys.js';
 import { verifySignature } from './signature.js';
+import { signerFor } from './signer.js';
 import { subjectPublicKeyBits } from './key-identifier.js';
 import { certificateFields } from './cert-fields.js';
 
@@ -99,6 +98,7 @@ export interface RevokedColumns {
 
 export interface CrlInput {
   issuerCertificateDer: Buffer;
+  /** A private KeyObject, or a token key's public KeyObject with its Signer attached (signer.ts). */
   issuerKey: KeyObject;
   entries: Iterable<RevokedEntry> | RevokedColumns;
   crlNumber: bigint;
@@ -332,7 +332,8 @@ function signatureRoom(key: KeyObject): number {
  */
 export function createCrl(input: CrlInput): Buffer {
   const issuer = issuerInfo(input.issuerCertificateDer, input.issuerKey);
-  const algorithm = algorithmIdentifierFor(input.issuerKey).der;
+  const signer = signerFor(input.issuerKey);
+  const algorithm = signer.algorithmIdentifier;
   const entries = planEntries(input.entries);
   const head = Buffer.concat([
     derSmallInteger(1) /* v2 */,
@@ -359,7 +360,7 @@ export function createCrl(input: CrlInput): Buffer {
   }
   p += extensions.copy(out, p);
   const tbs = out.subarray(OUTER_HEADER_ROOM, p);
-  const signature = derBitString(signTbs(tbs, input.issuerKey));
+  const signature = derBitString(signer.sign(tbs));
   if (p + algorithm.length + signature.length > out.length) return derSequence(tbs, algorithm, signature); // a key signatureRoom underestimates
   p += algorithm.copy(out, p);
   p += signature.copy(out, p);

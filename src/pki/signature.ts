@@ -2,20 +2,8 @@
  * Signing and verifying TBS structures with node:crypto (the fastest path): the AlgorithmIdentifier
  * mtlskit writes for a key, and the algorithms it accepts when checking others' signatures.
  */
-import { constants, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { derNull, derOid, derSequence } from './der.js';
-import { defaultHashFor, describeKey } from './keys.js';
-
-const RSA_SIGNATURES: Record<string, string> = {
-  'SHA-256': '1.2.840.113549.1.1.11',
-  'SHA-384': '1.2.840.113549.1.1.12',
-  'SHA-512': '1.2.840.113549.1.1.13',
-};
-const ECDSA_SIGNATURES: Record<string, string> = {
-  'SHA-256': '1.2.840.10045.4.3.2',
-  'SHA-384': '1.2.840.10045.4.3.3',
-  'SHA-512': '1.2.840.10045.4.3.4',
-};
+import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { signerFor, type Signer } from './signer.js';
 
 /** What verification knows: signature OID → hash and key family. */
 export const SIGNATURE_ALGORITHMS: Record<
@@ -41,28 +29,11 @@ export const SIGNATURE_ALGORITHMS: Record<
   '1.3.101.113': { hash: '', family: 'eddsa', name: 'ED448' },
 };
 
-export interface SignatureScheme {
-  algorithmIdentifier: Buffer;
-  sign(tbs: Buffer): Buffer;
-}
+export type SignatureScheme = Pick<Signer, 'algorithmIdentifier' | 'sign'>;
 
+/** How a key signs: its Signer (signer.ts), node:crypto for a private key or the token it is attached to. */
 export function signatureSchemeFor(key: KeyObject): SignatureScheme {
-  const d = describeKey(key);
-  const hash = defaultHashFor(key);
-  const nodeHash = hash.replace('-', '').toLowerCase();
-  if (d.algorithm === 'rsa') {
-    return {
-      algorithmIdentifier: derSequence(derOid(RSA_SIGNATURES[hash]!), derNull()),
-      sign: (tbs) => sign(nodeHash, tbs, key),
-    };
-  }
-  if (d.algorithm === 'ec') {
-    return {
-      algorithmIdentifier: derSequence(derOid(ECDSA_SIGNATURES[hash]!)),
-      sign: (tbs) => sign(nodeHash, tbs, { key, dsaEncoding: 'der' }),
-    };
-  }
-  throw new Error(`${d.label} keys cannot sign here`);
+  return signerFor(key);
 }
 
 /**

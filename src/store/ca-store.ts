@@ -6,7 +6,8 @@
  *   index.txt        every issued certificate, OpenSSL `ca` format (status, expiry, revocation, serial, name, subject)
  *   crlnumber        the next CRL number (hex, OpenSSL format)
  *   certs/SERIAL.pem a copy of every issued certificate, by serial
- *   mtlskit.json     CA settings (e.g. the CRL URL written into issued certificates)
+ *   mtlskit.json     CA settings (e.g. the CRL URL written into issued certificates; for a CA key in a
+ *                    PKCS#11 token, its URI and module instead of ca.key)
  *   crl.pem, crl.der the latest CRL
  *   .lock            held while a process changes the store
  *   .journal         present while a change is being made (journal.ts); a dead process's is finished or undone
@@ -39,6 +40,17 @@ export interface StoreChangeRequest {
 export interface CaSettings {
   /** Written as crlDistributionPoints into certificates this CA issues. */
   crlUrl?: string;
+  /** The CA key is in a PKCS#11 token (there is no ca.key). */
+  pkcs11?: CaPkcs11Settings;
+  /** Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA CA keys; `ca init --rsa-pss`). */
+  rsaPss?: boolean;
+}
+
+export interface CaPkcs11Settings {
+  /** RFC 7512 URI of the key (token, object, id; never a PIN). */
+  uri: string;
+  /** The PKCS#11 module that opened it (--pkcs11-module or PKCS11_MODULE override it). */
+  module: string;
 }
 
 export interface CaPaths {
@@ -91,7 +103,12 @@ export class CaStore {
   }
 
   hasCa(): boolean {
-    return existsSync(this.paths.cert) && existsSync(this.paths.key);
+    return existsSync(this.paths.cert) && (existsSync(this.paths.key) || this.keyInToken());
+  }
+
+  /** True when mtlskit.json says the CA key is in a PKCS#11 token. */
+  keyInToken(): boolean {
+    return existsSync(this.paths.settings) && this.readSettings().pkcs11 !== undefined;
   }
 
   /** Throws a NOT_FOUND error that says how to create the CA. */

@@ -194,7 +194,7 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
     }
   }
 
-  it('finishes by pressing Enter at every prompt and typing the password twice', async () => {
+  it('finishes by pressing Enter at every prompt and typing the passwords twice; ca.key is encrypted (default yes)', async () => {
     expect(hasTmux).toBe(true);
     const cwd = join(tmp.dir, 'interactive');
     mkdirSync(cwd);
@@ -216,10 +216,15 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
         'Password for client.pfx',
         'Repeat the password',
         'Output folder',
+        'Protect the CA key (ca.key) with a password?',
+        'Password for ca.key',
+        'Repeat the ca.key password',
       ];
       for (const prompt of prompts) {
         await waitFor(session, prompt);
-        if (prompt.startsWith('Password') || prompt.startsWith('Repeat'))
+        if (prompt.includes('ca.key password') || prompt === 'Password for ca.key')
+          tool('tmux', ['send-keys', '-t', session, '-l', 'ca-secret']);
+        else if (prompt.startsWith('Password') || prompt.startsWith('Repeat'))
           tool('tmux', ['send-keys', '-t', session, '-l', 'tty-secret']);
         tool('tmux', ['send-keys', '-t', session, 'Enter']);
       }
@@ -228,6 +233,10 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
         await new Promise((ok) => setTimeout(ok, 200));
       expect(readFileSync(join(cwd, 'exit-status'), 'utf8').trim()).toBe('EXIT:0');
       checkSet(join(cwd, 'pki'), 'tty-secret');
+      const caKey = join(cwd, 'pki', 'ca.key');
+      expect(readFileSync(caKey, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+      expect(openssl(['pkey', '-in', caKey, '-passin', 'pass:ca-secret', '-noout']).status).toBe(0);
+      expect(openssl(['pkey', '-in', caKey, '-passin', 'pass:wrong', '-noout']).status).not.toBe(0);
     } finally {
       tool('tmux', ['kill-session', '-t', session]);
     }

@@ -1,6 +1,8 @@
 /** The command tree; each file below registers one command and imports its heavy modules lazily. */
 import type { Command } from 'commander';
 import { registerCaInit } from './ca/init.js';
+import { registerCaPasswd } from './ca/passwd.js';
+import { registerCaMoveToPkcs11 } from './ca/move-to-pkcs11.js';
 import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
@@ -18,7 +20,12 @@ import { registerProbe } from './probe.js';
 import { registerDoctor } from './doctor.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
-  ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
+  ca: (program) => {
+    const ca = program.command('ca').description('create and manage the certificate authority');
+    registerCaInit(ca);
+    registerCaPasswd(ca);
+    registerCaMoveToPkcs11(ca);
+  },
   server: (program) =>
     registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
   client: (program) =>

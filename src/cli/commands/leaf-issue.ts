@@ -8,7 +8,7 @@ import {
   type CommandHelp,
   type CommonOptions,
 } from '../command-kit.js';
-import { newPassword, passwordFrom, subjectFrom } from '../inputs.js';
+import { addTokenOptions, newPassword, passwordFrom, subjectFrom, tokenAccessFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
 import type { Output } from '../output.js';
@@ -24,6 +24,8 @@ export interface LeafIssueOptions extends CommonOptions {
   keyType?: string;
   key?: string;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
   keyPassin?: string;
   passout?: string;
   batch?: string;
@@ -43,7 +45,7 @@ export function registerLeafIssue(parent: Command, profile: 'server' | 'client',
     help,
     { force: true },
   );
-  cmd
+  addTokenOptions(cmd)
     .option('--dns <host>', 'subjectAltName DNS name (repeat or comma-separate)', collect, [])
     .option('--ip <addr>', 'subjectAltName IP address (repeat or comma-separate)', collect, [])
     .option('--email <addr>', 'subjectAltName email (repeat or comma-separate)', collect, [])
@@ -87,7 +89,7 @@ async function issueAction(
   ]);
   if (opts.batch && (nameArg || opts.key))
     throw usageError('--batch issues the names in its file; do not give NAME or --key with it.');
-  const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
+  const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), tokenAccessFrom(opts));
   const keyPassword = await newPassword(opts.passout, `the new ${profile} key`);
   const common = { profile, configPath: opts.config, days: opts.days, keyTypeFlag: opts.keyType, keyPassword };
   let requests;

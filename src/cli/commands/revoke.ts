@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeCommand, parseDays, runAction, type CommonOptions } from '../command-kit.js';
-import { passwordFrom } from '../inputs.js';
+import { addTokenOptions, passwordFrom, tokenAccessFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
 
@@ -9,6 +9,8 @@ interface Options extends CommonOptions {
   reason?: string;
   date?: string;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
   crlDays: number;
 }
 
@@ -41,7 +43,7 @@ export function registerRevoke(program: Command): void {
       ],
     },
   );
-  cmd
+  addTokenOptions(cmd)
     .option('--serial <hex>', 'revoke by serial number instead of NAME')
     .option(
       '--reason <reason>',
@@ -61,7 +63,7 @@ export function registerRevoke(program: Command): void {
         ]);
         const reason = opts.reason === undefined ? undefined : parseReason(opts.reason);
         const revokedAt = opts.date ? parseDate(opts.date) : new Date();
-        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
+        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), tokenAccessFrom(opts));
         const r = await revokeCertificate(ca, {
           nameOrFile: name,
           serialHex: opts.serial,

@@ -7,6 +7,9 @@ import type { CertificateView } from '../../inspect/describe.js';
 
 interface Options extends Omit<CommonOptions, 'dir'> {
   passin?: string;
+  pkcs11Module?: string;
+  pin?: string;
+  pkcs11?: string;
 }
 
 export function registerShow(program: Command): void {
@@ -23,18 +26,29 @@ export function registerShow(program: Command): void {
         ['mtlskit show pki/client.crt', 'what the gateway will see'],
         ['mtlskit show pki/server-chain.crt pki/crl.pem', 'a chain link by link, and the CRL'],
         ['mtlskit show pki/client.pfx --passin env:PFX_PASS --json', 'what is inside a bundle, for a script'],
+        [
+          'mtlskit show pkcs11 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin env:PIN',
+          'the tokens of a PKCS#11 module and their key objects (label, id, type, size, flags; never key material)',
+        ],
       ],
       exitCodes: [
         [2, 'a file is unreadable or not a PKI object'],
-        [4, 'the PFX password is missing or wrong'],
+        [4, 'the PFX password or the token PIN is missing or wrong'],
       ],
     },
     { dir: false },
   );
   cmd
     .option('--passin <source>', 'password of a PFX file: pass:, env:, file:, stdin (default: ask on a terminal)')
+    .option('--pkcs11-module <path>', 'show pkcs11: the PKCS#11 module to list (default: PKCS11_MODULE)')
+    .option('--pin <source>', 'show pkcs11: log in with this PIN to list private key objects too')
+    .option('--pkcs11 <uri>', 'show pkcs11: only the token this URI names, e.g. pkcs11:token=mtlskit')
     .action(
       runAction<Options>(async (files, opts, output) => {
+        if (files.length === 1 && files[0] === 'pkcs11' && !(await import('node:fs')).existsSync('pkcs11')) {
+          const { showPkcs11 } = await import('./show-pkcs11.js');
+          return showPkcs11(opts, output);
+        }
         const [{ inspectFile }, { readInputFile }] = await Promise.all([
           import('../../inspect/inspect.js'),
           import('../../store/input-file.js'),

@@ -16,6 +16,11 @@ interface Options extends Omit<CommonOptions, 'dir'> {
   clientOrg?: string;
   keyType?: string;
   days?: number;
+  caPassout?: string;
+  caPassword?: boolean;
+  pkcs11?: string;
+  pkcs11Module?: string;
+  pin?: string;
 }
 
 export function registerWizard(program: Command): void {
@@ -39,10 +44,16 @@ export function registerWizard(program: Command): void {
           'mtlskit wizard --yes --dir pki/acme --passout env:PFX_PASS --name acme-erp --dns api.acme.example --ca-org Acme --client-org "Acme ERP"',
           'scripted, for CI',
         ],
+        ['mtlskit wizard --yes --passout env:PFX_PASS --ca-passout env:CA_PASS', 'scripted, with ca.key encrypted'],
+        [
+          "mtlskit wizard --pkcs11 'pkcs11:token=mtlskit;object=partner-ca' --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin env:PIN",
+          'the CA key is generated inside a PKCS#11 token; no ca.key is written',
+        ],
       ],
       exitCodes: [
-        [2, 'bad flags, or no terminal for the questions (use --yes)'],
+        [2, 'bad flags, or no terminal for the questions (use --yes); the PKCS#11 module or token is not there'],
         [3, 'DIR already holds files (use --force, or answer yes when asked)'],
+        [4, 'the token PIN is wrong (one login attempt; nothing written)'],
         [130, 'cancelled with Ctrl-C; nothing written'],
       ],
     },
@@ -60,6 +71,14 @@ export function registerWizard(program: Command): void {
     .option('--client-org <org>', 'organisation of the client')
     .option('--key-type <type>', 'rsa:2048 (default, widest compatibility) or ec:P-256')
     .option('--days <n>', 'validity of the server and client certificates in days', parseDays)
+    .option('--ca-passout <source>', 'encrypt ca.key with this password (on a terminal the wizard asks; default yes)')
+    .option('--no-ca-password', 'on a terminal, do not ask to protect ca.key with a password')
+    .option(
+      '--pkcs11 <uri>',
+      'generate the CA key inside a PKCS#11 token (pkcs11:token=LABEL;object=KEY-LABEL); no ca.key',
+    )
+    .option('--pkcs11-module <path>', 'the PKCS#11 module (.so) of the token (default: PKCS11_MODULE)')
+    .option('--pin <source>', "the token's user PIN: pass:, env:, file:, fd:, stdin (else a prompt)")
     .action(runAction<Options>((_args, opts, output) => wizardAction(opts, output)));
 }
 
@@ -72,7 +91,7 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
     );
   }
   const d = wizard.WIZARD_DEFAULTS;
-  let answers;
+  let answers: import('../../ca/wizard.js').WizardAnswers;
   let generatedPassword = false;
   if (interactive) {
     answers = await askQuestions(opts, d, wizard.DIRECTIONS);
@@ -95,6 +114,23 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
       pfxPassword,
       dir: opts.dir ?? d.dir,
     };
+  }
+  if (opts.pkcs11 && opts.caPassout !== undefined)
+    throw usageError('--ca-passout encrypts ca.key, and with --pkcs11 there is no ca.key; leave out --ca-passout.');
+  if (opts.pkcs11) {
+    const { pinFrom } = await import('../inputs.js');
+    // Read once, before any work: the token is logged into with it exactly once.
+    answers.pkcs11 = {
+      uri: opts.pkcs11,
+      module: opts.pkcs11Module,
+      pin: await pinFrom(opts.pin)(`the token of ${opts.pkcs11}`),
+    };
+  } else if (opts.caPassout !== undefined) {
+    answers.caPassword = readPassSource(opts.caPassout, '--ca-passout');
+    if (answers.caPassword === '')
+      throw usageError('--ca-passout gives an empty password; give one, or leave the flag out.');
+  } else if (interactive && opts.caPassword !== false) {
+    answers.caPassword = await askCaPassword();
   }
   let force = opts.force === true;
   if (interactive && !force && wizard.dirHasContent(answers.dir)) {
@@ -150,6 +186,19 @@ function fileLines(files: Record<string, string>): string[] {
   const known = FILE_WORDS.filter(([k]) => files[k] !== undefined);
   const width = Math.max(...known.map(([, w]) => w.length));
   return known.map(([k, words]) => `  ${words.padEnd(width)}  ${files[k]}`);
+}
+
+/** On a terminal: protect ca.key with a password? (default yes), then the password twice. */
+async function askCaPassword(): Promise<string | undefined> {
+  const { confirm, password } = await import('@inquirer/prompts');
+  if (!(await confirm({ message: 'Protect the CA key (ca.key) with a password?', default: true }))) return undefined;
+  for (;;) {
+    const first = await password({ message: 'Password for ca.key', mask: '*' });
+    const again = await password({ message: 'Repeat the ca.key password', mask: '*' });
+    if (first === '') process.stderr.write('The password cannot be empty.\n');
+    else if (first !== again) process.stderr.write('The two passwords differ; try again.\n');
+    else return first;
+  }
 }
 
 function checkDirection(text: string): 'inbound' | 'outbound' | 'both' {

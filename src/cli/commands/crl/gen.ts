@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { describeCommand, parseDays, runAction, type CommonOptions } from '../../command-kit.js';
-import { passwordFrom } from '../../inputs.js';
+import { addTokenOptions, passwordFrom, tokenAccessFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 
 interface Options extends CommonOptions {
   days: number;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
 }
 
 export function registerCrlGen(parent: Command): void {
@@ -25,7 +27,7 @@ export function registerCrlGen(parent: Command): void {
       [6, 'the CA store stayed locked too long'],
     ],
   });
-  cmd
+  addTokenOptions(cmd)
     .option('--days <n>', 'days until nextUpdate', parseDays, 30)
     .option('--passin <source>', 'password of the CA key, if encrypted')
     .action(
@@ -35,7 +37,7 @@ export function registerCrlGen(parent: Command): void {
           import('../../../ca/load-ca.js'),
           import('../../../store/ca-store.js'),
         ]);
-        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
+        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), tokenAccessFrom(opts));
         const r = await generateCrl(ca, opts.days, (n) =>
           output.slowWork(`signing a CRL with ${n} revoked certificates ...`),
         );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeCommand, parseDays, runAction, type CommonOptions } from '../../command-kit.js';
-import { passwordFrom } from '../../inputs.js';
+import { addTokenOptions, passwordFrom, tokenAccessFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 import { usageError } from '../../../errors.js';
 
@@ -9,6 +9,8 @@ interface Options extends CommonOptions {
   name?: string;
   days: number;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
 }
 
 export function registerCsrSign(parent: Command): void {
@@ -37,7 +39,7 @@ export function registerCsrSign(parent: Command): void {
     },
     { force: true },
   );
-  cmd
+  addTokenOptions(cmd)
     .option('--profile <profile>', 'server or client (required): decides keyUsage and extendedKeyUsage')
     .option('--name <name>', "file name stem for the certificate (default: the CSR file's name)")
     .option('--days <n>', "validity in days (never past the CA's own end)", parseDays, 365)
@@ -53,7 +55,7 @@ export function registerCsrSign(parent: Command): void {
           import('../../../ca/load-ca.js'),
           import('../../../store/ca-store.js'),
         ]);
-        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
+        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), tokenAccessFrom(opts));
         const c = await signCsrFile(ca, {
           csrPath: file!,
           profile: opts.profile,

@@ -1,0 +1,574 @@
+/**
+ * The CA key in a PKCS#11 token, end to end with SoftHSM2 in a temporary SOFTHSM2_CONF: what the token
+ * holds is checked with OpenSC's pkcs11-tool, what mtlskit signs with openssl.
+ */
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+
+const MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'].find((p) =>
+  existsSync(p),
+);
+const PIN = '1234';
+
+let tmp: { dir: string; cleanup: () => void };
+let env: Record<string, string>;
+
+function initToken(label: string): void {
+  const r = tool('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', PIN, '--so-pin', '5678'], {
+    env,
+  });
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+}
+
+beforeAll(() => {
+  expect(MODULE, 'SoftHSM2 (apt-get install softhsm2) provides libsofthsm2.so').toBeDefined();
+  tmp = tempDir('mtlskit-pkcs11-');
+  mkdirSync(join(tmp.dir, 'tokens'));
+  writeFileSync(
+    join(tmp.dir, 'softhsm2.conf'),
+    `directories.tokendir = ${join(tmp.dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  env = { SOFTHSM2_CONF: join(tmp.dir, 'softhsm2.conf') };
+  initToken('mtlskit');
+  initToken('second');
+});
+afterAll(() => tmp?.cleanup());
+// The tests run the CLI synchronously; let the worker's event loop answer vitest between them.
+beforeEach(() => new Promise((done) => setTimeout(done, 5)));
+
+const run = (args: string[], input?: string) => mtlskit(args, { env, input });
+const ok = (args: string[], input?: string) => mtlskitOk(args, { env, input });
+const d = (name: string) => join(tmp.dir, name);
+const tokenFlags = ['--pkcs11-module', MODULE!, '--pin', `pass:${PIN}`];
+
+function listObjects(token = 'mtlskit'): string {
+  const r = tool(
+    'pkcs11-tool',
+    ['--module', MODULE!, '--token-label', token, '--list-objects', '--login', '--pin', PIN],
+    { env },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** The pkcs11-tool block of the private key labelled `label`. */
+function privateKeyBlock(label: string, token = 'mtlskit'): string {
+  const blocks = listObjects(token).split(/\n(?=\S)/);
+  const block = blocks.find((b) => b.startsWith('Private Key Object') && b.includes(`label:      ${label}\n`));
+  expect(block, `no private key '${label}' in:\n${blocks.join('\n')}`).toBeDefined();
+  return block!;
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const name of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = join(sub, name.name);
+      if (name.isDirectory()) walk(rel);
+      else out[rel] = readFileSync(join(dir, rel), 'latin1');
+    }
+  };
+  walk('');
+  return out;
+}
+
+describe('ca init --pkcs11 and signing through the token', () => {
+  for (const [keyType, label] of [
+    ['ec:P-256', 'ca-p256'],
+    ['rsa:2048', 'ca-rsa'],
+  ] as const) {
+    it(`${keyType}: the key is generated in the token (sensitive, never extractable), no ca.key, and everything signs`, () => {
+      const dir = d(`token-${label}`);
+      const r = ok([
+        'ca',
+        'init',
+        '--dir',
+        dir,
+        '--pkcs11',
+        `pkcs11:token=mtlskit;object=${label}`,
+        ...tokenFlags,
+        '--key-type',
+        keyType,
+        '--subject',
+        `/O=Token Test/CN=${label} Root`,
+        '--json',
+      ]);
+      const result = JSON.parse(r.stdout);
+      expect(result.files.key).toBeUndefined();
+      expect(result.pkcs11.uri).toMatch(new RegExp(`^pkcs11:token=mtlskit;object=${label};id=(%[0-9a-f]{2})+$`));
+      expect(existsSync(join(dir, 'ca.key'))).toBe(false);
+      const settings = JSON.parse(readFileSync(join(dir, 'mtlskit.json'), 'utf8'));
+      expect(settings.pkcs11).toEqual({ uri: result.pkcs11.uri, module: MODULE });
+
+      const block = privateKeyBlock(label);
+      expect(block).toMatch(/Access: +sensitive, always sensitive, never extractable/);
+      expect(block).toMatch(/Usage: +sign\n/);
+      expect(block).toContain(keyType.startsWith('ec') ? 'EC' : 'RSA');
+      expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-text']).stdout).toContain(
+        keyType.startsWith('ec') ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption',
+      );
+      expect(openssl(['verify', '-x509_strict', '-CAfile', join(dir, 'ca.crt'), join(dir, 'ca.crt')]).status).toBe(0);
+
+      // Later commands need only --pin: the module comes from mtlskit.json.
+      ok(['client', 'issue', 'alice', '--dir', dir, '--pin', `pass:${PIN}`]);
+      const v = openssl([
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'alice.crt'),
+      ]);
+      expect(v.status, v.stderr).toBe(0);
+      ok(['server', 'issue', '--dir', dir, '--dns', 'api.example.test', '--pin', `pass:${PIN}`]);
+      expect(
+        openssl([
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslserver',
+          '-verify_hostname',
+          'api.example.test',
+          '-CAfile',
+          join(dir, 'ca.crt'),
+          join(dir, 'server.crt'),
+        ]).status,
+      ).toBe(0);
+
+      // revoke + crl gen: a CRL signed by the token that openssl checks against ca.crt.
+      ok(['revoke', 'alice', '--dir', dir, '--reason', 'keyCompromise', '--pin', `pass:${PIN}`]);
+      ok(['crl', 'gen', '--dir', dir, '--pin', `pass:${PIN}`]);
+      const crl = openssl(['crl', '-in', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), '-noout']);
+      expect(crl.status, crl.stderr).toBe(0);
+      expect(crl.stderr + crl.stdout).toContain('verify OK');
+      const revoked = openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        join(dir, 'crl.pem'),
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'alice.crt'),
+      ]);
+      expect(revoked.status).not.toBe(0);
+      expect(revoked.stdout + revoked.stderr).toContain('revoked');
+
+      // csr sign of a CSR made by openssl.
+      const csrKey = join(dir, 'partner.key.pem');
+      const csr = join(dir, 'partner.csr');
+      expect(
+        openssl([
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          csrKey,
+          '-subj',
+          '/O=Partner/CN=partner-erp',
+          '-out',
+          csr,
+        ]).status,
+      ).toBe(0);
+      ok(['csr', 'sign', csr, '--dir', dir, '--profile', 'client', '--pin', `pass:${PIN}`]);
+      expect(
+        openssl([
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslclient',
+          '-CAfile',
+          join(dir, 'ca.crt'),
+          join(dir, 'partner.crt'),
+        ]).status,
+      ).toBe(0);
+    });
+  }
+
+  it('client issue --batch signs every certificate through the token', () => {
+    const dir = d('token-ca-p256');
+    const csv = join(tmp.dir, 'batch.csv');
+    writeFileSync(csv, 'name\nb1\nb2\nb3\n');
+    ok(['client', 'issue', '--dir', dir, '--batch', csv, '--key-type', 'ec:P-256', '--pin', `pass:${PIN}`]);
+    for (const n of ['b1', 'b2', 'b3'])
+      expect(
+        openssl([
+          'verify',
+          '-x509_strict',
+          '-purpose',
+          'sslclient',
+          '-CAfile',
+          join(dir, 'ca.crt'),
+          join(dir, `${n}.crt`),
+        ]).status,
+      ).toBe(0);
+  });
+
+  it('an intermediate with its key in the token chains to a file-key root, and a token root signs a file-key intermediate', () => {
+    const root = d('file-root');
+    ok(['ca', 'init', '--dir', root, '--key-type', 'ec:P-256', '--subject', '/O=Chain/CN=File Root']);
+    const inter = d('token-inter');
+    ok([
+      'ca',
+      'init',
+      '--dir',
+      inter,
+      '--issuer',
+      root,
+      '--pkcs11',
+      'pkcs11:token=second;object=inter-key',
+      ...tokenFlags,
+      '--key-type',
+      'ec:P-256',
+    ]);
+    expect(existsSync(join(inter, 'ca.key'))).toBe(false);
+    expect(privateKeyBlock('inter-key', 'second')).toMatch(/never extractable/);
+    ok(['client', 'issue', 'leaf', '--dir', inter, '--pin', `pass:${PIN}`]);
+    const v = openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslclient',
+      '-CAfile',
+      join(root, 'ca.crt'),
+      '-untrusted',
+      join(inter, 'ca.crt'),
+      join(inter, 'leaf.crt'),
+    ]);
+    expect(v.status, v.stderr).toBe(0);
+
+    // The other way round: the token-held root signs an intermediate whose key is a file (--passin is the PIN).
+    const fileInter = d('file-inter');
+    ok(['ca', 'init', '--dir', fileInter, '--issuer', d('token-ca-rsa'), '--passin', `pass:${PIN}`]);
+    expect(existsSync(join(fileInter, 'ca.key'))).toBe(true);
+    ok(['server', 'issue', '--dir', fileInter, '--dns', 'x.example.test']);
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-CAfile',
+        join(d('token-ca-rsa'), 'ca.crt'),
+        '-untrusted',
+        join(fileInter, 'ca.crt'),
+        join(fileInter, 'server.crt'),
+      ]).status,
+    ).toBe(0);
+  });
+
+  it('--pkcs11-existing uses a key pair made by pkcs11-tool; --rsa-pss signs with RSASSA-PSS', () => {
+    const keygen = tool(
+      'pkcs11-tool',
+      [
+        '--module',
+        MODULE!,
+        '--token-label',
+        'second',
+        '--login',
+        '--pin',
+        PIN,
+        '--keypairgen',
+        '--key-type',
+        'rsa:2048',
+        '--label',
+        'made-by-opensc',
+        '--id',
+        'a1b2',
+      ],
+      { env },
+    );
+    expect(keygen.status, keygen.stderr).toBe(0);
+    const dir = d('existing-pss');
+    ok([
+      'ca',
+      'init',
+      '--dir',
+      dir,
+      '--pkcs11',
+      'pkcs11:token=second;id=%a1%b2',
+      '--pkcs11-existing',
+      ...tokenFlags,
+      '--rsa-pss',
+    ]);
+    expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-text']).stdout).toContain('rsassaPss');
+    ok(['client', 'issue', '--dir', dir, '--pin', `pass:${PIN}`]);
+    const text = openssl(['x509', '-in', join(dir, 'client.crt'), '-noout', '-text']).stdout;
+    expect(text).toContain('rsassaPss');
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'client.crt'),
+      ]).status,
+    ).toBe(0);
+  });
+
+  it('show pkcs11 lists tokens and key objects with their flags, never key material', () => {
+    const noPin = JSON.parse(ok(['show', 'pkcs11', '--pkcs11-module', MODULE!, '--json']).stdout);
+    expect(noPin.tokens.map((t: { label: string }) => t.label)).toEqual(expect.arrayContaining(['mtlskit', 'second']));
+    const r = ok([
+      'show',
+      'pkcs11',
+      '--pkcs11-module',
+      MODULE!,
+      '--pin',
+      `pass:${PIN}`,
+      '--pkcs11',
+      'pkcs11:token=mtlskit',
+      '--json',
+    ]);
+    const view = JSON.parse(r.stdout);
+    const token = view.tokens.find((t: { label: string }) => t.label === 'mtlskit');
+    const key = token.keys.find((k: { label: string; class: string }) => k.label === 'ca-rsa' && k.class === 'private');
+    expect(key.type).toBe('RSA 2048');
+    expect(key.flags).toEqual(expect.arrayContaining(['sensitive', 'never-extractable', 'sign']));
+    expect(key.flags).not.toContain('extractable');
+    // The public modulus is not printed either.
+    const modulus = openssl(['x509', '-in', join(d('token-ca-rsa'), 'ca.crt'), '-noout', '-modulus']).stdout;
+    const hex = modulus.split('=')[1]!.trim().toLowerCase().slice(0, 32);
+    expect(r.stdout.toLowerCase()).not.toContain(hex);
+    expect(ok(['show', 'pkcs11', '--pkcs11-module', MODULE!, '--pin', `pass:${PIN}`]).stdout).toContain(
+      "label 'ca-p256'",
+    );
+  });
+});
+
+describe('bad input with a token', () => {
+  it('a wrong PIN exits 4 and writes nothing; three wrong-PIN commands leave the token usable', () => {
+    const dir = d('token-ca-p256');
+    const before = snapshot(dir);
+    for (let i = 0; i < 3; i++) {
+      const r = run(['client', 'issue', `wrong${i}`, '--dir', dir, '--pin', 'pass:0000']);
+      expect(r.status).toBe(4);
+      expect(r.stderr).toContain("The PIN for token 'mtlskit' is wrong; nothing was written.");
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(snapshot(dir)).toEqual(before);
+    }
+    const crl = run(['crl', 'gen', '--dir', dir, '--pin', 'pass:0000']);
+    expect(crl.status).toBe(4);
+    expect(snapshot(dir)).toEqual(before);
+    ok(['client', 'issue', 'after-wrong-pins', '--dir', dir, '--pin', `pass:${PIN}`]);
+    expect(openssl(['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'after-wrong-pins.crt')]).status).toBe(0);
+  });
+
+  it('ca init with a wrong PIN exits 4 and creates nothing, in the folder or the token', () => {
+    const dir = d('wrong-pin-init');
+    const r = run([
+      'ca',
+      'init',
+      '--dir',
+      dir,
+      '--pkcs11',
+      'pkcs11:token=mtlskit;object=never-made',
+      '--pkcs11-module',
+      MODULE!,
+      '--pin',
+      'pass:9999',
+    ]);
+    expect(r.status).toBe(4);
+    expect(existsSync(dir)).toBe(false);
+    expect(listObjects()).not.toContain('never-made');
+  });
+
+  it('no PIN and no terminal: exit 4 naming --pin', () => {
+    const r = run(['client', 'issue', 'nopin', '--dir', d('token-ca-p256')]);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toContain('--pin');
+  });
+
+  it('a missing module exits 2 naming the path', () => {
+    const r = run([
+      'client',
+      'issue',
+      'x',
+      '--dir',
+      d('token-ca-p256'),
+      '--pin',
+      `pass:${PIN}`,
+      '--pkcs11-module',
+      '/nonexistent/libnope.so',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/libnope.so');
+    const env2 = run(['show', 'pkcs11'], undefined);
+    expect(env2.status).toBe(2);
+    expect(env2.stderr).toContain('--pkcs11-module');
+  });
+
+  it('a token or key that is not there exits 2 listing what exists', () => {
+    const noToken = run([
+      'ca',
+      'init',
+      '--dir',
+      d('no-token'),
+      '--pkcs11',
+      'pkcs11:token=nosuch;object=k',
+      ...tokenFlags,
+    ]);
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr).toContain("'mtlskit'");
+    expect(noToken.stderr).toContain("'second'");
+    const noKey = run([
+      'ca',
+      'init',
+      '--dir',
+      d('no-key'),
+      '--pkcs11',
+      'pkcs11:token=mtlskit;object=nosuch',
+      '--pkcs11-existing',
+      ...tokenFlags,
+    ]);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain("'ca-p256'");
+    expect(existsSync(d('no-key'))).toBe(false);
+  });
+
+  it('a token key that does not belong to ca.crt exits 4', () => {
+    const dir = d('token-ca-p256');
+    const settingsPath = join(dir, 'mtlskit.json');
+    const original = readFileSync(settingsPath, 'utf8');
+    const other = JSON.parse(readFileSync(join(d('token-inter'), 'mtlskit.json'), 'utf8'));
+    writeFileSync(settingsPath, JSON.stringify({ pkcs11: other.pkcs11 }));
+    try {
+      const r = run(['client', 'issue', 'mismatch', '--dir', dir, '--pin', `pass:${PIN}`]);
+      expect(r.status).toBe(4);
+      expect(r.stderr).toContain('does not belong to');
+      expect(existsSync(join(dir, 'mismatch.crt'))).toBe(false);
+    } finally {
+      writeFileSync(settingsPath, original);
+    }
+  });
+
+  it('a label that already exists is not overwritten (exit 3)', () => {
+    const r = run(['ca', 'init', '--dir', d('dup'), '--pkcs11', 'pkcs11:token=mtlskit;object=ca-p256', ...tokenFlags]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('--pkcs11-existing');
+  });
+});
+
+describe('ca passwd and ca move-to-pkcs11', () => {
+  it('ca passwd sets, changes and removes the password; openssl opens the key with the new one', () => {
+    const dir = d('passwd');
+    ok(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    const key = join(dir, 'ca.key');
+    ok(['ca', 'passwd', '--dir', dir, '--passout', 'pass:first-pass']);
+    expect(readFileSync(key, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    expect(openssl(['pkey', '-in', key, '-passin', 'pass:first-pass', '-noout']).status).toBe(0);
+    // Issuance now needs the password.
+    const noPass = run(['client', 'issue', 'a', '--dir', dir]);
+    expect(noPass.status).toBe(4);
+    expect(noPass.stderr).toContain('--passin');
+    ok(['client', 'issue', 'a', '--dir', dir, '--passin', 'pass:first-pass']);
+
+    const wrong = run(['ca', 'passwd', '--dir', dir, '--passin', 'pass:nope', '--passout', 'pass:x']);
+    expect(wrong.status).toBe(4);
+    ok(['ca', 'passwd', '--dir', dir, '--passin', 'pass:first-pass', '--passout', 'pass:second-pass']);
+    expect(openssl(['pkey', '-in', key, '-passin', 'pass:second-pass', '-noout']).status).toBe(0);
+    expect(openssl(['pkey', '-in', key, '-passin', 'pass:first-pass', '-noout']).status).not.toBe(0);
+
+    const empty = run(['ca', 'passwd', '--dir', dir, '--passin', 'pass:second-pass', '--passout', 'pass:']);
+    expect(empty.status).toBe(2);
+    ok(['ca', 'passwd', '--dir', dir, '--passin', 'pass:second-pass', '--no-password']);
+    expect(readFileSync(key, 'utf8')).toContain('BEGIN PRIVATE KEY');
+    expect(openssl(['pkey', '-in', key, '-noout']).status).toBe(0);
+    ok(['client', 'issue', 'b', '--dir', dir]);
+  });
+
+  it('ca move-to-pkcs11 imports the key as non-extractable and removes ca.key after the token signed', () => {
+    const dir = d('move');
+    ok(['ca', 'init', '--dir', dir, '--key-type', 'rsa:2048', '--passout', 'pass:move-pass']);
+    const caCert = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    ok([
+      'ca',
+      'move-to-pkcs11',
+      'pkcs11:token=second;object=moved-ca',
+      '--dir',
+      dir,
+      '--passin',
+      'pass:move-pass',
+      ...tokenFlags,
+    ]);
+    expect(existsSync(join(dir, 'ca.key'))).toBe(false);
+    expect(readFileSync(join(dir, 'ca.crt'), 'utf8')).toBe(caCert);
+    const block = privateKeyBlock('moved-ca', 'second');
+    expect(block).toMatch(/Access: +sensitive/);
+    const access = /Access: +(.*)/.exec(block)![1]!;
+    expect(access.replace('never extractable', '')).not.toContain('extractable');
+    ok(['client', 'issue', '--dir', dir, '--pin', `pass:${PIN}`]);
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'client.crt'),
+      ]).status,
+    ).toBe(0);
+    const again = run(['ca', 'passwd', '--dir', dir]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('token');
+  });
+});
+
+describe('wizard with a CA password or a token', () => {
+  it('wizard --yes --ca-passout writes an encrypted ca.key', () => {
+    const dir = d('wizard-pass');
+    ok([
+      'wizard',
+      '--yes',
+      '--dir',
+      dir,
+      '--passout',
+      'pass:pfx-pass',
+      '--ca-passout',
+      'pass:wiz-ca',
+      '--key-type',
+      'ec:P-256',
+    ]);
+    expect(readFileSync(join(dir, 'ca.key'), 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    expect(openssl(['pkey', '-in', join(dir, 'ca.key'), '-passin', 'pass:wiz-ca', '-noout']).status).toBe(0);
+  });
+
+  it('wizard --yes --pkcs11 keeps the CA key in the token', () => {
+    const dir = d('wizard-token');
+    const r = ok([
+      'wizard',
+      '--yes',
+      '--dir',
+      dir,
+      '--passout',
+      'pass:pfx-pass',
+      '--key-type',
+      'ec:P-256',
+      '--pkcs11',
+      'pkcs11:token=second;object=wizard-ca',
+      ...tokenFlags,
+      '--json',
+    ]);
+    expect(existsSync(join(dir, 'ca.key'))).toBe(false);
+    expect(JSON.parse(r.stdout).files.caKeyUri).toMatch(/^pkcs11:token=second;object=wizard-ca;id=/);
+    expect(privateKeyBlock('wizard-ca', 'second')).toMatch(/never extractable/);
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'client.crt'),
+      ]).status,
+    ).toBe(0);
+  });
+});
