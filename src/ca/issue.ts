@@ -180,7 +180,11 @@ export function validityWindow(
 export async function signAndRecord(
   ca: LoadedCa,
   leaves: PreparedLeaf[],
-  opts: { force: boolean },
+  opts: {
+    force: boolean;
+    /** The caller holds the store lock already (renew signs and revokes under one lock). */
+    lockHeld?: boolean;
+  },
 ): Promise<IssuedCertificate[]> {
   const { store } = ca;
   const dir = store.paths.dir;
@@ -197,7 +201,7 @@ export async function signAndRecord(
   ];
   assertWritable(leaves.flatMap(targetPaths), { overwrite: opts.force });
   store.ensureLayout();
-  return store.withLock(async () => {
+  const signAll = async () => {
     const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
     const files: PlannedFile[] = [];
     const links: [serial: string, certPath: string][] = [];
@@ -237,7 +241,8 @@ export async function signAndRecord(
     for (const [serial, certPath] of links) store.linkIssuedCertificate(serial, certPath);
     store.appendIndex(records);
     return issued;
-  });
+  };
+  return opts.lockHeld ? signAll() : store.withLock(signAll);
 }
 
 /** The result for people and --json, from what is already known (no re-parse of the new certificate). */

@@ -38,12 +38,18 @@ export function issuerRefusal(cert: CertInfo, describe: string, at = new Date())
   return undefined;
 }
 
-export async function loadCa(store: CaStore, password: PasswordProvider): Promise<LoadedCa> {
+export async function loadCa(
+  store: CaStore,
+  password: PasswordProvider,
+  /** renewing (`ca renew`): an expired or not yet valid CA certificate is what is being replaced. */
+  opts: { renewing?: boolean } = {},
+): Promise<LoadedCa> {
   store.requireCa();
   const { paths } = store;
   const [first] = readCertificateDers(paths.cert, 'ca.crt');
   const certificate = readCertificate(first!.der, paths.cert);
-  const refusal = issuerRefusal(certificate, `${paths.cert} (${certificate.subject})`);
+  const at = opts.renewing ? certificate.notBefore : undefined;
+  const refusal = issuerRefusal(certificate, `${paths.cert} (${certificate.subject})`, at);
   if (refusal) throw new MtlsError('CA_REFUSED', refusal);
   const key = await readKeyFile(paths.key, paths.key, password);
   if (!keyMatchesPublicKey(key, certificate.spki)) {

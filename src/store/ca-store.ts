@@ -30,6 +30,11 @@ import { withDirectoryLock } from './lock.js';
 export interface CaSettings {
   /** Written as crlDistributionPoints into certificates this CA issues. */
   crlUrl?: string;
+  /**
+   * Set by `ca adopt` when certificates from the old CA may name it by issuer and serial number (its
+   * authorityKeyIdentifier): `ca renew` then keeps the CA certificate's serial so they still chain.
+   */
+  keepCaSerial?: boolean;
 }
 
 export interface CaPaths {

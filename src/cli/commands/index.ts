@@ -1,6 +1,10 @@
 /** The command tree; each file below registers one command and imports its heavy modules lazily. */
 import type { Command } from 'commander';
 import { registerCaInit } from './ca/init.js';
+import { registerCaAdopt } from './ca/adopt.js';
+import { registerCaRenew } from './ca/renew.js';
+import { registerRenew } from './renew.js';
+import { registerStatus } from './status.js';
 import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
@@ -17,7 +21,12 @@ import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
-  ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
+  ca: (program) => {
+    const ca = program.command('ca').description('create and manage the certificate authority');
+    registerCaInit(ca);
+    registerCaAdopt(ca);
+    registerCaRenew(ca);
+  },
   server: (program) =>
     registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
   client: (program) =>
@@ -40,6 +49,8 @@ const GROUPS: Record<string, (program: Command) => void> = {
   list: registerList,
   serve: registerServe,
   probe: registerProbe,
+  renew: registerRenew,
+  status: registerStatus,
 };
 
 /**
