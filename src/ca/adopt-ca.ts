@@ -168,6 +168,8 @@ export async function adoptCa(req: AdoptRequest): Promise<AdoptResult> {
     { path: paths.chain, data: chainPem },
     { path: paths.index, data: found.records.map((e) => formatIndexLine(e) + '\n').join('') },
     { path: paths.crlNumber, data: found.crlNumber ?? '01\n' },
+    // Adopted and renewed certificates may share a subject: `openssl ca` then needs unique_subject = no.
+    { path: `${paths.index}.attr`, data: 'unique_subject = no\n' },
   ];
   const intermediatesPem = selfIssued
     ? ''

@@ -27,6 +27,7 @@ import {
 import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
 import { certificateSignedBy } from '../pki/verify-signature.js';
 import type { IndexEntry } from '../store/index-file.js';
+import { writeFileAtomically } from '../store/atomic-write.js';
 import { readCertificateDers } from './cert-file.js';
 import { exportPfx, type ExportPfxResult } from './pfx.js';
 import { decodePfx } from '../pki/pkcs12.js';
@@ -83,6 +84,7 @@ export async function renewCertificates(ca: LoadedCa, req: RenewRequest): Promis
   const { store } = ca;
   store.ensureLayout();
   return store.withLock(async () => {
+    allowRepeatedSubjects(store);
     const issued = await signAndRecord(
       ca,
       prepared.map((p) => p.leaf),
@@ -200,6 +202,15 @@ async function prepareRenewal(
       warnings,
     },
   };
+}
+
+/**
+ * A renewed certificate has the subject of the one before it: `openssl ca` reads such an index only with
+ * unique_subject = no in index.txt.attr (the file it writes itself next to the index).
+ */
+function allowRepeatedSubjects(store: LoadedCa['store']): void {
+  const attr = `${store.paths.index}.attr`;
+  if (!existsSync(attr)) writeFileAtomically({ path: attr, data: 'unique_subject = no\n' }, { overwrite: false });
 }
 
 /** server when the certificate is for TLS servers (serverAuth, or no EKU but host names), else client. */

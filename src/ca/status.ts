@@ -56,7 +56,7 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
   const caState = ca.notAfter <= now ? 'expired' : caDays < warnDays ? 'expiring' : 'ok';
 
   // Certificates that expire within the window, and those that expired in the last `warnDays` days (an outage).
-  const index = existsSync(paths.index) ? store.read(paths.index).toString('utf8') : '';
+  const index = existsSync(paths.index) ? store.read(paths.index) : Buffer.alloc(0);
   const scan = scanIndex(
     index,
     now,

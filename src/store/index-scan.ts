@@ -1,7 +1,8 @@
 /**
  * A quick look through index.txt for `status`: which certificates are valid and expire soon, read from the
- * text's columns without building an entry per line. Expiry times are compared as text (YYYYMMDDHHMMSSZ orders
- * like the time it names), so a 100,000-line index costs one pass and a Date only for the lines reported.
+ * bytes' columns without decoding the file or building anything per line. Expiry times are compared as bytes
+ * (YYYYMMDDHHMMSSZ orders like the time it names), so a 100,000-line index costs a pass of native byte
+ * searches, and text and Dates are made only for the lines reported.
  */
 import { formatIndexTime, parseIndexTime } from './index-file.js';
 
@@ -13,75 +14,126 @@ export interface ScannedCertificate {
 }
 
 export interface IndexScan {
-  /** Valid (V) records, the latest of their name, expiring between `from` and `until`. */
+  /** Valid (V) records, the latest of their name, expiring in (from, until]. */
   expiring: ScannedCertificate[];
-  /** Latest valid records of their name, not expired at `now`. */
+  /** V records not expired at `now` (older records of a renewed name included). */
   valid: number;
   revoked: number;
-  lines: number;
 }
 
-/** 15-digit form of an index time: YYMMDDHHMMSSZ (before 2050) gains its century. */
-function fullTime(text: string): string {
-  if (text.length !== 13) return text;
-  return (text.charCodeAt(0) < 53 /* '5' */ ? '20' : '19') + text;
+const TAB = 9;
+const NEWLINE = 10;
+
+/** An index time as the 15 bytes of YYYYMMDDHHMMSSZ. */
+function fullTimeBytes(date: Date): Buffer {
+  const text = formatIndexTime(date);
+  return Buffer.from(text.length === 13 ? (text < '5' ? '20' : '19') + text : text, 'latin1');
 }
 
 /**
- * Lines of `text` whose status is V, whose expiry is in (from, until], and which are the last line of their
- * NAME (a renewed certificate's older record is not reported). `now` decides what counts as valid.
+ * Compares the index time in buf[at, at + length) with a 15-byte time: negative, zero or positive. A 13-byte
+ * YYMMDDHHMMSSZ gets its century (20 below YY=50, else 19) as RFC 5280 reads it.
  */
-export function scanIndex(text: string, now: Date, from: Date, until: Date): IndexScan {
-  const nowText = fullTime(formatIndexTime(now));
-  const fromText = fullTime(formatIndexTime(from));
-  const untilText = fullTime(formatIndexTime(until));
-  const lastOfName = new Map<string, number>();
-  const candidates: { line: number; start: number; end: number; tabs: number[] }[] = [];
+function compareTime(buf: Buffer, at: number, length: number, than: Buffer): number {
+  let i = 0;
+  if (length === 13) {
+    const century = buf[at]! < 53 /* '5' */ ? 50 /* '2' */ : 49; /* '1' */
+    if (century !== than[0]) return century - than[0]!;
+    const nine = century === 50 ? 48 /* '0' */ : 57; /* '9' */
+    if (nine !== than[1]) return nine - than[1]!;
+    i = 2;
+  } else if (length !== 15) return -1; // damaged: never reported
+  for (let j = 0; i < 15; i++, j++) {
+    const d = buf[at + j]! - than[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+interface Candidate {
+  start: number;
+  end: number;
+  t2: number;
+}
+
+/**
+ * Lines whose status is V, whose expiry is in (from, until], and which are the last line of their NAME (a renewed
+ * certificate's older record is not reported); `now` decides what counts as valid.
+ */
+export function scanIndex(buf: Buffer, now: Date, from: Date, until: Date): IndexScan {
+  const nowBytes = fullTimeBytes(now);
+  const fromBytes = fullTimeBytes(from);
+  const untilBytes = fullTimeBytes(until);
+  const candidates: Candidate[] = [];
   let valid = 0;
   let revoked = 0;
-  let line = 0;
-  for (let start = 0; start < text.length; line++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    if (end > start) {
-      const t1 = text.indexOf('\t', start);
-      const t2 = text.indexOf('\t', t1 + 1);
-      const t3 = text.indexOf('\t', t2 + 1);
-      const t4 = text.indexOf('\t', t3 + 1);
-      const t5 = text.indexOf('\t', t4 + 1);
-      if (t1 > 0 && t5 > 0 && t5 < end) {
-        const name = text.slice(t4 + 1, t5);
-        if (name !== 'unknown' && name !== '') lastOfName.set(name, line);
-        const status = text.charCodeAt(start);
-        if (status === 82 /* R */) revoked++;
-        else if (status === 86 /* V */) {
-          const expiry = fullTime(text.slice(t1 + 1, t2));
-          if (expiry > nowText) valid++;
-          if (expiry > fromText && expiry <= untilText)
-            candidates.push({ line, start, end, tabs: [t1, t2, t3, t4, t5] });
-        }
+  for (let start = 0; start < buf.length;) {
+    let end = buf.indexOf(NEWLINE, start);
+    if (end < 0) end = buf.length;
+    const status = buf[start];
+    if (status === 82 /* R */) revoked++;
+    else if (status === 86 /* V */ && buf[start + 1] === TAB) {
+      const t2 = buf.indexOf(TAB, start + 2);
+      if (t2 > 0 && t2 < end) {
+        const length = t2 - start - 2;
+        if (compareTime(buf, start + 2, length, nowBytes) > 0) valid++;
+        if (compareTime(buf, start + 2, length, fromBytes) > 0 && compareTime(buf, start + 2, length, untilBytes) <= 0)
+          candidates.push({ start, end, t2 });
       }
     }
     start = end + 1;
   }
+  const later = laterRecordOfName(buf, candidates);
   const expiring: ScannedCertificate[] = [];
   for (const c of candidates) {
-    const [t1, t2, t3, t4, t5] = c.tabs as [number, number, number, number, number];
-    const name = text.slice(t4 + 1, t5);
-    const named = name !== 'unknown' && name !== '';
-    if (named && lastOfName.get(name) !== c.line) continue;
+    const fields = buf.toString('utf8', c.start, c.end).replace(/\r$/, '').split('\t');
+    if (fields.length < 6) continue;
+    const name = fields[4]!;
+    if (later(c, name)) continue;
     let notAfter: Date;
     try {
-      notAfter = parseIndexTime(text.slice(t1 + 1, t2));
+      notAfter = parseIndexTime(fields[1]!);
     } catch {
       continue;
     }
     expiring.push({
-      name: named ? name : '',
-      serialHex: text.slice(t3 + 1, t4).toUpperCase(),
-      subject: text.slice(t5 + 1, c.end).replace(/\r$/, ''),
+      name: name === 'unknown' ? '' : name,
+      serialHex: fields[3]!.toUpperCase(),
+      subject: fields.slice(5).join('\t'),
       notAfter,
     });
   }
-  return { expiring, valid, revoked, lines: line };
+  return { expiring, valid, revoked };
+}
+
+/**
+ * Whether a later line records the same NAME (then the candidate was renewed). For a few candidates the bytes
+ * after each are searched for "\tNAME\t" in the name column; for many, the names of all lines are read once.
+ */
+function laterRecordOfName(buf: Buffer, candidates: Candidate[]): (c: Candidate, name: string) => boolean {
+  const named = (name: string) => name !== '' && name !== 'unknown';
+  if (candidates.length <= 64) {
+    return (c, name) => {
+      if (!named(name)) return false;
+      const needle = Buffer.from(`\t${name}\t`, 'utf8');
+      for (let at = buf.indexOf(needle, c.end); at >= 0; at = buf.indexOf(needle, at + 1)) {
+        const lineStart = buf.lastIndexOf(NEWLINE, at) + 1;
+        let tabs = 0;
+        for (let p = lineStart; p <= at; p++) if (buf[p] === TAB) tabs++;
+        if (tabs === 4) return true; // the tab before the name is the line's fourth
+      }
+      return false;
+    };
+  }
+  const lastStart = new Map<string, number>();
+  for (let start = 0; start < buf.length;) {
+    let end = buf.indexOf(NEWLINE, start);
+    if (end < 0) end = buf.length;
+    let p = start;
+    for (let tabs = 0; tabs < 4 && p >= 0 && p < end; tabs++) p = buf.indexOf(TAB, p) + 1;
+    const nameEnd = p > 0 ? buf.indexOf(TAB, p) : -1;
+    if (p > 0 && nameEnd > p && nameEnd < end) lastStart.set(buf.toString('utf8', p, nameEnd), start);
+    start = end + 1;
+  }
+  return (c, name) => named(name) && lastStart.get(name) !== c.start;
 }
