@@ -223,7 +223,8 @@ export function intermediateSubject(parent: LoadedCa): DnEntry[] {
   return entries;
 }
 
-function rootWindow(days: number) {
+/** A root's validity: from a few minutes ago (clock skew) for `days` days. */
+export function rootWindow(days: number) {
   const now = Date.now();
   return {
     notBefore: new Date(Math.floor((now - CLOCK_SKEW_BACKDATE_MS) / 1000) * 1000),

@@ -182,7 +182,11 @@ export function validityWindow(
 export async function signAndRecord(
   ca: LoadedCa,
   leaves: PreparedLeaf[],
-  opts: { force: boolean },
+  opts: {
+    force: boolean;
+    /** The caller holds the store lock already (renew signs and revokes under one lock). */
+    lockHeld?: boolean;
+  },
 ): Promise<IssuedCertificate[]> {
   const { store } = ca;
   const dir = store.paths.dir;
@@ -200,7 +204,7 @@ export async function signAndRecord(
   const targets = leaves.map((leaf) => ({ name: leaf.name, paths: targetPaths(leaf) }));
   assertNamesFree(targets, opts.force);
   store.ensureLayout();
-  return store.withLock(async () => {
+  const signAll = async () => {
     // Checked again under the lock: another job may have taken NAME since the first check.
     assertNamesFree(targets, opts.force);
     const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
@@ -244,7 +248,8 @@ export async function signAndRecord(
     }
     await store.commit({ files, append: records });
     return issued;
-  });
+  };
+  return opts.lockHeld ? signAll() : store.withLock(signAll);
 }
 
 /**

@@ -52,15 +52,22 @@ export function issuerRefusal(cert: CertInfo, describe: string, at = new Date())
 
 /**
  * Opens the CA in `store` for signing. A file key is read from ca.key (asking `password` only when it is
- * encrypted); a token key (mtlskit.json records its URI) is opened with `token.pin`, else the token's URI
- * pin attributes, else `password` — logging in once, never retrying a wrong PIN.
+ * encrypted); a token key (mtlskit.json records its URI) is opened with `opts.pin`, else the token's URI
+ * pin attributes, else `password` — logging in once, never retrying a wrong PIN. `opts.renewing` (`ca renew`):
+ * an expired or not yet valid CA certificate is what is being replaced, so it is judged at its own notBefore.
  */
-export async function loadCa(store: CaStore, password: PasswordProvider, token: TokenAccess = {}): Promise<LoadedCa> {
+export async function loadCa(
+  store: CaStore,
+  password: PasswordProvider,
+  opts: TokenAccess & { renewing?: boolean } = {},
+): Promise<LoadedCa> {
+  const token: TokenAccess = opts;
   store.requireCa();
   const { paths } = store;
   const [first] = readCertificateDers(paths.cert, 'ca.crt');
   const certificate = readCertificate(first!.der, paths.cert);
-  const refusal = issuerRefusal(certificate, `${paths.cert} (${certificate.subject})`);
+  const at = opts.renewing ? certificate.notBefore : undefined;
+  const refusal = issuerRefusal(certificate, `${paths.cert} (${certificate.subject})`, at);
   if (refusal) throw new MtlsError('CA_REFUSED', refusal);
   const settings = store.readSettings();
   let key: KeyObject;

@@ -1,5 +1,6 @@
 /** NEXT-STEPS.md: what to do with the files the wizard made, with the real paths filled in. */
 import type { Direction } from './wizard.js';
+import { crlSchedule } from './crl-schedule.js';
 
 export interface NextStepsInput {
   dir: string;
@@ -8,6 +9,8 @@ export interface NextStepsInput {
   host: string;
   port: number;
   wantsServer: boolean;
+  /** The wizard's CRL: how long it is valid and when it expires. */
+  crl?: { days: number; nextUpdate: string; keyEncrypted: boolean };
 }
 
 export function curlCommand(i: NextStepsInput): string {
@@ -102,9 +105,25 @@ export function nextStepsMarkdown(i: NextStepsInput): string {
     '## Later',
     '',
     `- Revoke a certificate: \`mtlskit revoke client --reason keyCompromise --dir ${i.dir}\`, then reload the server (it reads \`crl.pem\`).`,
-    `- The CRL expires in 30 days: run \`mtlskit crl gen --dir ${i.dir}\` before then (e.g. weekly from cron).`,
+    ...crlLines(i),
     `- Check a certificate: \`mtlskit verify ${i.dir}/client.crt --purpose client --crl ${i.dir}/crl.pem\`.`,
     '',
   );
   return parts.join('\n');
+}
+
+/** When the CRL expires and the cron line that keeps it fresh (servers that check it refuse every client after). */
+function crlLines(i: NextStepsInput): string[] {
+  if (!i.crl)
+    return [`- The CRL expires in 30 days: run \`mtlskit crl gen --dir ${i.dir}\` before then (e.g. daily from cron).`];
+  const { cron } = crlSchedule(i.dir, i.crl.days, i.crl.keyEncrypted);
+  return [
+    `- The CRL (\`crl.pem\`) expires on ${i.crl.nextUpdate.slice(0, 16).replace('T', ' ')} UTC; after that, servers that check it refuse every client. Keep it fresh from cron (and reload the server after each run):`,
+    '',
+    '  ```cron',
+    `  ${cron}`,
+    '  ```',
+    '',
+    `- See what needs doing soon (exit 1 when something does): \`mtlskit status --dir ${i.dir}\`; renew a certificate before it expires: \`mtlskit renew client --dir ${i.dir}\`.`,
+  ];
 }

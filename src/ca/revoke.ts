@@ -146,3 +146,46 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
     };
   });
 }
+
+/**
+ * Revokes certificates by serial in the index (adding a record for one that has none) and publishes a fresh
+ * CRL, for a caller that holds the store lock: `renew --revoke-old` revokes what it just replaced.
+ */
+export async function revokeSerialsLocked(
+  ca: LoadedCa,
+  certificates: { serialHex: string; notAfter: Date; subjectDer: Buffer }[],
+  names: string[],
+  reason: RevocationReason | undefined,
+  revokedAt: Date,
+  crlDays: number,
+): Promise<CrlResult> {
+  const { store } = ca;
+  const index = store.readIndex();
+  const bySerial = new Map(index.map((e) => [normalizeSerial(e.serialHex), e]));
+  certificates.forEach((c, i) => {
+    const serialHex = normalizeSerial(c.serialHex);
+    let entry = bySerial.get(serialHex);
+    if (!entry) {
+      entry = {
+        status: 'V',
+        notAfter: c.notAfter,
+        serialHex,
+        name: names[i] ?? 'unknown',
+        subject: nameDerToSlashForm(c.subjectDer),
+      };
+      index.push(entry);
+    }
+    if (entry.status === 'R') return;
+    entry.status = 'R';
+    entry.revokedAt = revokedAt;
+    if (reason) entry.reason = reason;
+  });
+  store.writeIndex(index);
+  return writeCrl(
+    ca,
+    index.flatMap((e) =>
+      e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? revokedAt, reason: e.reason }] : [],
+    ),
+    crlDays,
+  );
+}

@@ -3,7 +3,7 @@
  * certificates, client.pfx, CRL, NEXT-STEPS.md), built in a staging folder beside DIR and moved into
  * place only when everything is made and verified — so an interruption never leaves DIR half-written.
  */
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { makeDirectory } from '../store/atomic-write.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { exportPfx } from './pfx.js';
 import { generateCrl } from './publish-crl.js';
 import { verifyFiles } from './verify-files.js';
 import { CaStore } from '../store/ca-store.js';
-import { generatePrivateKey, parseKeyType } from '../pki/keys.js';
+import { generatePrivateKey, isEncryptedKey, parseKeyType } from '../pki/keys.js';
 import { nextStepsMarkdown, type NextStepsInput } from './next-steps.js';
 
 export type Direction = 'inbound' | 'outbound' | 'both';
@@ -179,7 +179,7 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
     force: false,
     keyPassword: async () => '',
   });
-  await generateCrl(ca, 30);
+  const crlResult = await generateCrl(ca, 30);
 
   const crl = join(staging, 'crl.pem');
   const checks = [
@@ -230,6 +230,11 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
     host: a.dns[0] ?? a.ip[0] ?? 'localhost',
     wantsServer,
     port: 8443,
+    crl: {
+      days: 30,
+      nextUpdate: crlResult.nextUpdate,
+      keyEncrypted: isEncryptedKey(readFileSync(join(staging, 'ca.key'))),
+    },
   };
   const nextSteps = nextStepsMarkdown(input);
   writeFileSync(join(staging, 'NEXT-STEPS.md'), nextSteps);

@@ -40,6 +40,11 @@ export interface StoreChangeRequest {
 export interface CaSettings {
   /** Written as crlDistributionPoints into certificates this CA issues. */
   crlUrl?: string;
+  /**
+   * Set by `ca adopt` when certificates from the old CA may name it by issuer and serial number (its
+   * authorityKeyIdentifier): `ca renew` then keeps the CA certificate's serial so they still chain.
+   */
+  keepCaSerial?: boolean;
   /** The CA key is in a PKCS#11 token (there is no ca.key). */
   pkcs11?: CaPkcs11Settings;
   /** Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA CA keys; `ca init --rsa-pss`). */

@@ -3,6 +3,10 @@ import type { Command } from 'commander';
 import { registerCaInit } from './ca/init.js';
 import { registerCaPasswd } from './ca/passwd.js';
 import { registerCaMoveToPkcs11 } from './ca/move-to-pkcs11.js';
+import { registerCaAdopt } from './ca/adopt.js';
+import { registerCaRenew } from './ca/renew.js';
+import { registerRenew } from './renew.js';
+import { registerStatus } from './status.js';
 import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
@@ -25,6 +29,8 @@ const GROUPS: Record<string, (program: Command) => void> = {
     registerCaInit(ca);
     registerCaPasswd(ca);
     registerCaMoveToPkcs11(ca);
+    registerCaAdopt(ca);
+    registerCaRenew(ca);
   },
   server: (program) =>
     registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
@@ -49,6 +55,8 @@ const GROUPS: Record<string, (program: Command) => void> = {
   serve: registerServe,
   probe: registerProbe,
   doctor: registerDoctor,
+  renew: registerRenew,
+  status: registerStatus,
 };
 
 /**

@@ -1,0 +1,288 @@
+/**
+ * Renewing leaf certificates: NAME is issued again from its current certificate (subject, SANs, extensions,
+ * profile), with a new serial and by default the same key. Many certificates (`renew --expiring`) are prepared
+ * first, then signed, written and recorded under one store lock, all or nothing, through the same code as
+ * issuance (signAndRecord); the old records stay in index.txt, or are revoked as superseded with a fresh CRL.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MtlsError } from '../errors.js';
+import { certificateExtensions } from '../pki/cert-extensions.js';
+import {
+  authorityKeyIdentifierExtension,
+  mergeExtensions,
+  PROFILE_OIDS,
+  subjectKeyIdentifierExtension,
+} from '../pki/certificate.js';
+import { EKU } from '../pki/extension-values.js';
+import {
+  describeKey,
+  generatePrivateKey,
+  keyMatchesPublicKey,
+  privateKeyToPem,
+  KEY_TYPES,
+  type KeyType,
+} from '../pki/keys.js';
+import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
+import { certificateSignedBy } from '../pki/verify-signature.js';
+import type { IndexEntry } from '../store/index-file.js';
+import { writeFileAtomically } from '../store/atomic-write.js';
+import { readCertificateDers } from './cert-file.js';
+import { exportPfx, type ExportPfxResult } from './pfx.js';
+import { decodePfx } from '../pki/pkcs12.js';
+import { readInputFile } from '../store/input-file.js';
+import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile, type PreparedLeaf } from './issue.js';
+import { readKeyFile, type PasswordProvider } from './key-file.js';
+import { checkName, leafPaths } from './leaf-paths.js';
+import type { LoadedCa } from './load-ca.js';
+import type { CrlResult } from './publish-crl.js';
+import { revokeSerialsLocked } from './revoke.js';
+
+export interface RenewRequest {
+  names: string[];
+  /** A new key of the same type instead of the current one. */
+  rekey: boolean;
+  /** Validity in days; default: the current certificate's lifetime. */
+  days?: number;
+  /** Revoke each previous certificate (reason superseded) and publish a fresh CRL. */
+  revokeOld: boolean;
+  crlDays: number;
+  /** Password of NAME.key when it is encrypted. */
+  keyPassword: PasswordProvider;
+  /** Encrypts a new key (--rekey) with this password. */
+  newKeyPassword?: string;
+  /** `renew --expiring`: the serial each NAME.crt must still have (the index's record of it). */
+  expectedSerials?: Map<string, string>;
+}
+
+export interface RenewedCertificate extends IssuedCertificate {
+  previousSerial: string;
+  previousNotAfter: string;
+  rekeyed: boolean;
+}
+
+export interface RenewResult {
+  renewed: RenewedCertificate[];
+  /** Serials revoked as superseded (--revoke-old). */
+  revoked: string[];
+  crl?: CrlResult;
+}
+
+interface Prepared {
+  leaf: PreparedLeaf;
+  previous: CertInfo;
+}
+
+export async function renewCertificates(ca: LoadedCa, req: RenewRequest): Promise<RenewResult> {
+  const index = ca.store.readIndex();
+  const bySerial = new Map(index.map((e) => [e.serialHex.toUpperCase(), e]));
+  // Everything that can fail is settled before the lock and before any file is written.
+  const prepared: Prepared[] = [];
+  for (const name of req.names) prepared.push(await prepareRenewal(ca, name, req, bySerial));
+  if (prepared.length === 0) return { renewed: [], revoked: [] };
+  const { store } = ca;
+  store.ensureLayout();
+  return store.withLock(async () => {
+    allowRepeatedSubjects(store);
+    const issued = await signAndRecord(
+      ca,
+      prepared.map((p) => p.leaf),
+      { force: true, lockHeld: true },
+    );
+    const renewed = issued.map((c, i) => ({
+      ...c,
+      previousSerial: prepared[i]!.previous.serialHex,
+      previousNotAfter: prepared[i]!.previous.notAfter.toISOString(),
+      rekeyed: req.rekey,
+    }));
+    if (!req.revokeOld) return { renewed, revoked: [] };
+    const previous = prepared.map((p) => p.previous);
+    const crl = await revokeSerialsLocked(
+      ca,
+      previous.map((c) => ({ serialHex: c.serialHex, notAfter: c.notAfter, subjectDer: c.subjectDer })),
+      prepared.map((p) => p.leaf.name),
+      'superseded',
+      new Date(),
+      req.crlDays,
+    );
+    return { renewed, revoked: previous.map((c) => c.serialHex), crl };
+  });
+}
+
+async function prepareRenewal(
+  ca: LoadedCa,
+  name: string,
+  req: RenewRequest,
+  bySerial: Map<string, IndexEntry>,
+): Promise<Prepared> {
+  checkName(name);
+  const dir = ca.store.paths.dir;
+  const paths = leafPaths(dir, name);
+  if (!existsSync(paths.cert))
+    throw new MtlsError(
+      'NOT_FOUND',
+      `There is no certificate named '${name}' in ${dir} (no ${paths.cert}); give a NAME from 'mtlskit list --dir ${dir}'.`,
+    );
+  const [first] = readCertificateDers(paths.cert);
+  const cert = readCertificate(first!.der, paths.cert);
+  if (cert.issuerKey !== ca.certificate.subjectKey || !certificateSignedBy(cert, ca.certificate.spki))
+    throw new MtlsError(
+      'CA_REFUSED',
+      `${paths.cert} was issued by '${cert.issuer}', not by the CA in ${dir} ('${ca.certificate.subject}'); renew it with the CA that signed it.`,
+    );
+  const expected = req.expectedSerials?.get(name);
+  if (expected && expected.toUpperCase() !== cert.serialHex.toUpperCase())
+    throw new MtlsError(
+      'CA_REFUSED',
+      `${paths.cert} has serial ${cert.serialHex}, not ${expected} as index.txt's latest record for '${name}'; check the folder (mtlskit list) and renew it by name.`,
+    );
+  const record = bySerial.get(cert.serialHex.toUpperCase());
+  if (record?.status === 'R')
+    throw new MtlsError(
+      'CA_REFUSED',
+      `'${name}' (serial ${cert.serialHex}) was revoked on ${record.revokedAt?.toISOString().slice(0, 10) ?? 'an earlier date'}${record.reason ? ` (${record.reason})` : ''}; a revoked certificate is not renewed: issue a new one with --force.`,
+    );
+  if (cert.isCa)
+    throw new MtlsError(
+      'CA_REFUSED',
+      `${paths.cert} is a CA certificate; renew a CA with 'mtlskit ca renew --dir ITS_FOLDER'.`,
+    );
+
+  const warnings: string[] = [];
+  let subjectKey: KeyObject;
+  if (req.rekey) {
+    subjectKey = await generatePrivateKey(sameKeyType(cert, paths.cert));
+  } else {
+    if (!existsSync(paths.key))
+      throw new MtlsError(
+        'NOT_FOUND',
+        `${paths.key} is missing, so '${name}' cannot be renewed with the same key; put the key there, or renew with --rekey for a new one.`,
+      );
+    subjectKey = await readKeyFile(paths.key, paths.key, req.keyPassword);
+    if (!keyMatchesPublicKey(subjectKey, cert.spki))
+      throw new MtlsError(
+        'KEY_MISMATCH',
+        `${paths.key} does not belong to ${paths.cert}; restore the matching key, or renew with --rekey for a new one.`,
+      );
+  }
+  if (!record)
+    warnings.push(`${name}: serial ${cert.serialHex} was not in ${ca.store.paths.index}; the renewed one is recorded.`);
+
+  // The current certificate's extensions as they are, with key identifiers for the (new) key and this CA.
+  const extensions = mergeExtensions(certificateExtensions(cert.der), [
+    subjectKeyIdentifierExtension(subjectKey),
+    authorityKeyIdentifierExtension({ certificate: ca.certificate, key: ca.key }, subjectKey),
+  ]);
+  const days = req.days ?? Math.max(1, Math.round((cert.notAfter.getTime() - cert.notBefore.getTime()) / 86_400_000));
+  const extraFiles = req.rekey
+    ? [
+        { path: paths.key, data: privateKeyToPem(subjectKey, req.newKeyPassword), mode: 0o600 },
+        {
+          path: paths.csr,
+          data: createCsr(
+            cert.subjectDer,
+            subjectKey,
+            extensions.filter((e) => e.type !== PROFILE_OIDS.authorityKeyIdentifier),
+          ),
+        },
+      ]
+    : [];
+  return {
+    previous: cert,
+    leaf: {
+      name,
+      profile: profileOf(cert),
+      subject: cert.subjectDer,
+      subjectKey,
+      extensions,
+      days,
+      extraFiles,
+      notes: [],
+      warnings,
+    },
+  };
+}
+
+/**
+ * A renewed certificate has the subject of the one before it: `openssl ca` reads such an index only with
+ * unique_subject = no in index.txt.attr (the file it writes itself next to the index).
+ */
+function allowRepeatedSubjects(store: LoadedCa['store']): void {
+  const attr = `${store.paths.index}.attr`;
+  if (!existsSync(attr)) writeFileAtomically({ path: attr, data: 'unique_subject = no\n' }, { overwrite: false });
+}
+
+/** server when the certificate is for TLS servers (serverAuth, or no EKU but host names), else client. */
+function profileOf(cert: CertInfo): LeafProfile {
+  if (cert.extKeyUsage?.includes(EKU.serverAuth)) return 'server';
+  if (cert.extKeyUsage?.includes(EKU.clientAuth)) return 'client';
+  return cert.san && cert.san.dns.length + cert.san.ip.length > 0 ? 'server' : 'client';
+}
+
+function sameKeyType(cert: CertInfo, describe: string): KeyType {
+  const d = describeKey(createPublicKey({ key: cert.spki, format: 'der', type: 'spki' }));
+  const type = d.algorithm === 'rsa' ? `rsa:${d.bits}` : d.algorithm === 'ec' ? `ec:${d.curve}` : undefined;
+  if (!type || !(KEY_TYPES as readonly string[]).includes(type))
+    throw new MtlsError(
+      'BAD_INPUT',
+      `${describe} has a ${d.label} key, which --rekey cannot make; issue a new certificate with --key-type instead.`,
+    );
+  return type as KeyType;
+}
+
+/** `renew --expiring DAYS`: the latest record of every NAME that is valid and expires within DAYS. */
+export function expiringCertificates(
+  ca: Pick<LoadedCa, 'store'>,
+  days: number,
+  now = new Date(),
+): {
+  names: string[];
+  expectedSerials: Map<string, string>;
+  skipped: { name: string; serial: string; reason: string }[];
+} {
+  const latest = new Map<string, IndexEntry>();
+  for (const e of ca.store.readIndex()) if (e.name) latest.set(e.name, e);
+  const until = now.getTime() + days * 86_400_000;
+  const names: string[] = [];
+  const expectedSerials = new Map<string, string>();
+  const skipped: { name: string; serial: string; reason: string }[] = [];
+  for (const [name, e] of latest) {
+    const t = e.notAfter.getTime();
+    if (e.status !== 'V' || t <= now.getTime() || t > until) continue;
+    if (!existsSync(join(ca.store.paths.dir, `${name}.crt`))) {
+      skipped.push({
+        name,
+        serial: e.serialHex,
+        reason: `no ${name}.crt in the folder (an intermediate CA is renewed with 'mtlskit ca renew --issuer')`,
+      });
+      continue;
+    }
+    names.push(name);
+    expectedSerials.set(name, e.serialHex);
+  }
+  return { names, expectedSerials, skipped };
+}
+
+/**
+ * Writes NAME.pfx again for the renewed certificate, in the format the old bundle had (legacy 3DES or
+ * AES) when it opens with `password`, else in the default format.
+ */
+export async function reexportPfx(
+  dir: string,
+  name: string,
+  password: string,
+  keyPassword: PasswordProvider,
+): Promise<ExportPfxResult> {
+  const file = join(dir, `${name}.pfx`);
+  let legacy = false;
+  let includeChain = true;
+  try {
+    const old = await decodePfx(readInputFile(file, 'PKCS#12 bundle'), password, file);
+    legacy = !/AES|PBES2/i.test(old.keyEncryption);
+    includeChain = old.chainDer.length > 0;
+  } catch {
+    // Another password than the old bundle's: the new one gets the default format.
+  }
+  return exportPfx({ dir, name, password, legacy, includeChain, force: true, keyPassword });
+}

@@ -1,0 +1,344 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+
+let tmp: { dir: string; cleanup: () => void };
+beforeAll(() => (tmp = tempDir()));
+afterAll(() => tmp.cleanup());
+
+function ok(args: string[], cwd: string): string {
+  const r = openssl(args, { cwd });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+const field = (cwd: string, file: string, flag: string) => ok(['x509', '-in', file, '-noout', flag], cwd).trim();
+
+/** The seed walkthrough's own commands (openssl-walkthrough.sh), run in `dir`. */
+function walkthrough(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['ca', 'server', 'client'])
+    copyFileSync(join(FIXTURES, 'conf', `seed-${f}.conf`), join(dir, `${f}.conf`));
+  ok(['genrsa', '-out', 'ca.key', '2048'], dir);
+  ok(['req', '-new', '-config', 'ca.conf', '-key', 'ca.key', '-out', 'ca.csr'], dir);
+  ok(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'ca.csr',
+      '-signkey',
+      'ca.key',
+      '-sha256',
+      '-days',
+      '365',
+      '-CAcreateserial',
+      '-out',
+      'ca.crt',
+    ],
+    dir,
+  );
+  ok(['genrsa', '-out', 'server.key', '2048'], dir);
+  ok(['req', '-new', '-config', 'server.conf', '-key', 'server.key', '-out', 'server.csr'], dir);
+  ok(
+    // prettier-ignore
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', '365', '-extensions', 'v3_req', '-extfile', 'server.conf', '-out', 'server.crt'],
+    dir,
+  );
+  ok(['genrsa', '-out', 'client.key', '2048'], dir);
+  ok(['req', '-new', '-config', 'client.conf', '-key', 'client.key', '-out', 'client.csr'], dir);
+  // The walkthrough's client step fails on OpenSSL 3 (client.conf has no [ v3_req ]); users then drop -extensions.
+  const clientArgs = [
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-sha256',
+    '-days',
+    '365',
+  ];
+  expect(
+    openssl([...clientArgs, '-extensions', 'v3_req', '-extfile', 'client.conf', '-out', 'client.crt'], { cwd: dir })
+      .status,
+  ).not.toBe(0);
+  ok([...clientArgs, '-out', 'client.crt'], dir);
+}
+
+describe('ca adopt: the OpenSSL walkthrough CA (v1, no extensions)', () => {
+  let w: string;
+  let pki: string;
+  beforeAll(() => {
+    w = join(tmp.dir, 'walkthrough');
+    pki = join(w, 'pki');
+    walkthrough(w);
+    // What the issue starts from: OpenSSL names the CA by issuer name and serial in server.crt.
+    const text = ok(['x509', '-in', 'server.crt', '-noout', '-text'], w);
+    expect(text).toMatch(/Authority Key Identifier:\s*\n\s*DirName:\/O=Server CA Company Name\s*\n\s*serial:/);
+    expect(field(w, 'ca.crt', '-text')).toContain('Version: 1 (0x0)');
+  });
+
+  it('refuses a key that does not fit (exit 4) and writes nothing', () => {
+    const r = mtlskit(['ca', 'adopt', '--key', 'server.key', '--cert', 'ca.crt', '--dir', 'mismatch'], { cwd: w });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toContain('does not belong to ca.crt');
+    expect(existsSync(join(w, 'mismatch'))).toBe(false);
+    const json = mtlskit(['ca', 'adopt', '--key', 'server.key', '--cert', 'ca.crt', '--dir', 'mismatch', '--json'], {
+      cwd: w,
+    });
+    expect(JSON.parse(json.stdout).error.code).toBe('KEY_MISMATCH');
+  });
+
+  it('refuses a certificate that is not self-issued as a root (exit 2), saying what it is', () => {
+    const r = mtlskit(['ca', 'adopt', '--key', 'server.key', '--cert', 'server.crt', '--dir', 'leaf'], { cwd: w });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is not self-issued');
+    expect(r.stderr).toContain("issued by 'O=Server CA Company Name' that is not marked as a CA");
+    expect(existsSync(join(w, 'leaf'))).toBe(false);
+  });
+
+  it('re-issues a v3 CA with the same key, subject and serial; the old certificates verify against it', () => {
+    const r = mtlskitOk(
+      [
+        'ca',
+        'adopt',
+        '--key',
+        'ca.key',
+        '--cert',
+        'ca.crt',
+        '--certs',
+        'server.crt',
+        '--certs',
+        'client.crt',
+        '--json',
+      ],
+      { cwd: w },
+    );
+    const result = JSON.parse(r.stdout);
+    expect(result.reissued).toBe(true);
+    expect(result.reissueReasons).toContain('it is an X.509 v1 certificate');
+    const text = field(pki, 'ca.crt', '-text');
+    expect(text).toContain('Version: 3 (0x2)');
+    expect(text).toMatch(/Basic Constraints: critical\s*\n\s*CA:TRUE/);
+    expect(text).toMatch(/Key Usage: critical\s*\n\s*Certificate Sign, CRL Sign/);
+    expect(text).toContain('Subject Key Identifier');
+    for (const flag of ['-pubkey', '-subject', '-serial'])
+      expect(field(pki, 'ca.crt', flag)).toBe(field(w, 'ca.crt', flag));
+    expect(readFileSync(join(pki, 'ca-original.crt'), 'utf8')).toBe(readFileSync(join(w, 'ca.crt'), 'utf8'));
+    // Partners' old files keep working: OpenSSL matches server.crt's AKI (issuer + serial) against the new CA.
+    for (const f of ['server.crt', 'client.crt']) {
+      const v = openssl(['verify', '-CAfile', join(pki, 'ca.crt'), f], { cwd: w });
+      expect(v.stdout + v.stderr).toContain(`${f}: OK`);
+    }
+    expect(
+      openssl(['verify', '-CAfile', join(pki, 'ca.crt'), '-verify_hostname', 'api-mtls.example.com', 'server.crt'], {
+        cwd: w,
+      }).status,
+    ).toBe(0);
+    const mode = ok(['pkey', '-in', join(pki, 'ca.key'), '-noout', '-text_pub'], w);
+    expect(mode).toContain('2048 bit');
+  });
+
+  it('records the adopted certificates: list --json shows their serials, revoke and the CRL cover them', () => {
+    const list = JSON.parse(mtlskitOk(['list', '--json'], { cwd: w }).stdout).certificates;
+    const serverSerial = field(w, 'server.crt', '-serial').split('=')[1];
+    const clientSerial = field(w, 'client.crt', '-serial').split('=')[1];
+    expect(list.map((c: { serial: string }) => c.serial).sort()).toEqual([serverSerial, clientSerial].sort());
+    expect(list.find((c: { serial: string }) => c.serial === serverSerial).name).toBe('server');
+    expect(readdirSync(join(pki, 'certs')).sort()).toEqual([`${clientSerial}.pem`, `${serverSerial}.pem`].sort());
+    // server.key sat beside server.crt: copied with it, mode 0600.
+    expect(readFileSync(join(pki, 'server.key'), 'utf8')).toBe(readFileSync(join(w, 'server.key'), 'utf8'));
+    expect(statSync(join(pki, 'server.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(pki, 'ca.key')).mode & 0o777).toBe(0o600);
+    mtlskitOk(['revoke', 'client', '--reason', 'cessationOfOperation'], { cwd: w });
+    const crl = ok(['crl', '-in', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), '-noout', '-text'], w);
+    expect(crl).toContain(`Serial Number: ${clientSerial}`);
+    const revoked = openssl(
+      ['verify', '-crl_check', '-CRLfile', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), 'client.crt'],
+      { cwd: w },
+    );
+    expect(revoked.stdout + revoked.stderr).toContain('certificate revoked');
+    expect(
+      openssl(
+        ['verify', '-crl_check', '-CRLfile', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), 'server.crt'],
+        { cwd: w },
+      ).status,
+    ).toBe(0);
+  });
+
+  it('issues new client certificates that pass openssl verify -x509_strict -purpose sslclient', () => {
+    mtlskitOk(['client', 'issue', 'partner'], { cwd: w });
+    const v = openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslclient',
+      '-CAfile',
+      join(pki, 'ca.crt'),
+      join(pki, 'partner.crt'),
+    ]);
+    expect(v.stdout + v.stderr).toContain('partner.crt: OK');
+  });
+
+  it('leaves an adopted store alone without --force (exit 3)', () => {
+    const r = mtlskit(['ca', 'adopt', '--key', 'ca.key', '--cert', 'ca.crt'], { cwd: w });
+    expect(r.status).toBe(3);
+  });
+
+  it('ca renew keeps the serial the old leaves name, the key and the SKI; the old leaves still verify', () => {
+    const ski = () => ok(['x509', '-in', 'ca.crt', '-noout', '-ext', 'subjectKeyIdentifier'], pki);
+    const before = { ski: ski(), end: field(pki, 'ca.crt', '-enddate') };
+    expect(before.ski).toContain('Subject Key Identifier');
+    const r = JSON.parse(mtlskitOk(['ca', 'renew', '--days', '1000', '--json'], { cwd: w }).stdout);
+    expect(r.keptSerial).toBe(true);
+    expect(ski()).toBe(before.ski);
+    expect(field(pki, 'ca.crt', '-enddate')).not.toBe(before.end);
+    for (const flag of ['-serial', '-pubkey', '-subject'])
+      expect(field(pki, 'ca.crt', flag)).toBe(field(w, 'ca.crt', flag));
+    for (const f of [join(w, 'server.crt'), join(pki, 'partner.crt')])
+      expect(openssl(['verify', '-CAfile', join(pki, 'ca.crt'), f]).status).toBe(0);
+  });
+});
+
+describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; easy-rsa folders', () => {
+  let d: string;
+  beforeAll(() => {
+    d = join(tmp.dir, 'v3');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, 'ext.conf'),
+      '[ v3_ca ]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n' +
+        '[ leaf ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nauthorityKeyIdentifier = keyid\n',
+    );
+    // prettier-ignore
+    ok(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-subj', '/O=Acme/CN=Acme Root', '-days', '100', '-extensions', 'v3_ca', '-config', 'ext.conf'], d);
+    ok(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'sub.key',
+        '-out',
+        'sub.csr',
+        '-subj',
+        '/O=Acme/CN=Acme Sub',
+      ],
+      d,
+    );
+    // prettier-ignore
+    ok(['x509', '-req', '-in', 'sub.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '90', '-extfile', 'ext.conf', '-extensions', 'v3_ca', '-out', 'sub.crt'], d);
+    // An easy-rsa style pki/: index.txt, issued/, revoked/certs_by_serial/, private/.
+    const e = join(d, 'easy', 'pki');
+    for (const sub of ['issued', 'private', 'revoked/certs_by_serial']) mkdirSync(join(e, sub), { recursive: true });
+    const index: string[] = [];
+    for (const [name, revoked] of [
+      ['alice', false],
+      ['bob', true],
+    ] as const) {
+      ok(
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(e, 'private', `${name}.key`),
+          '-out',
+          `${name}.csr`,
+          '-subj',
+          `/CN=${name}`,
+        ],
+        d,
+      );
+      // prettier-ignore
+      ok(['x509', '-req', '-in', `${name}.csr`, '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '30', '-extfile', 'ext.conf', '-extensions', 'leaf', '-out', `${name}.crt`], d);
+      const serial = field(d, `${name}.crt`, '-serial').split('=')[1]!;
+      const end = ok(['x509', '-in', `${name}.crt`, '-noout', '-dateopt', 'iso_8601', '-enddate'], d);
+      const yymmdd = end.split('=')[1]!.trim().replace(/[-: ]/g, '').slice(2, 14) + 'Z';
+      copyFileSync(
+        join(d, `${name}.crt`),
+        join(e, revoked ? `revoked/certs_by_serial/${serial}.crt` : `issued/${name}.crt`),
+      );
+      index.push(
+        [
+          revoked ? 'R' : 'V',
+          yymmdd,
+          revoked ? '261130120000Z,keyCompromise' : '',
+          serial,
+          'unknown',
+          `/CN=${name}`,
+        ].join('\t'),
+      );
+    }
+    writeFileSync(join(e, 'index.txt'), index.join('\n') + '\n');
+  });
+
+  it('adopts a proper v3 root as it is (no re-issue)', () => {
+    const r = JSON.parse(
+      mtlskitOk(['ca', 'adopt', '--key', 'root.key', '--cert', 'root.crt', '--dir', 'plain', '--json'], { cwd: d })
+        .stdout,
+    );
+    expect(r.reissued).toBe(false);
+    expect(readFileSync(join(d, 'plain', 'ca.crt'), 'utf8')).toBe(readFileSync(join(d, 'root.crt'), 'utf8'));
+  });
+
+  it('an intermediate without --issuer-chain: exit 2 naming it; with the chain: adopted and new leaves verify', () => {
+    const r = mtlskit(['ca', 'adopt', '--key', 'sub.key', '--cert', 'sub.crt', '--dir', 'sub'], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("an intermediate CA certificate issued by 'O=Acme, CN=Acme Root'");
+    mtlskitOk(['ca', 'adopt', '--key', 'sub.key', '--cert', 'sub.crt', '--issuer-chain', 'root.crt', '--dir', 'sub'], {
+      cwd: d,
+    });
+    expect(readFileSync(join(d, 'sub', 'ca-chain.crt'), 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    mtlskitOk(['client', 'issue', 'c1', '--dir', 'sub'], { cwd: d });
+    const v = openssl(
+      [
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        'root.crt',
+        '-untrusted',
+        'sub/ca-chain.crt',
+        'sub/c1.crt',
+      ],
+      { cwd: d },
+    );
+    expect(v.stdout + v.stderr).toContain('c1.crt: OK');
+  });
+
+  it("recognises an easy-rsa pki/ folder: issued and revoked certificates, with easy-rsa's revocation", () => {
+    mtlskitOk(['ca', 'adopt', '--key', 'root.key', '--cert', 'root.crt', '--certs', 'easy/pki', '--dir', 'fromeasy'], {
+      cwd: d,
+    });
+    const list = JSON.parse(mtlskitOk(['list', '--json', '--dir', 'fromeasy'], { cwd: d }).stdout).certificates;
+    const byName = Object.fromEntries(list.map((c: { name: string }) => [c.name, c]));
+    expect(byName.alice.status).toBe('valid');
+    expect(byName.bob.status).toBe('revoked');
+    expect(byName.bob.reason).toBe('keyCompromise');
+    expect(existsSync(join(d, 'fromeasy', 'alice.key'))).toBe(true);
+    mtlskitOk(['crl', 'gen', '--dir', 'fromeasy'], { cwd: d });
+    const bobSerial = field(d, 'bob.crt', '-serial').split('=')[1];
+    const crl = ok(['crl', '-in', 'fromeasy/crl.pem', '-CAfile', 'root.crt', '-noout', '-text'], d);
+    expect(crl).toContain(`Serial Number: ${bobSerial}`);
+    expect(crl).toContain('Key Compromise');
+    expect(
+      openssl(['verify', '-crl_check', '-CRLfile', 'fromeasy/crl.pem', '-CAfile', 'root.crt', 'alice.crt'], { cwd: d })
+        .status,
+    ).toBe(0);
+  });
+});
