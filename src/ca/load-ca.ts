@@ -12,6 +12,7 @@ import { KEY_USAGE } from '../pki/extension-values.js';
 import type { CaSettings, CaStore } from '../store/ca-store.js';
 import { readCertificateDers } from './cert-file.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
+import { previousCaLoader, type CaGeneration } from './ca-generations.js';
 
 export interface LoadedCa {
   store: CaStore;
@@ -23,6 +24,8 @@ export interface LoadedCa {
   parentsDer: Buffer[];
   /** DIR/mtlskit.json, read once (a batch would otherwise read it per certificate). */
   settings: CaSettings;
+  /** After `ca rotate`: the previous CA generation (its key signs the CRL of what it issued), read on first use. */
+  previous?: () => Promise<CaGeneration>;
 }
 
 /** Why a certificate cannot act as an issuer, or undefined when it can. */
@@ -55,5 +58,14 @@ export async function loadCa(store: CaStore, password: PasswordProvider): Promis
   const chain = existsSync(paths.chain) ? readCertificateDers(paths.chain).map((c) => c.der) : [first!.der];
   const parentsDer = chain.slice(1);
   const chainPem = chain.map((der) => derToPem(der, 'CERTIFICATE')).join('');
-  return { store, certificate, key, chainPem, parentsDer, settings: store.readSettings() };
+  const settings = store.readSettings();
+  return {
+    store,
+    certificate,
+    key,
+    chainPem,
+    parentsDer,
+    settings,
+    previous: previousCaLoader(store, settings, password),
+  };
 }

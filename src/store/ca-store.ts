@@ -8,6 +8,7 @@
  *   certs/SERIAL.pem a copy of every issued certificate, by serial
  *   mtlskit.json     CA settings (e.g. the CRL URL written into issued certificates)
  *   crl.pem, crl.der the latest CRL
+ *   ca-old.*, crl-old.*, ca-bundle.crt, crl-bundle.pem, ca-*-signed-by-*.crt   after `ca rotate` (see rotate-ca.ts)
  *   .lock            held while a process changes the store
  */
 import {
@@ -30,6 +31,19 @@ import { withDirectoryLock } from './lock.js';
 export interface CaSettings {
   /** Written as crlDistributionPoints into certificates this CA issues. */
   crlUrl?: string;
+  /** The CA generation before the last `ca rotate`: it still signs the CRL for the certificates it issued. */
+  previousCa?: PreviousCaSettings;
+}
+
+/** File names relative to the CA folder. */
+export interface PreviousCaSettings {
+  cert: string;
+  key: string;
+  crlPem: string;
+  crlDer: string;
+  /** Its subjectKeyIdentifier (hex): what the authorityKeyIdentifier of the certificates it issued names. */
+  subjectKeyId?: string;
+  rotatedAt: string;
 }
 
 export interface CaPaths {

@@ -1,6 +1,7 @@
 /** The command tree; each file below registers one command and imports its heavy modules lazily. */
 import type { Command } from 'commander';
 import { registerCaInit } from './ca/init.js';
+import { registerCaRotate } from './ca/rotate.js';
 import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
@@ -17,7 +18,11 @@ import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
-  ca: (program) => registerCaInit(program.command('ca').description('create and manage the certificate authority')),
+  ca: (program) => {
+    const ca = program.command('ca').description('create and manage the certificate authority');
+    registerCaInit(ca);
+    registerCaRotate(ca);
+  },
   server: (program) =>
     registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
   client: (program) =>

@@ -14,7 +14,8 @@ export function registerCrlGen(parent: Command): void {
     description:
       'Writes DIR/crl.pem and DIR/crl.der: a v2 CRL signed by the CA with thisUpdate/nextUpdate, a CRL number that grows\n' +
       'with every CRL, the authority key identifier, and each revoked serial with its date and reason. Run it before nextUpdate\n' +
-      '(e.g. from cron) so servers that check CRLs keep accepting clients.',
+      '(e.g. from cron) so servers that check CRLs keep accepting clients. After `ca rotate` the old key also re-signs\n' +
+      'DIR/crl-old.pem (and .der) for the certificates it issued, and DIR/crl-bundle.pem holds both CRLs.',
     examples: [
       ['mtlskit crl gen', 'a CRL valid for 30 days'],
       ['mtlskit crl gen --days 7 --passin env:CA_PASS --json', 'a weekly CRL from CI, CA key password in $CA_PASS'],
@@ -41,6 +42,11 @@ export function registerCrlGen(parent: Command): void {
         );
         output.result({ ...r }, [
           `${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`,
+          ...(r.previous
+            ? [
+                `  and CRL #${r.previous.crlNumber} of the CA before the rotation (${r.previous.revokedCount} revoked) to ${r.previous.files.pem}; both in ${r.bundle}`,
+              ]
+            : []),
         ]);
       }),
     );
