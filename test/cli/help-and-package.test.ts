@@ -21,6 +21,7 @@ describe('every command documents itself', () => {
     expect(commands.map((c) => c.join(' ')).sort()).toEqual(
       [
         'ca init',
+        'ca rotate',
         'client issue',
         'crl gen',
         'csr create',
