@@ -132,3 +132,18 @@ export function splitRevocations(
   }
   return split;
 }
+
+/**
+ * The CA file a leaf's chain ends with: DIR/ca-old.crt for a certificate from the key before `ca rotate`
+ * (the new root has the same name but is not its issuer), else DIR/ca-chain.crt, else DIR/ca.crt.
+ */
+export function caChainFileFor(store: CaStore, leafDer: Buffer): string {
+  const { paths } = store;
+  const current = existsSync(paths.chain) ? paths.chain : paths.cert;
+  const previous = store.readSettings().previousCa;
+  if (!previous) return current;
+  const oldCert = previousCaPaths(store, previous).cert;
+  if (!existsSync(oldCert)) return current;
+  const old = readCertificate(readCertificateDers(oldCert)[0]!.der, oldCert);
+  return issuedBy(readCertificate(leafDer, 'certificate'), old) ? oldCert : current;
+}

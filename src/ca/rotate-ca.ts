@@ -38,6 +38,7 @@ import type { PasswordProvider } from './key-file.js';
 import { planExtensions, NO_SAN } from './extension-plan.js';
 import { PREVIOUS_CA_FILES, ROTATION_FILES, previousCaPaths, splitRevocations } from './ca-generations.js';
 import { DEFAULT_CA_DAYS } from './init-ca.js';
+import { readCertificateDers } from './cert-file.js';
 
 export const DEFAULT_ROTATION_CRL_DAYS = 30;
 
@@ -178,6 +179,13 @@ export async function rotateCa(req: RotateRequest): Promise<RotateResult> {
 
   store.ensureLayout();
   return store.withLock(async () => {
+    // Another process may have rotated (or replaced) the CA since it was loaded: then nothing is written.
+    if (!readCertificateDers(paths.cert)[0]!.der.equals(old.der)) {
+      throw new MtlsError(
+        'CA_REFUSED',
+        `${paths.cert} changed while this rotation was being prepared (another process rotated or replaced it); nothing was written, run the command again.`,
+      );
+    }
     const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
     const newSerial = store.newSerial(taken);
     const current = readCertificate(

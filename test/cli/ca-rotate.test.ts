@@ -293,6 +293,17 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     expect(openssl(['crl', '-in', f('crl.pem'), '-CAfile', f('ca.crt'), '-noout']).stderr).toContain('verify OK');
   });
 
+  it('export pfx packs the root that issued the leaf: ca-old.crt for an old certificate, ca.crt for a new one', () => {
+    const caIn = (name: string) => {
+      mtlskitOk(['export', 'pfx', name, '--dir', dir, '--passout', 'pass:pfxpw', '--force']);
+      const pem = openssl(['pkcs12', '-in', f(`${name}.pfx`), '-passin', 'pass:pfxpw', '-nokeys', '-cacerts']).stdout;
+      return openssl(['x509', '-noout', '-fingerprint', '-sha256'], { input: pem }).stdout;
+    };
+    const fingerprint = (file: string) => openssl(['x509', '-in', file, '-noout', '-fingerprint', '-sha256']).stdout;
+    expect(caIn('alice')).toBe(fingerprint(f('ca-old.crt')));
+    expect(caIn('carol')).toBe(fingerprint(f('ca.crt')));
+  });
+
   it('a second rotation is refused without --force (exit 3, nothing written); with --force the oldest CA moves to retired/', () => {
     const snap = snapshot(dir);
     const r = mtlskit(['ca', 'rotate', '--dir', dir, ...PASS]);
@@ -307,6 +318,65 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     expect(readFileSync(join(out.retired, 'ca.key'), 'utf8')).toBe(before.oldKey);
     expect(readFileSync(f('ca-old.crt'), 'utf8')).toBe(current);
     expect(verify(['-CAfile', f('ca-bundle.crt'), f('carol.crt')]).ok).toBe(true);
+  });
+});
+
+describe('a leaf whose authorityKeyIdentifier names its CA by issuer and serial only (README caveat)', () => {
+  it('verifies against ca-bundle.crt after the rotation, but not through ca-old-signed-by-new.crt', () => {
+    const dir = join(tmp.dir, 'issuer-serial');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    const f = (name: string) => join(dir, name);
+    writeFileSync(
+      f('legacy.cnf'),
+      '[l]\nbasicConstraints = CA:FALSE\nauthorityKeyIdentifier = issuer:always\nextendedKeyUsage = clientAuth\n',
+    );
+    const req = openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('legacy.key'),
+      '-subj',
+      '/CN=legacy',
+      '-out',
+      f('legacy.csr'),
+    ]);
+    expect(req.status, req.stderr).toBe(0);
+    const sign = openssl([
+      'x509',
+      '-req',
+      '-in',
+      f('legacy.csr'),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-set_serial',
+      '99',
+      '-days',
+      '30',
+      '-extfile',
+      f('legacy.cnf'),
+      '-extensions',
+      'l',
+      '-out',
+      f('legacy.crt'),
+    ]);
+    expect(sign.status, sign.stderr).toBe(0);
+    expect(openssl(['x509', '-in', f('legacy.crt'), '-noout', '-ext', 'authorityKeyIdentifier']).stdout).toContain(
+      'serial:',
+    );
+    mtlskitOk(['ca', 'rotate', '--dir', dir]);
+    // Not -x509_strict: OpenSSL's strict mode wants a key identifier in every AKI, which is the point here.
+    const plain = (args: string[]) => openssl(['verify', ...args, f('legacy.crt')]);
+    expect(plain(['-CAfile', f('ca-bundle.crt')]).status).toBe(0);
+    const cross = plain(['-CAfile', f('ca.crt'), '-untrusted', f('ca-old-signed-by-new.crt')]);
+    expect(cross.status).not.toBe(0);
+    expect(cross.stderr + cross.stdout).toContain('unable to get local issuer certificate');
   });
 });
 
