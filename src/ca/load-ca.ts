@@ -14,6 +14,7 @@ import { readCertificateDers } from './cert-file.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
 import { attachSigner, keySigner, type Signer } from '../pki/signer.js';
 import type { TokenAccess } from './token-key.js';
+import { previousCaLoader, type CaGeneration } from './ca-generations.js';
 
 export type { TokenAccess };
 
@@ -35,6 +36,8 @@ export interface LoadedCa {
   parentsDer: Buffer[];
   /** DIR/mtlskit.json, read once (a batch would otherwise read it per certificate). */
   settings: CaSettings;
+  /** After `ca rotate`: the previous CA generation (its key signs the CRL of what it issued), read on first use. */
+  previous?: () => Promise<CaGeneration>;
 }
 
 /** Why a certificate cannot act as an issuer, or undefined when it can. */
@@ -100,5 +103,15 @@ export async function loadCa(
   const chain = existsSync(paths.chain) ? readCertificateDers(paths.chain).map((c) => c.der) : [first!.der];
   const parentsDer = chain.slice(1);
   const chainPem = chain.map((der) => derToPem(der, 'CERTIFICATE')).join('');
-  return { store, certificate, key, signer, keyLocation, chainPem, parentsDer, settings };
+  return {
+    store,
+    certificate,
+    key,
+    signer,
+    keyLocation,
+    chainPem,
+    parentsDer,
+    settings,
+    previous: previousCaLoader(store, settings, password),
+  };
 }

@@ -13,7 +13,8 @@ import { derToPem } from '../pki/pem.js';
 import { nameDerToText } from '../pki/name-text.js';
 import { decodePfx, encodePfx, PFX_ITERATIONS } from '../pki/pkcs12.js';
 import { makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
-import { caPaths } from '../store/ca-store.js';
+import { CaStore } from '../store/ca-store.js';
+import { caChainFileFor } from './ca-generations.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
 import { certificateFieldsOf, readCertificateDers } from './cert-file.js';
 import { checkName, leafPaths } from './leaf-paths.js';
@@ -43,8 +44,7 @@ export interface ExportPfxResult {
 /** The leaf's issuers up to the root: NAME-chain.crt's intermediates, then the CA folder's chain. */
 function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
   const paths = leafPaths(dir, name);
-  const ca = caPaths(dir);
-  const sources = [paths.chain, existsSync(ca.chain) ? ca.chain : ca.cert].filter((p) => existsSync(p));
+  const sources = [paths.chain, caChainFileFor(new CaStore(dir), leafDer)].filter((p) => existsSync(p));
   const seen = new Set<string>([leafDer.toString('base64')]);
   const chain: Buffer[] = [];
   for (const source of sources) {

@@ -9,7 +9,7 @@ import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
 import { readDerObjects } from '../pki/pem.js';
 import { nameDerToSlashForm } from '../pki/name-text.js';
 import { readCertificate } from '../pki/verify-cert.js';
-import { certificateSignedBy } from '../pki/verify-signature.js';
+import { issuedBy } from './ca-generations.js';
 import type { LoadedCa } from './load-ca.js';
 import { writeCrl, type CrlResult } from './publish-crl.js';
 
@@ -80,7 +80,9 @@ async function resolveTarget(
   }
   const [der] = readDerObjects(readFileSync(path), ['CERTIFICATE'], path, 'certificate');
   const cert = readCertificate(der!, path);
-  const issuedByUs = cert.issuerDer.equals(ca.certificate.subjectDer) && certificateSignedBy(cert, ca.certificate.spki);
+  // After `ca rotate` a certificate from the previous CA key is this folder's too (its CRL is crl-old.pem).
+  const issuedByUs =
+    issuedBy(cert, ca.certificate) || (ca.previous !== undefined && issuedBy(cert, (await ca.previous()).certificate));
   if (!issuedByUs) {
     throw new MtlsError(
       'CA_REFUSED',

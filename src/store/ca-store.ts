@@ -9,6 +9,7 @@
  *   mtlskit.json     CA settings (e.g. the CRL URL written into issued certificates; for a CA key in a
  *                    PKCS#11 token, its URI and module instead of ca.key)
  *   crl.pem, crl.der the latest CRL
+ *   ca-old.*, crl-old.*, ca-bundle.crt, crl-bundle.pem, ca-*-signed-by-*.crt   after `ca rotate` (see rotate-ca.ts)
  *   .lock            held while a process changes the store
  *   .journal         present while a change is being made (journal.ts); a dead process's is finished or undone
  */
@@ -49,6 +50,8 @@ export interface CaSettings {
   pkcs11?: CaPkcs11Settings;
   /** Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA CA keys; `ca init --rsa-pss`). */
   rsaPss?: boolean;
+  /** The CA generation before the last `ca rotate`: it still signs the CRL for the certificates it issued. */
+  previousCa?: PreviousCaSettings;
 }
 
 export interface CaPkcs11Settings {
@@ -56,6 +59,17 @@ export interface CaPkcs11Settings {
   uri: string;
   /** The PKCS#11 module that opened it (--pkcs11-module or PKCS11_MODULE override it). */
   module: string;
+}
+
+/** File names relative to the CA folder. */
+export interface PreviousCaSettings {
+  cert: string;
+  key: string;
+  crlPem: string;
+  crlDer: string;
+  /** Its subjectKeyIdentifier (hex): what the authorityKeyIdentifier of the certificates it issued names. */
+  subjectKeyId?: string;
+  rotatedAt: string;
 }
 
 export interface CaPaths {
@@ -218,7 +232,7 @@ export class CaStore {
   }
 
   /** The next CRL number and the crlnumber file that advances it, to commit with the CRL (call under the lock). */
-  nextCrlNumber(): { number: bigint; file: StoreFile } {
+  nextCrlNumber(count = 1): { number: bigint; file: StoreFile } {
     let next = 1n;
     if (existsSync(this.paths.crlNumber)) {
       const text = this.read(this.paths.crlNumber).toString('utf8').trim();
@@ -230,7 +244,7 @@ export class CaStore {
       }
       next = BigInt('0x' + text);
     }
-    const after = (next + 1n).toString(16).toUpperCase();
+    const after = (next + BigInt(count)).toString(16).toUpperCase();
     return {
       number: next,
       file: { path: this.paths.crlNumber, data: (after.length % 2 ? '0' : '') + after + '\n', replace: true },

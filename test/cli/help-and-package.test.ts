@@ -23,6 +23,7 @@ describe('every command documents itself', () => {
         'ca init',
         'ca move-to-pkcs11',
         'ca passwd',
+        'ca rotate',
         'client issue',
         'crl gen',
         'csr create',

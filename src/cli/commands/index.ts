@@ -7,6 +7,7 @@ import { registerCaAdopt } from './ca/adopt.js';
 import { registerCaRenew } from './ca/renew.js';
 import { registerRenew } from './renew.js';
 import { registerStatus } from './status.js';
+import { registerCaRotate } from './ca/rotate.js';
 import { registerServerIssue } from './server/issue.js';
 import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
@@ -31,6 +32,7 @@ const GROUPS: Record<string, (program: Command) => void> = {
     registerCaMoveToPkcs11(ca);
     registerCaAdopt(ca);
     registerCaRenew(ca);
+    registerCaRotate(ca);
   },
   server: (program) =>
     registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),

@@ -21,7 +21,8 @@ export function registerRevoke(program: Command): void {
       summary: 'revoke a certificate and write a fresh CRL',
       description:
         'Marks the certificate revoked in DIR/index.txt and re-issues DIR/crl.pem and DIR/crl.der. Give NAME, a certificate file\n' +
-        '(checked to come from this CA), or --serial HEX (also for certificates this CA signed that the store does not know).\n' +
+        '(checked to come from this CA, or from its key before `ca rotate`: that key then re-signs DIR/crl-old.pem), or --serial HEX\n' +
+        '(also for certificates this CA signed that the store does not know).\n' +
         'Without --reason no reason is recorded (index.txt holds only the date, as openssl ca -revoke writes it) and the CRL entry\n' +
         'has no reasonCode, which RFC 5280 reads as unspecified; --reason unspecified writes the code anyway (openssl -crl_reason unspecified).',
       examples: [
@@ -75,6 +76,11 @@ export function registerRevoke(program: Command): void {
         output.result({ ...r }, [
           `${out.green('✔')} revoked ${out.bold(r.name)} (serial ${r.serial}, ${r.reasonCode ? `reason ${r.reason}` : 'no reason given'})`,
           `  CRL #${r.crl.crlNumber} with ${r.crl.revokedCount} revoked, next update ${r.crl.nextUpdate.slice(0, 10)}: ${r.crl.files.pem} (and ${r.crl.files.der})`,
+          ...(r.crl.previous
+            ? [
+                `  CRL #${r.crl.previous.crlNumber} of the CA before the rotation, ${r.crl.previous.revokedCount} revoked: ${r.crl.previous.files.pem}; both in ${r.crl.bundle}`,
+              ]
+            : []),
           `  publish the CRL where servers read it (nginx ssl_crl, Node tls 'crl', the crlDistributionPoints URL)`,
         ]);
       }),

@@ -17,7 +17,9 @@ export function registerCrlGen(parent: Command): void {
       'Writes DIR/crl.pem and DIR/crl.der: a v2 CRL signed by the CA with thisUpdate/nextUpdate, a CRL number that grows\n' +
       'with every CRL, the authority key identifier, and each revoked serial with its date and reason. Run it before nextUpdate\n' +
       '(e.g. from cron) so servers that check CRLs keep accepting clients: the output says when it expires and gives a\n' +
-      "crontab line (--json: cron). 'mtlskit status' exits 1 when the CRL is due within half its warning window.",
+      "crontab line (--json: cron). 'mtlskit status' exits 1 when the CRL is due within half its warning window.\n" +
+      'After `ca rotate` the old key also re-signs DIR/crl-old.pem (and .der) for the certificates it issued, and\n' +
+      'DIR/crl-bundle.pem holds both CRLs.',
     examples: [
       ['mtlskit crl gen', 'a CRL valid for 30 days'],
       ['mtlskit crl gen --days 7 --passin env:CA_PASS --json', 'a weekly CRL from CI, CA key password in $CA_PASS'],
@@ -48,6 +50,11 @@ export function registerCrlGen(parent: Command): void {
           `${out.green('✔')} CRL #${r.crlNumber} (${r.revokedCount} revoked, next update ${r.nextUpdate.slice(0, 10)}) written to ${r.files.pem} and ${r.files.der}`,
           `  expires ${r.nextUpdate.slice(0, 16).replace('T', ' ')} UTC: servers that check it refuse every client after that. Keep it fresh from cron:`,
           `  ${schedule.cron}`,
+          ...(r.previous
+            ? [
+                `  and CRL #${r.previous.crlNumber} of the CA before the rotation (${r.previous.revokedCount} revoked) to ${r.previous.files.pem}; both in ${r.bundle}`,
+              ]
+            : []),
         ]);
       }),
     );
