@@ -216,8 +216,8 @@ interface Bag {
   der: Buffer;
   localKeyId?: string;
   friendlyName?: string;
-  /** Carries Java's trustedKeyUsage attribute (keytool: trustedCertEntry). */
-  javaTrusted?: boolean;
+  /** The OIDs of Java's trustedKeyUsage attribute, when the bag has one (keytool: trustedCertEntry). */
+  javaTrustedUsages?: string[];
 }
 
 type Algorithms = Pick<
@@ -227,7 +227,7 @@ type Algorithms = Pick<
 
 /** Every certificate of a bundle (a truststore has no key), with its attributes and how the bundle is protected. */
 export interface PfxCertificates extends Algorithms {
-  certificates: Array<{ der: Buffer; friendlyName?: string; javaTrusted: boolean }>;
+  certificates: Array<{ der: Buffer; friendlyName?: string; javaTrustedUsages?: string[] }>;
   keys: number;
 }
 
@@ -240,7 +240,7 @@ export async function decodePfxCertificates(
   return {
     certificates: bags
       .filter((b) => b.kind === 'cert')
-      .map((b) => ({ der: b.der, friendlyName: b.friendlyName, javaTrusted: b.javaTrusted === true })),
+      .map((b) => ({ der: b.der, friendlyName: b.friendlyName, javaTrustedUsages: b.javaTrustedUsages })),
     keys: bags.filter((b) => b.kind === 'key').length,
     ...algorithms,
   };
@@ -454,8 +454,8 @@ function isOneSequence(der: Buffer): boolean {
 function readAttributes(
   der: Buffer,
   attrs: Tlv | undefined,
-): { localKeyId?: string; friendlyName?: string; javaTrusted?: boolean } {
-  const out: { localKeyId?: string; friendlyName?: string; javaTrusted?: boolean } = {};
+): { localKeyId?: string; friendlyName?: string; javaTrustedUsages?: string[] } {
+  const out: { localKeyId?: string; friendlyName?: string; javaTrustedUsages?: string[] } = {};
   if (!attrs) return out;
   for (const attr of children(der, attrs)) {
     const [oidTlv, values] = children(der, attr);
@@ -463,7 +463,10 @@ function readAttributes(
     const first = values ? children(der, values)[0] : undefined;
     if (!first) continue;
     if (oid === P.localKeyId) out.localKeyId = content(der, first).toString('hex');
-    if (oid === P.javaTrustedKeyUsage) out.javaTrusted = true;
+    if (oid === P.javaTrustedKeyUsage)
+      out.javaTrustedUsages = children(der, values!)
+        .filter((v) => v.tag === 0x06)
+        .map((v) => decodeOid(content(der, v)));
     if (oid === P.friendlyName && first.tag === 0x1e)
       out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
   }
