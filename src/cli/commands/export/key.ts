@@ -22,7 +22,7 @@ export function registerExportKey(parent: Command): void {
       summary: 'NAME.key as PKCS#8, PKCS#1 (RSA) or SEC1 (EC), PEM or DER, encrypted or not',
       description:
         'The conversions usually done with openssl, with the same bytes as output:\n' +
-        '  --format pkcs8 (default)  "PRIVATE KEY", as `openssl pkey`\n' +
+        '  --format pkcs8 (default)  "PRIVATE KEY", as `openssl pkey` (DER: `openssl pkcs8 -topk8 -nocrypt -outform DER`)\n' +
         '  --format pkcs1            "RSA PRIVATE KEY", as `openssl rsa -traditional` (RSA keys only)\n' +
         '  --format sec1             "EC PRIVATE KEY", as `openssl ec` (EC keys only)\n' +
         '--der writes DER. With --passout the key is encrypted: PKCS#8 with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC),\n' +
