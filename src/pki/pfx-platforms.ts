@@ -161,19 +161,22 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
     platform: 'postman',
     importer: 'Postman desktop (Electron, BoringSSL) and Newman / Postman CLI (Node 18+, OpenSSL 3)',
     accepts:
-      '3DES with a SHA-1 MAC in both; RC2 bundles fail in Node 17+ ("unsupported"); the desktop app reports other bundles only as BAD_PKCS12_DATA, so mtlskit writes the one both stacks read',
+      'PBES2/AES and 3DES with any SHA MAC in both (BoringSSL\'s PKCS#12 reader takes PBES2 and the MAC\'s own digest); RC2 bundles, which old Windows and Java tools write, fail in Node 17+ as "unsupported"',
     sources: [
-      { title: 'postman-app-support #8701', url: 'https://github.com/postmanlabs/postman-app-support/issues/8701' },
+      {
+        title: 'BoringSSL pkcs8_x509.cc',
+        url: 'https://github.com/google/boringssl/blob/main/crypto/pkcs8/pkcs8_x509.cc',
+      },
       { title: 'nodejs/node #40672', url: 'https://github.com/nodejs/node/issues/40672' },
       {
         title: 'Postman: certificates',
         url: 'https://learning.postman.com/docs/sending-requests/authorization/certificates/',
       },
     ],
-    profile: TRIPLE_DES_SHA1,
-    key: ['3des'],
-    certs: ['3des', 'none'],
-    mac: ['sha1'],
+    profile: MODERN_PROFILE,
+    key: ['aes', '3des'],
+    certs: ['aes', '3des', 'none'],
+    mac: ['sha1', 'sha256', 'sha384', 'sha512'],
   },
   {
     platform: 'modern',

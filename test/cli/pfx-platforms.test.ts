@@ -125,8 +125,16 @@ describe('export pfx --for', () => {
     });
   }
 
-  it("--for postman: Node's TLS (Newman, Postman CLI) loads it as a client certificate", () => {
+  it("--for postman: Node's TLS (Newman, Postman CLI) loads it, and refuses the RC2 bundle the table excludes", () => {
     expect(() => createSecureContext({ pfx: readFileSync(file('postman')), passphrase: PASSWORD })).not.toThrow();
+    // openssl pkcs12 -export -legacy (RC2-40 certificates), made by test/fixtures/show/make-fixtures.sh.
+    const rc2 = readFileSync(join(ROOT, 'test', 'fixtures', 'show', 'legacy.pfx'));
+    expect(() => createSecureContext({ pfx: rc2, passphrase: 'fixture' })).toThrow(/unsupported/i);
+    const verdict = JSON.parse(
+      mtlskitOk(['show', join(ROOT, 'test', 'fixtures', 'show', 'legacy.pfx'), '--passin', 'pass:fixture', '--json'])
+        .stdout,
+    ).files[0].items[0];
+    expect(verdict.notImportableBy).toContain('postman');
   });
 
   it('--legacy writes the windows-legacy format', () => {
@@ -143,8 +151,8 @@ describe('export pfx --for', () => {
     expect(human).toMatch(/imports on +macos, ios, windows, windows-legacy, java, android, openssl, postman, modern/);
     const json = JSON.parse(mtlskitOk(['show', file('modern'), '--passin', `pass:${PASSWORD}`, '--json']).stdout);
     const pfx = json.files[0].items[0];
-    expect(pfx.importableBy).toEqual(['windows', 'java', 'openssl', 'modern']);
-    expect(pfx.notImportableBy).toEqual(['macos', 'ios', 'windows-legacy', 'android', 'postman']);
+    expect(pfx.importableBy).toEqual(['windows', 'java', 'openssl', 'postman', 'modern']);
+    expect(pfx.notImportableBy).toEqual(['macos', 'ios', 'windows-legacy', 'android']);
     expect(pfx.iterations).toEqual({ key: 2048, certificates: 2048, mac: 2048 });
   });
 

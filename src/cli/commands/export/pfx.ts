@@ -37,9 +37,9 @@ export function registerExportPfx(parent: Command): void {
       description:
         'Writes DIR/NAME.pfx (mode 0600) for Postman, Windows, Java and other clients that want one file. --for PLATFORM picks\n' +
         "the encryption, MAC and iteration count that importer accepts (the README's platform table gives versions and sources):\n" +
-        '  modern (default), openssl, windows: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC, 2048 iterations\n' +
+        '  modern (default), openssl, windows, postman: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC, 2048 iterations\n' +
         '  java: the same with 10000 iterations, as keytool writes (JDK 8u301+, 11.0.12+, 17+)\n' +
-        '  macos, ios, android, postman, windows-legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC, 2048 iterations\n' +
+        '  macos, ios, android, windows-legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC, 2048 iterations\n' +
         '--legacy is an alias of --for windows-legacy. `mtlskit show FILE.pfx` says which platforms can import a bundle.',
       examples: [
         ['mtlskit export pfx --passout env:PFX_PASS', 'DIR/client.pfx in the OpenSSL 3 format (AES-256, SHA-256 MAC)'],
