@@ -11,7 +11,14 @@ import { MtlsError } from '../errors.js';
 import { keyMatchesPublicKey, privateKeyToPem, privateKeyToPkcs8Der } from '../pki/keys.js';
 import { derToPem } from '../pki/pem.js';
 import { nameDerToText } from '../pki/name-text.js';
-import { decodePfx, encodePfx, PFX_ITERATIONS } from '../pki/pkcs12.js';
+import { decodePfx, encodePfx } from '../pki/pkcs12.js';
+import {
+  DEFAULT_PFX_PLATFORM,
+  LEGACY_ALIAS,
+  describeProfile,
+  ruleFor,
+  type PfxPlatform,
+} from '../pki/pfx-platforms.js';
 import { makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import { CaStore } from '../store/ca-store.js';
 import { caChainFileFor } from './ca-generations.js';
@@ -24,7 +31,10 @@ export interface ExportPfxRequest {
   name: string;
   out?: string;
   password: string;
+  /** `--legacy`: the same as platform windows-legacy. */
   legacy: boolean;
+  /** `--for`: which importer the bundle is for (default modern). */
+  platform?: PfxPlatform;
   includeChain: boolean;
   friendlyName?: string;
   force: boolean;
@@ -36,13 +46,16 @@ export interface ExportPfxResult {
   name: string;
   subject: string;
   certificates: number;
+  platform: PfxPlatform;
   format: string;
+  encryption: { key: string; certificates: string; mac: string };
   iterations: number;
+  macIterations: number;
   friendlyName: string;
 }
 
 /** The leaf's issuers up to the root: NAME-chain.crt's intermediates, then the CA folder's chain. */
-function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
+export function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
   const paths = leafPaths(dir, name);
   const sources = [paths.chain, caChainFileFor(new CaStore(dir), leafDer)].filter((p) => existsSync(p));
   const seen = new Set<string>([leafDer.toString('base64')]);
@@ -80,24 +93,31 @@ export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult>
   const leafDer = leaf!.der;
   const chainDer = req.includeChain ? chainFor(req.dir, req.name, leafDer) : [];
   const friendlyName = req.friendlyName ?? req.name;
+  const platform = req.platform ?? (req.legacy ? LEGACY_ALIAS : DEFAULT_PFX_PLATFORM);
+  const profile = ruleFor(platform).profile;
   const pfx = await encodePfx({
     keyPkcs8Der: privateKeyToPkcs8Der(key),
     certificateDer: leafDer,
     chainDer,
     password: req.password,
     friendlyName,
-    legacy: req.legacy,
+    profile,
   });
+  const encryption = describeProfile(profile);
   await writeFilesAtomically([{ path: out, data: pfx, mode: 0o600 }], { overwrite: req.force });
   return {
     file: out,
     name: req.name,
     subject: nameDerToText(leaf!.fields.subjectDer),
     certificates: 1 + chainDer.length,
-    format: req.legacy
-      ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC'
-      : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
-    iterations: PFX_ITERATIONS,
+    platform,
+    format:
+      profile.keyCipher === '3des'
+        ? 'legacy: pbeWithSHA1And3-KeyTripleDES-CBC, SHA-1 MAC'
+        : 'PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC',
+    encryption,
+    iterations: profile.iterations,
+    macIterations: profile.macIterations,
     friendlyName,
   };
 }

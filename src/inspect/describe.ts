@@ -190,6 +190,10 @@ export interface PfxView {
   keyEncryption: string;
   certificateEncryption: string;
   mac: string;
+  iterations: { key: number; certificates: number; mac: number };
+  /** `export pfx --for` platforms whose importer reads this protection (README platform table). */
+  importableBy: string[];
+  notImportableBy: string[];
   friendlyName?: string;
   key: string;
   certificates: CertificateView[];

@@ -150,13 +150,18 @@ function isEncryptedPkcs8(data: Buffer): boolean {
 
 async function describePfx(data: Buffer, file: string, password: string): Promise<PfxView> {
   const { decodePfx } = await import('../pki/pkcs12.js');
+  const { platformsFor } = await import('../pki/pfx-platforms.js');
   const contents = await decodePfx(data, password, file);
+  const platforms = platformsFor(contents);
   const key = describeKey(createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' })).label;
   return {
     type: 'pfx',
     keyEncryption: contents.keyEncryption,
     certificateEncryption: contents.certEncryption,
     mac: contents.macAlgorithm,
+    iterations: { key: contents.keyIterations, certificates: contents.certIterations, mac: contents.macIterations },
+    importableBy: platforms.accepted,
+    notImportableBy: platforms.refused,
     friendlyName: contents.friendlyName,
     key,
     certificates: [contents.certificateDer, ...contents.chainDer].map((d) => describeCertificate(d)),

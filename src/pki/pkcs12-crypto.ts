@@ -175,7 +175,7 @@ export async function decryptWith(
   algDer: Buffer,
   ciphertext: Buffer,
   password: Pkcs12Password,
-): Promise<{ plaintext: Buffer; name: string }> {
+): Promise<{ plaintext: Buffer; name: string; iterations: number }> {
   const alg = readTlv(algDer, 0);
   const [oidTlv, params] = children(algDer, alg);
   const oid = decodeOid(content(algDer, oidTlv!));
@@ -197,11 +197,11 @@ export async function decryptWith(
     return spec.cipher === 'rc2' ? rc2Decrypt(key, iv, ciphertext) : nodeDecrypt(spec.cipher, key, iv, ciphertext);
   };
   try {
-    return { plaintext: await decrypt(password.bmp), name: spec.name };
+    return { plaintext: await decrypt(password.bmp), name: spec.name, iterations };
   } catch (err) {
     // Without a MAC to tell, an empty password may still be the zero-length (NULL) form.
     if (!(err instanceof WrongPasswordError) || password.text !== '' || password.bmp.length === 0) throw err;
-    return { plaintext: await decrypt(Buffer.alloc(0)), name: spec.name };
+    return { plaintext: await decrypt(Buffer.alloc(0)), name: spec.name, iterations };
   }
 }
 
@@ -229,7 +229,7 @@ function decryptPbes2(
   params: Tlv,
   ciphertext: Buffer,
   password: Pkcs12Password,
-): { plaintext: Buffer; name: string } {
+): { plaintext: Buffer; name: string; iterations: number } {
   const [kdf, scheme] = children(buf, params);
   const [kdfOid, kdfParams] = children(buf, kdf!);
   if (decodeOid(content(buf, kdfOid!)) !== OID.pbkdf2)
@@ -252,7 +252,7 @@ function decryptPbes2(
   if (!enc) throw new UnsupportedAlgorithmError(`PBES2 cipher ${decodeOid(content(buf, encOid!))}`);
   const key = pbkdf2Sync(Buffer.from(password.text, 'utf8'), salt, iterations, keyLength ?? enc.keyLength, prf);
   const plaintext = nodeDecrypt(enc.cipher, key, Buffer.from(content(buf, ivTlv!)), ciphertext);
-  return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase()})` };
+  return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase()})`, iterations };
 }
 
 /** The MAC key: the PKCS#12 KDF (ID 3) over the BMPString password, as OpenSSL 3 still does for HMAC-SHA256. */

@@ -57,7 +57,37 @@ const P = {
   x509Certificate: '1.2.840.113549.1.9.22.1',
   friendlyName: '1.2.840.113549.1.9.20',
   localKeyId: '1.2.840.113549.1.9.21',
+  /** Oracle's trustedKeyUsage bag attribute: Java lists a certificate bag carrying it as a trustedCertEntry. */
+  javaTrustedKeyUsage: '2.16.840.1.113894.746875.1.1',
+  anyExtendedKeyUsage: '2.5.29.37.0',
 };
+
+export const JAVA_TRUSTED_KEY_USAGE_OID = P.javaTrustedKeyUsage;
+export const ANY_EXTENDED_KEY_USAGE_OID = P.anyExtendedKeyUsage;
+
+/** How a bundle is protected: the cipher of the key bag and of the certificate safe, the MAC digest, the counts. */
+export interface PfxProfile {
+  keyCipher: PfxCipher;
+  certCipher: PfxCipher;
+  mac: 'sha1' | 'sha256';
+  iterations: number;
+  macIterations: number;
+}
+
+/** aes-256-cbc: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC); 3des: pbeWithSHAAnd3-KeyTripleDES-CBC. */
+export type PfxCipher = 'aes-256-cbc' | '3des';
+
+/** What `openssl pkcs12 -export` writes in OpenSSL 3. */
+export const MODERN_PROFILE: PfxProfile = {
+  keyCipher: 'aes-256-cbc',
+  certCipher: 'aes-256-cbc',
+  mac: 'sha256',
+  iterations: PFX_ITERATIONS,
+  macIterations: PFX_ITERATIONS,
+};
+
+/** What `--legacy` has always written: 3DES for key and certificates, a SHA-1 MAC. */
+export const LEGACY_PROFILE: PfxProfile = { ...MODERN_PROFILE, keyCipher: '3des', certCipher: '3des', mac: 'sha1' };
 
 export interface PfxInput {
   keyPkcs8Der: Buffer;
@@ -67,18 +97,22 @@ export interface PfxInput {
   friendlyName?: string;
   legacy?: boolean;
   iterations?: number;
+  /** Overrides `legacy` and `iterations` when given. */
+  profile?: PfxProfile;
 }
 
-function attributes(localKeyId: Buffer | undefined, friendlyName: string | undefined): Buffer[] {
+function attributes(localKeyId: Buffer | undefined, friendlyName: string | undefined, javaTrusted = false): Buffer[] {
   const attrs: Buffer[] = [];
   if (friendlyName) attrs.push(derSequence(derOid(P.friendlyName), derSet(derBmpString(friendlyName))));
   if (localKeyId) attrs.push(derSequence(derOid(P.localKeyId), derSet(derOctetString(localKeyId))));
+  // As OpenSSL 3.2's `pkcs12 -jdktrust anyExtendedKeyUsage` writes it: SET { OID anyExtendedKeyUsage }.
+  if (javaTrusted) attrs.push(derSequence(derOid(P.javaTrustedKeyUsage), derSet(derOid(P.anyExtendedKeyUsage))));
   return attrs.length ? [derSet(...attrs)] : [];
 }
 
-function certBag(certDer: Buffer, localKeyId?: Buffer, friendlyName?: string): Buffer {
+function certBag(certDer: Buffer, localKeyId?: Buffer, friendlyName?: string, javaTrusted = false): Buffer {
   const value = derSequence(derOid(P.x509Certificate), derExplicit(0, derOctetString(certDer)));
-  return derSequence(derOid(P.certBag), derExplicit(0, value), ...attributes(localKeyId, friendlyName));
+  return derSequence(derOid(P.certBag), derExplicit(0, value), ...attributes(localKeyId, friendlyName, javaTrusted));
 }
 
 const dataContentInfo = (der: Buffer) => derSequence(derOid(P.data), derExplicit(0, derOctetString(der)));
@@ -94,36 +128,73 @@ function encryptedContentInfo(enc: Encryption): Buffer {
   );
 }
 
-export async function encodePfx(input: PfxInput): Promise<Buffer> {
+function profileOf(input: PfxInput): PfxProfile {
+  if (input.profile) return input.profile;
   const iterations = input.iterations ?? PFX_ITERATIONS;
-  if (!Number.isSafeInteger(iterations) || iterations < 1)
-    throw new RangeError(`PKCS#12 iterations must be a positive integer, not ${iterations}`);
-  const encrypt = (plain: Buffer) =>
-    input.legacy
-      ? encryptLegacy3Des(plain, input.password, iterations)
-      : encryptPbes2(plain, input.password, iterations);
+  return { ...(input.legacy ? LEGACY_PROFILE : MODERN_PROFILE), iterations, macIterations: iterations };
+}
+
+function checkCount(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`PKCS#12 iterations must be a positive integer, not ${n}`);
+}
+
+function encryptWith(cipher: PfxCipher, plain: Buffer, password: string, iterations: number): Encryption {
+  return cipher === '3des' ? encryptLegacy3Des(plain, password, iterations) : encryptPbes2(plain, password, iterations);
+}
+
+/** The AuthenticatedSafe wrapped in a PFX with its MAC (password integrity mode). */
+function withMac(authSafe: Buffer, password: string, profile: PfxProfile): Buffer {
+  const digest = profile.mac === 'sha1' ? { oid: OID.sha1, hash: 'sha1' } : { oid: OID.sha256, hash: 'sha256' };
+  const salt = randomBytes(8);
+  const key = macKey(digest.hash, bmpPassword(password), salt, profile.macIterations);
+  const mac = hmac(digest.hash, key, authSafe);
+  const macData = derSequence(
+    derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)),
+    derOctetString(salt),
+    derSmallInteger(profile.macIterations),
+  );
+  return derSequence(derSmallInteger(3), dataContentInfo(authSafe), macData);
+}
+
+export async function encodePfx(input: PfxInput): Promise<Buffer> {
+  const profile = profileOf(input);
+  checkCount(profile.iterations);
+  checkCount(profile.macIterations);
   // localKeyId links the key to its certificate; OpenSSL uses the SHA-1 of the certificate.
   const localKeyId = createHash('sha1').update(input.certificateDer).digest();
   const certs = derSequence(
     certBag(input.certificateDer, localKeyId, input.friendlyName),
     ...input.chainDer.map((c) => certBag(c)),
   );
-  const shrouded = encrypt(input.keyPkcs8Der);
+  const shrouded = encryptWith(profile.keyCipher, input.keyPkcs8Der, input.password, profile.iterations);
   const keyBag = derSequence(
     derOid(P.shroudedKeyBag),
     derExplicit(0, derSequence(shrouded.algorithmIdentifier, derOctetString(shrouded.ciphertext))),
     ...attributes(localKeyId, input.friendlyName),
   );
-  const authSafe = derSequence(encryptedContentInfo(encrypt(certs)), dataContentInfo(derSequence(keyBag)));
-  const digest = input.legacy ? { oid: OID.sha1, hash: 'sha1' } : { oid: OID.sha256, hash: 'sha256' };
-  const salt = randomBytes(8);
-  const mac = hmac(digest.hash, macKey(digest.hash, bmpPassword(input.password), salt, iterations), authSafe);
-  const macData = derSequence(
-    derSequence(derSequence(derOid(digest.oid), derNull()), derOctetString(mac)),
-    derOctetString(salt),
-    derSmallInteger(iterations),
-  );
-  return derSequence(derSmallInteger(3), dataContentInfo(authSafe), macData);
+  const encryptedCerts = encryptWith(profile.certCipher, certs, input.password, profile.iterations);
+  const authSafe = derSequence(encryptedContentInfo(encryptedCerts), dataContentInfo(derSequence(keyBag)));
+  return withMac(authSafe, input.password, profile);
+}
+
+export interface TrustedCertificate {
+  der: Buffer;
+  /** The alias keytool shows (friendlyName). */
+  alias: string;
+}
+
+/**
+ * A PKCS#12 truststore: certificate bags only, each with a friendlyName and Java's trustedKeyUsage
+ * attribute (anyExtendedKeyUsage), so keytool lists them as trustedCertEntry. No keys: the JDK
+ * requires a store with this attribute to hold none.
+ */
+export function encodeTruststore(certs: TrustedCertificate[], password: string, profile = MODERN_PROFILE): Buffer {
+  checkCount(profile.iterations);
+  checkCount(profile.macIterations);
+  const bags = derSequence(...certs.map((c) => certBag(c.der, undefined, c.alias, true)));
+  const encrypted = encryptWith(profile.certCipher, bags, password, profile.iterations);
+  return withMac(derSequence(encryptedContentInfo(encrypted)), password, profile);
 }
 
 export interface PfxContents {
@@ -134,6 +205,10 @@ export interface PfxContents {
   macAlgorithm: string;
   keyEncryption: string;
   certEncryption: string;
+  /** Iteration counts as found: of the key's and the certificates' encryption (0 when not encrypted) and of the MAC. */
+  keyIterations: number;
+  certIterations: number;
+  macIterations: number;
 }
 
 interface Bag {
@@ -141,11 +216,46 @@ interface Bag {
   der: Buffer;
   localKeyId?: string;
   friendlyName?: string;
+  /** The OIDs of Java's trustedKeyUsage attribute, when the bag has one (keytool: trustedCertEntry). */
+  javaTrustedUsages?: string[];
+}
+
+type Algorithms = Pick<
+  PfxContents,
+  'macAlgorithm' | 'keyEncryption' | 'certEncryption' | 'keyIterations' | 'certIterations' | 'macIterations'
+>;
+
+/** Every certificate of a bundle (a truststore has no key), with its attributes and how the bundle is protected. */
+export interface PfxCertificates extends Algorithms {
+  certificates: Array<{ der: Buffer; friendlyName?: string; javaTrustedUsages?: string[] }>;
+  keys: number;
+}
+
+export async function decodePfxCertificates(
+  data: Buffer,
+  password: string,
+  describe: string,
+): Promise<PfxCertificates> {
+  const { bags, algorithms } = await guarded(() => decodeBags(data, password, describe), describe);
+  return {
+    certificates: bags
+      .filter((b) => b.kind === 'cert')
+      .map((b) => ({ der: b.der, friendlyName: b.friendlyName, javaTrustedUsages: b.javaTrustedUsages })),
+    keys: bags.filter((b) => b.kind === 'key').length,
+    ...algorithms,
+  };
 }
 
 export async function decodePfx(data: Buffer, password: string, describe: string): Promise<PfxContents> {
+  return guarded(async () => {
+    const { bags, algorithms } = await decodeBags(data, password, describe);
+    return assemble(bags, describe, algorithms);
+  }, describe);
+}
+
+async function guarded<T>(fn: () => Promise<T>, describe: string): Promise<T> {
   try {
-    return await decodeOrThrow(data, password, describe);
+    return await fn();
   } catch (err) {
     if (err instanceof MtlsError) throw err;
     if (err instanceof WrongPasswordError) throw wrongPassword(describe);
@@ -168,9 +278,15 @@ interface DecodeState {
   bags: Bag[];
   keyEncryption: string;
   certEncryption: string;
+  keyIterations: number;
+  certIterations: number;
 }
 
-async function decodeOrThrow(input: Buffer, password: string, describe: string): Promise<PfxContents> {
+async function decodeBags(
+  input: Buffer,
+  password: string,
+  describe: string,
+): Promise<{ bags: Bag[]; algorithms: Algorithms }> {
   const data = berToDer(input);
   const top = readTlv(data, 0);
   if (top.tag !== 0x30) throw new DerError('not a SEQUENCE');
@@ -186,19 +302,28 @@ async function decodeOrThrow(input: Buffer, password: string, describe: string):
     bags: [],
     keyEncryption: 'none',
     certEncryption: 'none',
+    keyIterations: 0,
+    certIterations: 0,
   };
   let macAlgorithm = 'none';
+  let macIterations = 0;
   if (macData) {
-    macAlgorithm = checkMac(data, macData, authSafeOctets, state, describe);
+    ({ name: macAlgorithm, iterations: macIterations } = checkMac(data, macData, authSafeOctets, state, describe));
     state.macVerified = true;
   }
   const authSafe = berToDer(authSafeOctets);
   for (const info of children(authSafe, readTlv(authSafe, 0))) await readContentInfo(authSafe, info, state);
-  return assemble(state.bags, describe, {
-    macAlgorithm,
-    keyEncryption: state.keyEncryption,
-    certEncryption: state.certEncryption,
-  });
+  return {
+    bags: state.bags,
+    algorithms: {
+      macAlgorithm,
+      keyEncryption: state.keyEncryption,
+      certEncryption: state.certEncryption,
+      keyIterations: state.keyIterations,
+      certIterations: state.certIterations,
+      macIterations,
+    },
+  };
 }
 
 /** One ContentInfo of the AuthenticatedSafe: plain `data` or password-`encryptedData` SafeContents. */
@@ -214,8 +339,13 @@ async function readContentInfo(authSafe: Buffer, info: Tlv, state: DecodeState):
     if (!encrypted) return; // an EncryptedData with no content holds no bags
     const ciphertext =
       encrypted.tag === 0x80 ? Buffer.from(content(authSafe, encrypted)) : concatConstructed(authSafe, encrypted);
-    const { plaintext, name } = await decryptWith(Buffer.from(slice(authSafe, alg!)), ciphertext, state.password);
+    const { plaintext, name, iterations } = await decryptWith(
+      Buffer.from(slice(authSafe, alg!)),
+      ciphertext,
+      state.password,
+    );
     state.certEncryption = name;
+    state.certIterations = iterations;
     await readSafeContents(plaintext, state, name, true);
   } else throw new UnsupportedAlgorithmError(`content type ${oid}`);
 }
@@ -232,7 +362,13 @@ function concatConstructed(buf: Buffer, t: Tlv): Buffer {
   return Buffer.concat(children(buf, t).map((c) => Buffer.from(content(buf, c))));
 }
 
-function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, state: DecodeState, describe: string): string {
+function checkMac(
+  buf: Buffer,
+  macData: Tlv,
+  authSafe: Buffer,
+  state: DecodeState,
+  describe: string,
+): { name: string; iterations: number } {
   const [digestInfo, saltTlv, iterTlv] = children(buf, macData);
   const [algId, digestTlv] = children(buf, digestInfo!);
   const digestOid = decodeOid(content(buf, children(buf, algId!)[0]!));
@@ -245,12 +381,12 @@ function checkMac(buf: Buffer, macData: Tlv, authSafe: Buffer, state: DecodeStat
     const actual = hmac(digest.hash, macKey(digest.hash, bmp, salt, iterations), authSafe);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   };
-  if (matches(state.password.bmp)) return `HMAC-${digest.name}`;
+  if (matches(state.password.bmp)) return { name: `HMAC-${digest.name}`, iterations };
   // An empty password may have been written as no bytes at all (a NULL password, as Windows and
   // OpenSSL's PKCS12_create(NULL) do); `openssl pkcs12` tries that form too.
   if (state.password.text === '' && matches(Buffer.alloc(0))) {
     state.password = { text: '', bmp: Buffer.alloc(0) };
-    return `HMAC-${digest.name}`;
+    return { name: `HMAC-${digest.name}`, iterations };
   }
   throw wrongPassword(describe);
 }
@@ -288,9 +424,10 @@ async function readSafeContents(
     } else if (oid === P.keyBag) {
       state.bags.push({ kind: 'key', der: Buffer.from(slice(der, value)), ...meta });
       state.keyEncryption = safeEncryption;
+      state.keyIterations = safeEncryption === 'none' ? 0 : state.certIterations;
     } else if (oid === P.shroudedKeyBag) {
       const [alg, encrypted] = children(der, value);
-      const { plaintext, name } = await decryptWith(
+      const { plaintext, name, iterations } = await decryptWith(
         Buffer.from(slice(der, alg!)),
         Buffer.from(content(der, encrypted!)),
         state.password,
@@ -298,6 +435,7 @@ async function readSafeContents(
       if (!state.macVerified && !isOneSequence(plaintext)) throw new WrongPasswordError();
       state.bags.push({ kind: 'key', der: plaintext, ...meta });
       state.keyEncryption = name;
+      state.keyIterations = iterations;
     }
     // CRL, secret and nested safe bags carry nothing a TLS client needs.
   }
@@ -313,8 +451,11 @@ function isOneSequence(der: Buffer): boolean {
   }
 }
 
-function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: string; friendlyName?: string } {
-  const out: { localKeyId?: string; friendlyName?: string } = {};
+function readAttributes(
+  der: Buffer,
+  attrs: Tlv | undefined,
+): { localKeyId?: string; friendlyName?: string; javaTrustedUsages?: string[] } {
+  const out: { localKeyId?: string; friendlyName?: string; javaTrustedUsages?: string[] } = {};
   if (!attrs) return out;
   for (const attr of children(der, attrs)) {
     const [oidTlv, values] = children(der, attr);
@@ -322,17 +463,17 @@ function readAttributes(der: Buffer, attrs: Tlv | undefined): { localKeyId?: str
     const first = values ? children(der, values)[0] : undefined;
     if (!first) continue;
     if (oid === P.localKeyId) out.localKeyId = content(der, first).toString('hex');
+    if (oid === P.javaTrustedKeyUsage)
+      out.javaTrustedUsages = children(der, values!)
+        .filter((v) => v.tag === 0x06)
+        .map((v) => decodeOid(content(der, v)));
     if (oid === P.friendlyName && first.tag === 0x1e)
       out.friendlyName = Buffer.from(content(der, first)).swap16().toString('utf16le');
   }
   return out;
 }
 
-function assemble(
-  bags: Bag[],
-  describe: string,
-  algs: Pick<PfxContents, 'macAlgorithm' | 'keyEncryption' | 'certEncryption'>,
-): PfxContents {
+function assemble(bags: Bag[], describe: string, algs: Algorithms): PfxContents {
   const key = bags.find((b) => b.kind === 'key');
   if (!key) throw badInput(`${describe} holds no private key; a client bundle needs the key and its certificate.`);
   const certs = bags.filter((b) => b.kind === 'cert');

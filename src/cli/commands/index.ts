@@ -13,7 +13,13 @@ import { registerClientIssue } from './client/issue.js';
 import { registerCsrCreate } from './csr/create.js';
 import { registerCsrSign } from './csr/sign.js';
 import { registerExportPfx } from './export/pfx.js';
+import { registerExportTruststore } from './export/truststore.js';
+import { registerExportP7b } from './export/p7b.js';
+import { registerExportKey } from './export/key.js';
+import { registerExportCert } from './export/cert.js';
 import { registerImportPfx } from './import/pfx.js';
+import { registerImportP7b } from './import/p7b.js';
+import { registerCompletion } from './completion.js';
 import { registerRevoke } from './revoke.js';
 import { registerCrlGen } from './crl/gen.js';
 import { registerVerify } from './verify.js';
@@ -45,9 +51,19 @@ const GROUPS: Record<string, (program: Command) => void> = {
     registerCsrCreate(csr);
     registerCsrSign(csr);
   },
-  export: (program) =>
-    registerExportPfx(program.command('export').description('bundle keys and certificates for other tools')),
-  import: (program) => registerImportPfx(program.command('import').description('unpack bundles made by other tools')),
+  export: (program) => {
+    const exp = program.command('export').description('bundle keys and certificates for other tools');
+    registerExportPfx(exp);
+    registerExportTruststore(exp);
+    registerExportP7b(exp);
+    registerExportKey(exp);
+    registerExportCert(exp);
+  },
+  import: (program) => {
+    const imp = program.command('import').description('unpack bundles made by other tools');
+    registerImportPfx(imp);
+    registerImportP7b(imp);
+  },
   revoke: registerRevoke,
   crl: (program) => registerCrlGen(program.command('crl').description('certificate revocation lists')),
   verify: registerVerify,
@@ -59,6 +75,7 @@ const GROUPS: Record<string, (program: Command) => void> = {
   doctor: registerDoctor,
   renew: registerRenew,
   status: registerStatus,
+  completion: registerCompletion,
 };
 
 /**

@@ -145,6 +145,12 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('key bag', item.keyEncryption),
         ...row('cert bags', item.certificateEncryption),
         ...row('MAC', item.mac),
+        ...row(
+          'iterations',
+          `key ${item.iterations.key}, certificates ${item.iterations.certificates}, MAC ${item.iterations.mac}`,
+        ),
+        ...row('imports on', item.importableBy.join(', ') || out.yellow('none of the --for platforms')),
+        ...(item.notImportableBy.length ? row('not on', item.notImportableBy.join(', ')) : []),
         ...row('name', item.friendlyName),
         ...item.certificates.flatMap((c, i) => [
           `${pad}[${i + 1}] ${i === 0 ? 'certificate' : c.role}`,

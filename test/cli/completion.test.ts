@@ -1,0 +1,87 @@
+/**
+ * `mtlskit completion`: the bash script loads and registers itself, and bash completion driven the way readline
+ * does it (COMP_WORDS / COMP_CWORD, then the function) offers commands, flags, --for values and NAMEs from --dir.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, mtlskit, mtlskitOk, tempDir, tool } from '../helpers/run.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let script: string;
+beforeAll(() => {
+  tmp = tempDir();
+  mtlskitOk(['ca', 'init', '--dir', join(tmp.dir, 'pki')]);
+  mtlskitOk(['client', 'issue', 'partner-erp', '--dir', join(tmp.dir, 'pki')]);
+  mtlskitOk(['server', 'issue', 'gateway', '--dir', join(tmp.dir, 'pki'), '--dns', 'localhost']);
+  script = join(tmp.dir, 'mtlskit.bash');
+  writeFileSync(script, mtlskitOk(['completion', 'bash']).stdout);
+});
+afterAll(() => tmp.cleanup());
+
+/** What bash completion offers for the words typed so far (the last one being completed). */
+function complete(words: string[]): string[] {
+  const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = tool(
+    'bash',
+    [
+      '-c',
+      `. ${script}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _mtlskit; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { cwd: tmp.dir },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
+describe('mtlskit completion', () => {
+  it("bash -c '. <(mtlskit completion bash); complete -p mtlskit' succeeds", () => {
+    const r = tool('bash', ['-c', `. <("${process.execPath}" "${BIN}" completion bash); complete -p mtlskit`], {
+      env: { NO_COLOR: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('complete -o default -F _mtlskit mtlskit');
+  });
+
+  it('completes `mtlskit export pfx --for ` to the platform names', () => {
+    expect(complete(['mtlskit', 'export', 'pfx', '--for', ''])).toEqual([
+      'macos',
+      'ios',
+      'windows',
+      'windows-legacy',
+      'java',
+      'android',
+      'openssl',
+      'postman',
+      'modern',
+    ]);
+    expect(complete(['mtlskit', 'export', 'pfx', '--for', 'win'])).toEqual(['windows', 'windows-legacy']);
+  });
+
+  it('completes commands and subcommands from the command tree, flags per command, and --format values', () => {
+    const top = complete(['mtlskit', '']);
+    for (const c of ['ca', 'server', 'client', 'export', 'import', 'verify', 'completion']) expect(top).toContain(c);
+    expect(complete(['mtlskit', 'export', ''])).toEqual(['pfx', 'truststore', 'p7b', 'key', 'cert']);
+    expect(complete(['mtlskit', 'export', 'truststore', '--f'])).toEqual(['--force', '--format']);
+    expect(complete(['mtlskit', 'export', 'key', 'x', '--format', ''])).toEqual(['pkcs8', 'pkcs1', 'sec1']);
+    expect(complete(['mtlskit', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+  });
+
+  it('completes NAME from the files in --dir (default ./pki), skipping the CA and chain files', () => {
+    expect(complete(['mtlskit', 'export', 'pfx', ''])).toEqual(['gateway', 'partner-erp']);
+    expect(complete(['mtlskit', 'export', 'key', '--dir', 'pki', 'p'])).toEqual(['partner-erp']);
+    expect(complete(['mtlskit', 'export', 'key', '--dir', 'elsewhere', ''])).toEqual([]);
+  });
+
+  it('zsh and fish scripts are printed too; an unknown shell is exit 2 naming the accepted ones', () => {
+    expect(mtlskitOk(['completion', 'zsh']).stdout).toContain('bashcompinit');
+    const fish = mtlskitOk(['completion', 'fish']).stdout;
+    expect(fish).toContain("-l for -x -a 'macos ios windows windows-legacy java android openssl postman modern'");
+    const r = mtlskit(['completion', 'tcsh']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "error: 'tcsh' is not a shell mtlskit has completion for; use one of bash, zsh, fish.",
+    );
+  });
+});
