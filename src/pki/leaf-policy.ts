@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { publicKeySpkiDer } from './keys.js';
-import { readKeyForm, type KeyForm } from './verify-cert.js';
+import { readKeyForm, type KeyForm } from './key-form.js';
 
 export const PLATFORMS = ['apple', 'chrome', 'go', 'java', 'windows', 'openssl'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -171,4 +171,27 @@ export function weakKeyReason(key: KeyForm): string | undefined {
 /** weakKeyReason for a node KeyObject (public or private). */
 export function weakKeyObjectReason(key: KeyObject): string | undefined {
   return weakKeyReason(readKeyForm(publicKeySpkiDer(key)));
+}
+
+/** The platform rules for a TLS server certificate about to be issued, in the words verify uses. */
+export function issuancePlatformWarnings(
+  leaf: {
+    notBefore: Date;
+    notAfter: Date;
+    subjectKey: KeyObject;
+    sanNames: number;
+    extKeyUsage?: string[];
+    hash: string;
+  },
+  what: string,
+): string[] {
+  const facts: LeafFacts = {
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    sanNames: leaf.sanNames,
+    extKeyUsage: leaf.extKeyUsage,
+    key: readKeyForm(publicKeySpkiDer(leaf.subjectKey)),
+    signatureHash: leaf.hash,
+  };
+  return serverPlatformRules(facts, what).map((r) => r.message);
 }

@@ -83,13 +83,13 @@ const KEY_CERT_SIGN = 32;
 const label = (c: CertInfo) => `${c.source} ('${c.subject}')`;
 const reissue = (role: Role) => (role === 'leaf' ? 'issue a new certificate' : 're-issue this CA and what it signed');
 
-/** The certificate is signed by its own key (a self-signed root), judged by names and key identifiers. */
-function looksSelfSigned(c: CertInfo): boolean {
-  return c.subjectKey === c.issuerKey && (c.aki === undefined || c.ski === undefined || c.aki === c.ski);
-}
-
 /** Structural findings for one certificate in its place in the path. */
-export function lintCertificate(cert: CertInfo, role: Role, purpose: 'server' | 'client' | undefined): Finding[] {
+export function lintCertificate(
+  cert: CertInfo,
+  role: Role,
+  purpose: 'server' | 'client' | undefined,
+  selfSigned: boolean,
+): Finding[] {
   const out: Finding[] = [];
   const add = (code: string, refusedBy: VerifyProfile[], message: string) =>
     out.push({ code, cert, message: `${label(cert)} ${message}`, refusedBy });
@@ -236,7 +236,6 @@ export function lintCertificate(cert: CertInfo, role: Role, purpose: 'server' | 
     );
 
   // ---- key identifiers (RFC 5280 4.2.1.1, 4.2.1.2; CABF 7.1.2.1.3) ----
-  const selfSigned = looksSelfSigned(cert);
   if (!selfSigned && cert.aki === undefined && cert.version === 3)
     add(
       'MISSING_KEY_IDENTIFIER',

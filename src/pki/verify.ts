@@ -257,7 +257,12 @@ function dedupe(list: CertInfo[]): CertInfo[] {
 
 const selfIssued = (c: CertInfo) => c.subjectKey === c.issuerKey;
 /** Self-issued and signed by its own key: the top of a chain. A self-issued certificate signed by another key (CA key rollover) is not. */
-const selfSigned = (c: CertInfo) => selfIssued(c) && certificateSignedBy(c, c.spki);
+const selfSignedCache = new WeakMap<CertInfo, boolean>();
+const selfSigned = (c: CertInfo) => {
+  let known = selfSignedCache.get(c);
+  if (known === undefined) selfSignedCache.set(c, (known = selfIssued(c) && certificateSignedBy(c, c.spki)));
+  return known;
+};
 
 /** Issuer candidates by name, those whose key identifier matches first. */
 function issuersOf(cert: CertInfo, among: CertInfo[]): CertInfo[] {
@@ -344,7 +349,8 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
   checkSignatures(path, all, input.rejectSha1 === true, addFor);
   for (const cert of all) {
     const role: Role = cert === anchor ? 'anchor' : cert === path[0] ? 'leaf' : 'ca';
-    for (const f of lintCertificate(cert, role, input.purpose)) addFor(f.refusedBy, f.code, f.cert, f.message);
+    for (const f of lintCertificate(cert, role, input.purpose, selfSigned(cert)))
+      addFor(f.refusedBy, f.code, f.cert, f.message);
     if (role === 'anchor' && cert.version < 3)
       addFor(
         ['strict'],
