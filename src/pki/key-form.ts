@@ -42,13 +42,19 @@ export function readKeyForm(spki: Buffer): KeyForm {
     if (form.curve === 'P-384') form.bits = 384;
     if (form.curve === 'P-521') form.bits = 521;
   }
-  if ((algorithm === 'rsa' || algorithm === 'rsa-pss') && bitsTlv) {
-    const key = content(spki, bitsTlv).subarray(1);
-    const modulus = content(key, children(key, readTlv(key, 0))[0]!);
-    let start = 0;
-    while (start < modulus.length && modulus[start] === 0) start++;
-    const top = modulus[start] ?? 0;
-    form.bits = (modulus.length - start - 1) * 8 + (top === 0 ? 0 : 32 - Math.clz32(top));
+  if (algorithm === 'rsa' || algorithm === 'rsa-pss') {
+    // An RSAPublicKey that does not parse counts as 0 bits: refused as a weak key, not a crash.
+    form.bits = 0;
+    try {
+      const key = content(spki, bitsTlv!).subarray(1);
+      const modulus = content(key, children(key, readTlv(key, 0))[0]!);
+      let start = 0;
+      while (start < modulus.length && modulus[start] === 0) start++;
+      const top = modulus[start] ?? 0;
+      form.bits = Math.max(0, (modulus.length - start - 1) * 8 + (top === 0 ? 0 : 32 - Math.clz32(top)));
+    } catch {
+      form.bits = 0;
+    }
   }
   if (algorithm === 'dsa' && alg[1]?.tag === 0x30) {
     const p = content(spki, children(spki, alg[1])[0]!);

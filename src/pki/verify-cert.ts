@@ -142,6 +142,14 @@ function isCidrMask(mask: Buffer): boolean {
   return true;
 }
 
+function safeKeyForm(spki: Buffer): KeyForm {
+  try {
+    return readKeyForm(spki);
+  } catch {
+    return { algorithm: 'other', oid: 'unreadable' };
+  }
+}
+
 const SAN_TAGS = new Set([0x81, 0x82, 0x86, 0x87, 0xa4]);
 
 /** One GeneralName as a comparable string: directoryNames canonical (RFC 5280 7.1), the others byte for byte. */
@@ -303,7 +311,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     sanEmpty: false,
     ncOtherTags: [],
     badConstraints: [],
-    key: readKeyForm(spki),
+    key: safeKeyForm(spki),
   };
   const info: CertInfo = {
     der,

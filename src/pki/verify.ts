@@ -27,7 +27,15 @@ import { keyMatchesPublicKey } from './keys.js';
 import { SIGNATURE_ALGORITHMS } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
 import { checkRevocation, readCrlInfo, type CrlInfo, type RevocationContext } from './verify-crl.js';
-import { dnWithin, dnsWithin, emailWithin, hostMatchesDnsName, ipWithin, uriWithin } from './verify-names.js';
+import {
+  dnWithin,
+  dnsMayCover,
+  dnsWithin,
+  emailWithin,
+  hostMatchesDnsName,
+  ipWithin,
+  uriWithin,
+} from './verify-names.js';
 import { ipAddressBytes, isIP } from './ip-address.js';
 import { policyProblem } from './verify-policy.js';
 import { certificateSignedBy, withInheritedDsaParams } from './verify-signature.js';
@@ -643,9 +651,10 @@ function outside<T>(
   excluded: T[],
   within: (value: T, constraint: T) => boolean,
   show: (value: T) => string,
+  touches: (value: T, constraint: T) => boolean = within,
 ): string | undefined {
   for (const v of values) {
-    if (excluded.some((c) => within(v, c))) return show(v);
+    if (excluded.some((c) => touches(v, c))) return show(v);
     if (permitted.length > 0 && !permitted.some((c) => within(v, c))) return show(v);
   }
   return undefined;
@@ -665,7 +674,7 @@ function firstViolation(
         : [];
   const { permitted: p, excluded: x } = nc;
   return (
-    outside(dnsNames, p.dns, x.dns, dnsWithin, (n) => `DNS:${n}`) ??
+    outside(dnsNames, p.dns, x.dns, dnsWithin, (n) => `DNS:${n}`, dnsMayCover) ??
     outside(names.email, p.email, x.email, emailWithin, (n) => `email:${n}`) ??
     outside(names.ip, p.ip, x.ip, ipWithin, (n) => `IP:${ipText(n)}`) ??
     outside(names.uri, p.uri, x.uri, uriWithin, (n) => `URI:${n}`) ??
