@@ -16,7 +16,7 @@ import { assertWritable, makeDirectory, writeFilesAtomically } from '../store/at
 import type { LoadedCa } from './load-ca.js';
 import { mergeSubjectAltName, planExtensions, NO_SAN, type SanRequest } from './extension-plan.js';
 import { checkName } from './leaf-paths.js';
-import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
+import { createCsr, refuseWeakKey, signAndRecord, type IssuedCertificate, type LeafProfile } from './issue.js';
 import {
   commonNameOf,
   confExtensions,
@@ -125,6 +125,7 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
   let subjectKey: KeyObject;
   try {
     subjectKey = createPublicKey({ key: csr.spki, format: 'der', type: 'spki' });
+    refuseWeakKey(subjectKey, `the key in ${req.csrPath}`);
     describeKey(subjectKey);
   } catch (err) {
     if (err instanceof MtlsError) throw err;

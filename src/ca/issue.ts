@@ -11,7 +11,9 @@ import { checkName, leafPaths } from './leaf-paths.js';
 import { generatePrivateKey, privateKeyToPem, publicKeySpkiDer, type KeyType } from '../pki/keys.js';
 import { derBitString, derExplicit, derOid, derSequence, derSet, derSmallInteger } from '../pki/der.js';
 import { signatureSchemeFor } from '../pki/signature.js';
-import { subjectAltNameStrings } from '../pki/extension-values.js';
+import { readExtendedKeyUsage, readSubjectAltName, subjectAltNameStrings } from '../pki/extension-values.js';
+import { issuancePlatformWarnings, weakKeyObjectReason } from '../pki/leaf-policy.js';
+import { algorithmIdentifierFor } from '../pki/der.js';
 import type { CertExtension } from '../pki/raw-extension.js';
 import type { CertInfo } from '../pki/verify-cert.js';
 import { nameDerToSlashForm, nameDerToText } from '../pki/name-text.js';
@@ -83,6 +85,7 @@ export interface IssuedCertificate {
 /** Settles everything about a leaf that does not need the lock: key, subject, extensions, CSR. */
 export async function prepareLeaf(ca: LoadedCa, req: LeafRequest): Promise<PreparedLeaf> {
   checkName(req.name);
+  if (req.existingKey) refuseWeakKey(req.existingKey, req.existingKeyPath ?? 'the --key file');
   const details = resolveRequest(req.profile, req, req.keyTypeFlag);
   const warnings = [...details.warnings];
   const hasSanFlags = req.san.dns.length + req.san.ip.length + req.san.email.length + req.san.uri.length > 0;
@@ -162,6 +165,33 @@ export function createCsr(subject: Buffer, key: KeyObject, extensions: Extension
   );
 }
 
+/** Issuance refuses keys that verify's strict profile (and Go, rustls, browsers) would refuse: exit 5, with the reason. */
+export function refuseWeakKey(key: KeyObject, what: string): void {
+  const reason = weakKeyObjectReason(key);
+  if (reason)
+    throw new MtlsError(
+      'CA_REFUSED',
+      `The CA refuses to certify ${what}: ${reason}; make a new key (RSA 2048 or larger, or ECDSA P-256/P-384).`,
+    );
+}
+
+/** Apple's, Chrome's and the other platforms' rules a server certificate about to be signed breaks, as warnings. */
+function platformWarnings(leaf: PreparedLeaf, window: { notBefore: Date; notAfter: Date }, ca: LoadedCa): string[] {
+  if (leaf.profile !== 'server') return [];
+  const san = leaf.extensions.find((e) => e.type === '2.5.29.17');
+  const eku = leaf.extensions.find((e) => e.type === '2.5.29.37');
+  return issuancePlatformWarnings(
+    {
+      ...window,
+      subjectKey: leaf.subjectKey,
+      sanNames: san ? readSubjectAltName(san).filter((e) => e.kind === 'dns' || e.kind === 'ip').length : 0,
+      extKeyUsage: eku ? readExtendedKeyUsage(eku) : undefined,
+      hash: algorithmIdentifierFor(ca.key).hash,
+    },
+    `${leaf.name}.crt`,
+  ).map((w) => `${leaf.name}: ${w}`);
+}
+
 /** Validity from now (backdated for clock skew), never past the issuer's own notAfter. */
 export function validityWindow(
   issuer: Pick<CertInfo, 'notAfter'>,
@@ -222,6 +252,7 @@ export async function signAndRecord(
       const window = validityWindow(ca.certificate, leaf.days);
       if (window.clamped)
         leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
+      leaf.warnings.push(...platformWarnings(leaf, window, ca));
       const der = signCertificateDer(
         { subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions },
         { certificate: ca.certificate, key: ca.key },

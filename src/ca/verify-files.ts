@@ -4,7 +4,8 @@ import { readInputFile } from '../store/input-file.js';
 import { basename } from 'node:path';
 import { MtlsError } from '../errors.js';
 import { readDerObjects } from '../pki/pem.js';
-import { verifyCertificate, type Purpose, type VerifyResult } from '../pki/verify.js';
+import { verifyCertificate, type Purpose, type VerifyProfile, type VerifyResult } from '../pki/verify.js';
+import type { Platform } from '../pki/leaf-policy.js';
 import { caPaths } from '../store/ca-store.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
 
@@ -20,6 +21,9 @@ export interface VerifyFilesRequest {
   keyFile?: string;
   keyPassword: PasswordProvider;
   rejectSha1?: boolean;
+  profile?: VerifyProfile;
+  platform?: Platform;
+  maxDepth?: number;
 }
 
 const readFile = readInputFile;
@@ -56,5 +60,8 @@ export async function verifyFiles(req: VerifyFilesRequest): Promise<VerifyResult
     purpose: req.purpose,
     privateKey,
     rejectSha1: req.rejectSha1,
+    profile: req.profile,
+    platform: req.platform,
+    maxDepth: req.maxDepth,
   });
 }

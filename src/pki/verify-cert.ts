@@ -2,7 +2,10 @@
 import { MtlsError, badInput } from '../errors.js';
 import { children, content, decodeOid, decodeTime, integerHex, readTlv, slice, type Tlv } from './der.js';
 import { canonicalName, nameDerToText, readNameAttributes } from './name-text.js';
-import { readExtensionList } from './raw-extension.js';
+import { readExtensionList, type CertExtension } from './raw-extension.js';
+import { readKeyForm, type KeyForm } from './key-form.js';
+
+export type { KeyForm } from './key-form.js';
 import {
   bitStringMask,
   readBasicConstraints,
@@ -77,7 +80,77 @@ export interface CertInfo {
   inhibitPolicyMapping?: number;
   inhibitAnyPolicy?: number;
   criticalExtensions: string[];
+  /** What the structural rules (verify-lint.ts) need beyond path processing. */
+  form: CertForm;
 }
+
+/** How a certificate is written: the raw facts RFC 5280 section 4 and the CA/Browser Forum profile judge. */
+export interface CertForm {
+  /** INTEGER content octets of the serial number. */
+  serialBytes: Buffer;
+  /** The signature AlgorithmIdentifier inside the TBS and the one outside it, as DER. */
+  tbsSignatureAlg: Buffer;
+  outerSignatureAlg: Buffer;
+  /** Every extension OID in order (duplicates kept), and each one's criticality. */
+  extensionOids: string[];
+  critical: Map<string, boolean>;
+  /** Extensions whose value does not parse as its syntax. */
+  malformed: string[];
+  subjectEmpty: boolean;
+  issuerEmpty: boolean;
+  /** DER tags of notBefore and notAfter (0x17 UTCTime, 0x18 GeneralizedTime). */
+  notBeforeTag: number;
+  notAfterTag: number;
+  /** authorityKeyIdentifier fields present. */
+  akiHasIssuer: boolean;
+  akiHasSerial: boolean;
+  akiPresent: boolean;
+  /** subjectAltName entries that are malformed for their type (text for the message). */
+  badSanNames: string[];
+  /** GeneralName tags in subjectAltName other than DNS, IP, email, URI, directoryName. */
+  otherSanTags: number[];
+  sanEmpty: boolean;
+  /** Name-constraint forms mtlskit cannot judge (otherName, x400Address, ediPartyName, registeredID), as tags. */
+  ncOtherTags: number[];
+  /** Name constraints that are malformed (wildcards, leading dots in DNS, non-CIDR masks, bad addresses). */
+  badConstraints: string[];
+  /** The public key: algorithm, RSA modulus bits, EC curve (OID, or 'explicit'). */
+  key: KeyForm;
+}
+
+/** LDH labels, optionally a leading "*." (RFC 5280 4.2.1.6, RFC 1034 preferred name syntax). */
+export function isDnsNameSyntax(name: string, wildcard: boolean): boolean {
+  const body = wildcard && name.startsWith('*.') ? name.slice(2) : name;
+  if (body.length === 0 || body.length > 253) return false;
+  return body
+    .split('.')
+    .every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label) || /^[a-z0-9]$/i.test(label));
+}
+
+const isEmailSyntax = (e: string) => /^[^@\s]+@[^@\s]+$/.test(e) && isDnsNameSyntax(e.slice(e.indexOf('@') + 1), false);
+
+/** A name-constraint iPAddress is address + mask, the mask's one bits contiguous from the left. */
+function isCidrMask(mask: Buffer): boolean {
+  let seenZero = false;
+  for (const byte of mask) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const one = (byte >> bit) & 1;
+      if (one && seenZero) return false;
+      if (!one) seenZero = true;
+    }
+  }
+  return true;
+}
+
+function safeKeyForm(spki: Buffer): KeyForm {
+  try {
+    return readKeyForm(spki);
+  } catch {
+    return { algorithm: 'other', oid: 'unreadable' };
+  }
+}
+
+const SAN_TAGS = new Set([0x81, 0x82, 0x86, 0x87, 0xa4]);
 
 /** One GeneralName as a comparable string: directoryNames canonical (RFC 5280 7.1), the others byte for byte. */
 export function generalNameKey(buf: Buffer, gn: Tlv): string {
@@ -145,18 +218,52 @@ export function readGeneralNames(buf: Buffer, list: Tlv[], into = emptyNames()):
   return into;
 }
 
-function parseNameConstraints(value: Buffer): NameConstraintSet {
+function parseNameConstraints(value: Buffer, form: CertForm): NameConstraintSet {
   const seq = readTlv(value, 0);
+  if (seq.tag !== 0x30) throw new Error('nameConstraints is not a SEQUENCE');
   const result: NameConstraintSet = { permitted: emptyNames(), excluded: emptyNames() };
   for (const part of children(value, seq)) {
+    if (part.tag !== 0xa0 && part.tag !== 0xa1) throw new Error('nameConstraints holds an unknown field');
     const target = part.tag === 0xa0 ? result.permitted : result.excluded;
-    readGeneralNames(
-      value,
-      children(value, part).map((subtree) => children(value, subtree)[0]!),
-      target,
-    );
+    const bases = children(value, part).map((subtree) => {
+      const fields = children(value, subtree);
+      // minimum MUST be zero and maximum absent (RFC 5280 4.2.1.10).
+      if (fields.length !== 1) form.badConstraints.push('a subtree with minimum or maximum');
+      return fields[0]!;
+    });
+    for (const base of bases) {
+      if (!SAN_TAGS.has(base.tag)) form.ncOtherTags.push(base.tag);
+      const text = content(value, base).toString('latin1');
+      if (
+        base.tag === 0x82 &&
+        (text.includes('*') || text.startsWith('.') || !isDnsNameSyntax(text.replace(/^\./, ''), false)) &&
+        text !== ''
+      )
+        form.badConstraints.push(`DNS:${text}`);
+      if (
+        base.tag === 0x87 &&
+        ((base.length !== 8 && base.length !== 32) || !isCidrMask(content(value, base).subarray(base.length / 2)))
+      )
+        form.badConstraints.push(`IP:${content(value, base).toString('hex')}`);
+      if (base.tag === 0x81 && (text.split('@').length > 2 || text === '')) form.badConstraints.push(`email:${text}`);
+    }
+    readGeneralNames(value, bases, target);
   }
   return result;
+}
+
+/** Syntax of each subjectAltName entry (RFC 5280 4.2.1.6): DNS names in LDH form, 4- or 16-byte addresses, addr-spec emails. */
+function checkSanSyntax(value: Buffer, list: Tlv[], form: CertForm): void {
+  for (const gn of list) {
+    const body = content(value, gn);
+    const text = body.toString('latin1');
+    if (!SAN_TAGS.has(gn.tag)) form.otherSanTags.push(gn.tag);
+    if (gn.tag === 0x82 && (!isDnsNameSyntax(text, true) || /[^\x21-\x7e]/.test(text)))
+      form.badSanNames.push(`DNS:${body.toString('utf8')}`);
+    if (gn.tag === 0x87 && body.length !== 4 && body.length !== 16) form.badSanNames.push(`IP:${body.toString('hex')}`);
+    if (gn.tag === 0x81 && !isEmailSyntax(text)) form.badSanNames.push(`email:${text}`);
+    if (gn.tag === 0x86 && !/^[a-z][a-z0-9+.-]*:/i.test(text)) form.badSanNames.push(`URI:${text}`);
+  }
 }
 
 /** Reads a certificate for validation; anything unreadable (not a certificate, broken DER or extension) is BAD_INPUT. */
@@ -183,6 +290,29 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
   const algParts = children(der, algTlv);
   const subjectDer = Buffer.from(slice(der, fields[offset + 4]!));
   const issuerDer = Buffer.from(slice(der, fields[offset + 2]!));
+  const [notBeforeTlv, notAfterTlv] = children(der, fields[offset + 3]!);
+  const spki = Buffer.from(slice(der, fields[offset + 5]!));
+  const form: CertForm = {
+    serialBytes: Buffer.from(content(der, fields[offset]!)),
+    tbsSignatureAlg: Buffer.from(slice(der, fields[offset + 1]!)),
+    outerSignatureAlg: Buffer.from(slice(der, algTlv)),
+    extensionOids: [],
+    critical: new Map(),
+    malformed: [],
+    subjectEmpty: readTlv(subjectDer, 0).length === 0,
+    issuerEmpty: readTlv(issuerDer, 0).length === 0,
+    notBeforeTag: notBeforeTlv!.tag,
+    notAfterTag: notAfterTlv!.tag,
+    akiHasIssuer: false,
+    akiHasSerial: false,
+    akiPresent: false,
+    badSanNames: [],
+    otherSanTags: [],
+    sanEmpty: false,
+    ncOtherTags: [],
+    badConstraints: [],
+    key: safeKeyForm(spki),
+  };
   const info: CertInfo = {
     der,
     source,
@@ -190,7 +320,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     signatureOid: decodeOid(content(der, algParts[0]!)),
     signatureParams: algParts[1] ? Buffer.from(slice(der, algParts[1])) : undefined,
     signature: Buffer.from(content(der, sigTlv).subarray(1)),
-    spki: Buffer.from(slice(der, fields[offset + 5]!)),
+    spki,
     serialHex: integerHex(content(der, fields[offset]!)),
     issuerDer,
     subjectDer,
@@ -198,8 +328,8 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     issuer: nameDerToText(issuerDer),
     subjectKey: canonicalName(subjectDer),
     issuerKey: canonicalName(issuerDer),
-    notBefore: decodeTime(der, children(der, fields[offset + 3]!)[0]!),
-    notAfter: decodeTime(der, children(der, fields[offset + 3]!)[1]!),
+    notBefore: decodeTime(der, notBeforeTlv!),
+    notAfter: decodeTime(der, notAfterTlv!),
     version,
     isCa: false,
     hasBasicConstraints: false,
@@ -207,6 +337,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     commonNames: [],
     criticalExtensions: [],
     hasFreshestCrl: false,
+    form,
   };
   for (const { type, value } of readNameAttributes(subjectDer)) {
     if (type === 'emailAddress') info.emailInSubject.push(value);
@@ -215,66 +346,113 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
   const extensions = fields.find((f) => f.tag === 0xa3);
   for (const ext of extensions ? readExtensionList(der, readTlv(der, extensions.start, extensions.end)) : []) {
     if (ext.critical) info.criticalExtensions.push(ext.type);
-    const value = Buffer.from(ext.value);
-    switch (ext.type) {
-      case '2.5.29.19': {
-        const bc = readBasicConstraints(ext);
-        info.hasBasicConstraints = true;
-        info.isCa = bc.ca;
-        info.pathLength = bc.pathLength;
-        break;
-      }
-      case '2.5.29.15':
-        info.keyUsage = readKeyUsage(ext);
-        break;
-      case '2.5.29.37':
-        info.extKeyUsage = readExtendedKeyUsage(ext);
-        break;
-      case '2.5.29.17':
-        info.san = readGeneralNames(value, children(value, readTlv(value, 0)));
-        info.subjectAltNameDer = value;
-        break;
-      case '2.5.29.14':
-        info.ski = content(value, readTlv(value, 0)).toString('hex');
-        break;
-      case '2.5.29.35': {
-        const keyId = children(value, readTlv(value, 0)).find((t) => t.tag === 0x80);
-        if (keyId) info.aki = content(value, keyId).toString('hex');
-        break;
-      }
-      case '2.5.29.30':
-        info.nameConstraints = parseNameConstraints(value);
-        break;
-      case '2.5.29.32':
-        info.policies = children(value, readTlv(value, 0)).map((pi) =>
-          decodeOid(content(value, children(value, pi)[0]!)),
-        );
-        break;
-      case '2.5.29.33':
-        info.policyMappings = children(value, readTlv(value, 0)).map((m) => {
-          const [from, to] = children(value, m);
-          return [decodeOid(content(value, from!)), decodeOid(content(value, to!))];
-        });
-        break;
-      case '2.5.29.36':
-        for (const part of children(value, readTlv(value, 0))) {
-          const n = unsignedInt(content(value, part));
-          if (part.tag === 0x80) info.requireExplicitPolicy = n;
-          if (part.tag === 0x81) info.inhibitPolicyMapping = n;
-        }
-        break;
-      case '2.5.29.46':
-        info.hasFreshestCrl = true;
-        break;
-      case '2.5.29.31':
-        info.crlDistributionPoints = parseDistributionPoints(value);
-        break;
-      case '2.5.29.54':
-        info.inhibitAnyPolicy = unsignedInt(content(value, readTlv(value, 0)));
-        break;
-      default:
-        break;
+    form.extensionOids.push(ext.type);
+    form.critical.set(ext.type, ext.critical);
+    try {
+      readExtension(info, ext);
+    } catch {
+      form.malformed.push(ext.type);
     }
   }
   return info;
+}
+
+/** One extension's value into `info`; throws when the value does not parse as the extension's syntax. */
+function readExtension(info: CertInfo, ext: CertExtension): void {
+  const value = Buffer.from(ext.value);
+  const form = info.form;
+  const sequence = () => {
+    const t = readTlv(value, 0);
+    if (t.tag !== 0x30 || t.end !== value.length) throw new Error('not a SEQUENCE');
+    return t;
+  };
+  switch (ext.type) {
+    case '2.5.29.19': {
+      sequence();
+      const bc = readBasicConstraints(ext);
+      info.hasBasicConstraints = true;
+      info.isCa = bc.ca;
+      info.pathLength = bc.pathLength;
+      break;
+    }
+    case '2.5.29.15': {
+      const t = readTlv(value, 0);
+      if (t.tag !== 0x03 || t.end !== value.length || t.length < 1) throw new Error('not a BIT STRING');
+      info.keyUsage = readKeyUsage(ext);
+      break;
+    }
+    case '2.5.29.37': {
+      const list = readExtendedKeyUsage(ext);
+      sequence();
+      if (list.length === 0) throw new Error('empty');
+      info.extKeyUsage = list;
+      break;
+    }
+    case '2.5.29.17': {
+      const list = children(value, sequence());
+      form.sanEmpty = list.length === 0;
+      checkSanSyntax(value, list, form);
+      info.san = readGeneralNames(value, list);
+      info.subjectAltNameDer = value;
+      break;
+    }
+    case '2.5.29.14': {
+      const t = readTlv(value, 0);
+      if (t.tag !== 0x04 || t.end !== value.length) throw new Error('not an OCTET STRING');
+      info.ski = content(value, t).toString('hex');
+      break;
+    }
+    case '2.5.29.35': {
+      form.akiPresent = true;
+      for (const part of children(value, sequence())) {
+        if (part.tag === 0x80) info.aki = content(value, part).toString('hex');
+        else if (part.tag === 0xa1) form.akiHasIssuer = true;
+        else if (part.tag === 0x82) form.akiHasSerial = true;
+        else throw new Error('unknown field');
+      }
+      break;
+    }
+    case '2.5.29.30':
+      info.nameConstraints = parseNameConstraints(value, form);
+      break;
+    case '2.5.29.32':
+      info.policies = children(value, sequence()).map((pi) => decodeOid(content(value, children(value, pi)[0]!)));
+      break;
+    case '2.5.29.33':
+      info.policyMappings = children(value, sequence()).map((m) => {
+        const [from, to] = children(value, m);
+        return [decodeOid(content(value, from!)), decodeOid(content(value, to!))];
+      });
+      break;
+    case '2.5.29.36':
+      for (const part of children(value, sequence())) {
+        const n = unsignedInt(content(value, part));
+        if (part.tag === 0x80) info.requireExplicitPolicy = n;
+        if (part.tag === 0x81) info.inhibitPolicyMapping = n;
+      }
+      break;
+    case '2.5.29.46':
+      sequence();
+      info.hasFreshestCrl = true;
+      break;
+    case '2.5.29.31':
+      sequence();
+      info.crlDistributionPoints = parseDistributionPoints(value);
+      break;
+    case '2.5.29.54':
+      info.inhibitAnyPolicy = unsignedInt(content(value, readTlv(value, 0)));
+      break;
+    case '1.3.6.1.5.5.7.1.1': {
+      // AuthorityInfoAccessSyntax: SEQUENCE SIZE (1..MAX) OF AccessDescription { accessMethod OID, accessLocation GeneralName }.
+      const list = children(value, sequence());
+      if (list.length === 0) throw new Error('empty');
+      for (const ad of list) {
+        const [method, location] = children(value, ad);
+        if (ad.tag !== 0x30 || method?.tag !== 0x06 || !location) throw new Error('bad AccessDescription');
+      }
+      break;
+    }
+    default:
+      break;
+  }
 }

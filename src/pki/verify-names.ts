@@ -31,6 +31,18 @@ export function dnsWithin(name: string, constraint: string): boolean {
   return n === c || n.endsWith(`.${c}`);
 }
 
+/**
+ * For excluded subtrees: the name is within the constraint, or (a wildcard) could stand for a host that is:
+ * "*.example.com" touches an excluded "bar.example.com" (CVE-2025-61727; Go and rustls refuse it too).
+ */
+export function dnsMayCover(name: string, constraint: string): boolean {
+  if (dnsWithin(name, constraint)) return true;
+  if (!name.startsWith('*.')) return false;
+  const base = name.slice(2).toLowerCase();
+  const c = constraint.toLowerCase().replace(/^\./, '');
+  return c.endsWith(`.${base}`) && c.split('.').length === base.split('.').length + 1;
+}
+
 /** rfc822Name constraint: a full address, a host (all mailboxes there), or .domain (any host below). */
 export function emailWithin(email: string, constraint: string): boolean {
   const e = email.toLowerCase();

@@ -23,7 +23,7 @@ import {
   readTlv,
   slice,
 } from '../../src/pki/der.js';
-import { verifyCertificate, type VerifyInput } from '../../src/pki/verify.js';
+import { verifyCertificate, type VerifyInput, type VerifyProfile } from '../../src/pki/verify.js';
 import { isMtlsError } from '../../src/errors.js';
 
 const tmp = tempDir('mtlskit-verify-');
@@ -386,6 +386,11 @@ interface Case {
   opensslFlags?: string[];
   /** When openssl answers otherwise, why RFC 5280 (or the documented choice) says ours. */
   opensslDiffers?: string;
+  /**
+   * The verify profile (default strict). Cases about what OpenSSL or RFC 5280 alone accept, and the strict profile
+   * refuses, say so here and why.
+   */
+  profile?: VerifyProfile;
 }
 
 const objects = (file: string, label: string) =>
@@ -399,6 +404,7 @@ function inputOf(c: Case): VerifyInput {
     crls: c.crl ? objects(c.crl, 'X509 CRL') : [],
     at: new Date((c.at ?? NOW) * 1000),
     host: c.host,
+    profile: c.profile,
   };
 }
 
@@ -561,9 +567,18 @@ const cases: Case[] = [
     valid: false,
     codes: ['NAME_CONSTRAINTS'],
   },
-  { name: 'a leading-dot DNS constraint permits subdomains', cert: 'nc-dot-sub.crt', ca: 'nc-dot.crt', valid: true },
+  // RFC 5280 4.2.1.10 has no leading-dot DNS constraints (only URI ones); pyca/cryptography and rustls refuse the
+  // constraint itself (strict: BAD_NAME_CONSTRAINTS). OpenSSL and Go read ".example.com" as "subdomains only".
+  {
+    name: 'a leading-dot DNS constraint permits subdomains',
+    cert: 'nc-dot-sub.crt',
+    ca: 'nc-dot.crt',
+    valid: true,
+    profile: 'openssl',
+  },
   {
     name: 'a leading-dot DNS constraint does not permit the domain itself',
+    profile: 'openssl',
     cert: 'nc-dot-apex.crt',
     ca: 'nc-dot.crt',
     valid: false,
@@ -621,6 +636,8 @@ const cases: Case[] = [
   },
   {
     name: 'CN matches the host when there is no SAN',
+    // Only RFC 5280 and OpenSSL fall back to the CN; Chrome, Go, rustls and pyca never do (strict: HOSTNAME_MISMATCH).
+    profile: 'rfc5280',
     cert: 'cn-only.crt',
     ca: 'root.crt',
     host: 'cn.example.test',
@@ -651,7 +668,8 @@ const cases: Case[] = [
     ca: 'root.crt',
     host: 'example.com',
     valid: false,
-    codes: ['HOSTNAME_MISMATCH'],
+    // A bare '*' is not a DNS name at all (RFC 5280 4.2.1.6): the strict profile also names it.
+    codes: ['BAD_NAME', 'HOSTNAME_MISMATCH'],
   },
   {
     name: 'an expired and a valid certificate of the same intermediate: the valid one is used',
@@ -823,6 +841,8 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
       ca: 'inherit-root.crt',
       untrusted: 'inherit-int.crt',
       valid: true,
+      // DSA keys and signatures are RFC 5280's (PKITS 4.1); Go, rustls and browsers refuse them (strict: WEAK_KEY).
+      profile: 'rfc5280',
     };
     const r = await verifyCertificate(inputOf(c));
     expect(r.problems).toEqual([]);
@@ -840,6 +860,7 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
       ca: 'mismatch-root.crt',
       untrusted: 'mismatch-int.crt',
       valid: false,
+      profile: 'rfc5280',
     };
     const r = await verifyCertificate(inputOf(c));
     expect(r.problems.map((p) => [p.code, p.certificate])).toEqual([['BAD_SIGNATURE', 'mismatch-leaf.crt']]);

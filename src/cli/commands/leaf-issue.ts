@@ -35,7 +35,7 @@ export const LEAF_EXIT_CODES: CommandHelp['exitCodes'] = [
   [2, 'bad flags or input: malformed conf (file:line), bad --dns/--ip, bad batch row (line number), no CA in --dir'],
   [3, 'DIR/NAME.* already exists (nothing written; use --force)'],
   [4, 'a password is missing or wrong, or --key does not fit'],
-  [5, 'the CA refuses: not a CA, expired'],
+  [5, 'the CA refuses: not a CA, expired, or a weak --key (RSA under 2048 bits, P-192, DSA)'],
   [6, 'another process kept the CA store locked too long'],
 ];
 

@@ -33,7 +33,7 @@ export function registerCsrSign(parent: Command): void {
         [2, 'bad flags, unreadable or malformed CSR, bad CSR signature, no CA in --dir'],
         [3, 'DIR/NAME.crt exists (use --force)'],
         [4, 'the CA key password is missing or wrong'],
-        [5, 'the CA refuses: not a CA, expired'],
+        [5, 'the CA refuses: not a CA, expired, or a weak key (RSA under 2048 bits, P-192, DSA)'],
         [6, 'the CA store stayed locked too long'],
       ],
     },
