@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
+import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let a: string;
@@ -129,6 +130,7 @@ const failureCases = (): [string[], string][] => [
 
 describe('mtlskit serve with curl and mtlskit probe', () => {
   it('accepts a good client, echoes the request, and refuses the rest with the reason in the log', async () => {
+    requireTool('curl');
     const srv = await startServe(['--dir', a, '--crl']);
     try {
       const url = `https://localhost:${srv.port}/hello?x=1`;
@@ -193,6 +195,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
   });
 
   it('logs why a handshake failed: a client that does not trust the server, plain HTTP', async () => {
+    requireTool('curl');
     const srv = await startServe(['--dir', a]);
     try {
       const distrusting = await runAsync('curl', [
