@@ -13,10 +13,12 @@ export const EXIT_CODES = {
   NOT_FOUND: 2,
   /** A file that would be overwritten exists; nothing was written. Use --force. */
   FILE_EXISTS: 3,
-  /** A password is wrong or missing, or a key does not match its certificate. */
+  /** A password is wrong or missing, a key does not match its certificate, or a key is damaged. */
   BAD_PASSWORD: 4,
   PASSWORD_REQUIRED: 4,
   KEY_MISMATCH: 4,
+  /** A private key is damaged: its parts do not fit together, so its signatures do not verify. */
+  BAD_KEY: 4,
   /** The CA refuses: issuer is not a CA or has expired, serial from another CA, already revoked. */
   CA_REFUSED: 5,
   ALREADY_REVOKED: 5,

@@ -6,6 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { MtlsError, badInput, usageError } from '../errors.js';
+import { assertKeyCanSign } from './key-check.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -116,9 +117,33 @@ export function isEncryptedKey(data: Buffer | string): boolean {
 /**
  * Reads a private key in any of the formats OpenSSL writes: PKCS#8 (plain or encrypted),
  * PKCS#1 "RSA PRIVATE KEY" and SEC1 "EC PRIVATE KEY" (including legacy PEM encryption), PEM or DER.
- * `describe` names the file in error messages.
+ * `describe` names the file in error messages. The key is checked to sign (see key-check.ts): a damaged key is
+ * BAD_KEY (exit 4) here, where it enters, unless `checkSigns: false` (verify reports it as a problem instead).
  */
-export function loadPrivateKey(data: Buffer | string, password: string | undefined, describe: string): KeyObject {
+export function loadPrivateKey(
+  data: Buffer | string,
+  password: string | undefined,
+  describe: string,
+  opts: { checkSigns?: boolean } = {},
+): KeyObject {
+  const key = parsePrivateKey(data, password, describe);
+  if (opts.checkSigns !== false) assertKeyCanSign(key, describe);
+  return key;
+}
+
+/** A PKCS#8 DER key from a PKCS#12 bundle, checked like any key mtlskit reads. */
+export function privateKeyFromPkcs8(der: Uint8Array, describe: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+  } catch {
+    throw badInput(`The private key in ${describe} is not a readable PKCS#8 key; ask for a new bundle.`);
+  }
+  assertKeyCanSign(key, describe);
+  return key;
+}
+
+function parsePrivateKey(data: Buffer | string, password: string | undefined, describe: string): KeyObject {
   const text = typeof data === 'string' ? data : data.toString('latin1');
   const encrypted = isEncryptedKey(text);
   if (encrypted && password === undefined) {
