@@ -321,6 +321,47 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
     }
   });
 
+  it('follows the CRL while it runs: a client revoked meanwhile gets 403 CLIENT_CERT_REVOKED on its next request', async () => {
+    requireTool('curl');
+    const r = join(tmp.dir, 'follow');
+    mtlskitOk(['ca', 'init', '--dir', r, '--subject', '/O=Follow/CN=Follow CA', '--key-type', 'ec:P-256']);
+    mtlskitOk(['server', 'issue', '--dir', r, '--dns', 'localhost']);
+    mtlskitOk(['client', 'issue', 'c1', '--dir', r]);
+    mtlskitOk(['client', 'issue', 'c2', '--dir', r]);
+    mtlskitOk(['crl', 'gen', '--dir', r]);
+    const srv = await startServe(['--dir', r, '--crl']);
+    const ask = async (name: string) => {
+      const res = await curl(
+        srv.port,
+        ['--cacert', p(r, 'ca.crt'), ...client(r, name), '--write-out', '\n%{http_code}'],
+        'localhost',
+      );
+      const status = res.stdout.slice(res.stdout.lastIndexOf('\n') + 1);
+      return { status, stdout: res.stdout.slice(0, res.stdout.lastIndexOf('\n')) };
+    };
+    try {
+      const before = await ask('c2');
+      expect(before.status).toBe('200');
+      expect(JSON.parse(before.stdout).client.subject).toContain('CN=c2');
+      mtlskitOk(['revoke', 'c2', '--dir', r]);
+      // Picked up within a second or so; poll a few seconds so a slow machine does not fail the test.
+      const deadline = Date.now() + 5_000;
+      let after = await ask('c2');
+      while (!after.stdout.includes('CLIENT_CERT_REVOKED') && Date.now() < deadline) {
+        await new Promise((ok) => setTimeout(ok, 100));
+        after = await ask('c2');
+      }
+      expect(after.status).toBe('403');
+      expect(JSON.parse(after.stdout)).toMatchObject({ code: 'CLIENT_CERT_REVOKED' });
+      expect(JSON.parse((await ask('c1')).stdout).client.subject).toContain('CN=c1');
+      expect(srv.log()).toMatch(new RegExp(`reloaded ${p(r, 'crl.pem').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(srv.log()).toMatch(/refused .*CN=c2.* revoked/);
+    } finally {
+      srv.child.kill('SIGTERM');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
   it('stops by itself after --max-requests', async () => {
     const srv = await startServe(['--dir', a, '--max-requests', '1']);
     const r = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(a)], 'localhost');
