@@ -45,7 +45,7 @@ export interface PeerSummary {
 }
 
 export interface LogEntry {
-  event: 'request' | 'refused' | 'handshake-failed' | 'crl-reloaded' | 'stopping';
+  event: 'request' | 'refused' | 'handshake-failed' | 'crl-reloaded' | 'crl-reload-failed' | 'stopping';
   message: string;
   code?: string;
   from?: string;
@@ -200,8 +200,7 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
       if (crlRejected === key) return;
       crlRejected = key;
       opts.log({
-        event: 'handshake-failed',
-        code: 'CRL_UNREADABLE',
+        event: 'crl-reload-failed',
         message: `could not reload ${changed.join(', ')} (${(err as Error).message.split('\n')[0]}); still using the CRL read before`,
       });
     }
