@@ -250,6 +250,9 @@ function decryptPbes2(
   const [encOid, ivTlv] = children(buf, scheme!);
   const enc = AES[decodeOid(content(buf, encOid!))];
   if (!enc) throw new UnsupportedAlgorithmError(`PBES2 cipher ${decodeOid(content(buf, encOid!))}`);
+  // A key length other than the cipher's cannot decrypt, and a huge one would make PBKDF2 run for minutes.
+  if (keyLength !== undefined && keyLength !== enc.keyLength)
+    throw new UnsupportedAlgorithmError(`a PBKDF2 key length of ${keyLength} for ${enc.name}`);
   const key = pbkdf2Sync(Buffer.from(password.text, 'utf8'), salt, iterations, keyLength ?? enc.keyLength, prf);
   const plaintext = nodeDecrypt(enc.cipher, key, Buffer.from(content(buf, ivTlv!)), ciphertext);
   return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase()})` };
