@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { beforeEach } from 'vitest';
-import { getCurrentTest } from '@vitest/runner';
+import { getCurrentTest } from 'vitest/suite';
 
 interface ToolInfo {
   /** How to ask whether it is there (exit status 0 = present). */
