@@ -13,10 +13,12 @@ export const EXIT_CODES = {
   NOT_FOUND: 2,
   /** A file that would be overwritten exists; nothing was written. Use --force. */
   FILE_EXISTS: 3,
-  /** A password is wrong or missing, or a key does not match its certificate. */
+  /** A password is wrong or missing, a key does not match its certificate, or a key is damaged. */
   BAD_PASSWORD: 4,
   PASSWORD_REQUIRED: 4,
   KEY_MISMATCH: 4,
+  /** A private key is damaged: its parts do not fit together, so its signatures do not verify. */
+  BAD_KEY: 4,
   /** The CA refuses: issuer is not a CA or has expired, serial from another CA, already revoked. */
   CA_REFUSED: 5,
   ALREADY_REVOKED: 5,
@@ -39,12 +41,31 @@ export class MtlsError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+    super(oneLine(message));
     this.name = 'MtlsError';
     this.code = code;
     this.exitCode = EXIT_CODES[code];
     this.details = details;
   }
+}
+
+/**
+ * Messages echo what the user gave (a password source, a JSON excerpt, a conf line), which may hold line
+ * breaks, control characters or thousands of characters: keep the message one readable line. Control
+ * characters are shown escaped; a run of more than 160 characters without a space is shortened.
+ */
+export function oneLine(message: string): string {
+  return message
+    .replace(/\r\n|[\x00-\x1f\x7f]/g, (c) =>
+      c === '\n' || c === '\r\n'
+        ? '\\n'
+        : c === '\r'
+          ? '\\r'
+          : c === '\t'
+            ? '\\t'
+            : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    )
+    .replace(/\S{161,}/g, (run) => `${run.slice(0, 80)}…${run.slice(-40)} (${run.length} characters)`);
 }
 
 export function usageError(message: string): MtlsError {

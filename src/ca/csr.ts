@@ -132,8 +132,10 @@ export async function signCsrFile(ca: LoadedCa, req: CsrSignRequest): Promise<Is
     throw badInput(`${req.csrPath} holds a public key mtlskit cannot use; ask for an RSA or ECDSA key.`);
   }
   if (!csr.signatureValid) {
-    throw badInput(
-      `The signature of ${req.csrPath} does not verify: the request was altered or damaged; ask for a fresh CSR.`,
+    // The requester's key could not sign (damaged), or the request changed after it was signed: exit 4.
+    throw new MtlsError(
+      'BAD_KEY',
+      `The signature of ${req.csrPath} does not verify with the public key it carries: the request was altered, or its key is damaged; ask for a fresh CSR.`,
     );
   }
   const subject = csr.subjectDer;

@@ -2,13 +2,12 @@
  * PKCS#12 bundles from and to the PKI folder: `export pfx` packs NAME.key, NAME.crt and the chain up
  * to the root; `import pfx` unpacks a bundle made by openssl, Windows or Java into NAME.* files.
  */
-import { createPrivateKey } from 'node:crypto';
 import { sha256Fingerprint } from '../pki/fingerprint.js';
 import { existsSync } from 'node:fs';
 import { readInputFile } from '../store/input-file.js';
 import { basename, extname, join } from 'node:path';
 import { MtlsError } from '../errors.js';
-import { keyMatchesPublicKey, privateKeyToPem, privateKeyToPkcs8Der } from '../pki/keys.js';
+import { keyMatchesPublicKey, privateKeyFromPkcs8, privateKeyToPem, privateKeyToPkcs8Der } from '../pki/keys.js';
 import { derToPem } from '../pki/pem.js';
 import { nameDerToText } from '../pki/name-text.js';
 import { decodePfx, encodePfx } from '../pki/pkcs12.js';
@@ -145,7 +144,7 @@ export async function importPfx(req: ImportPfxRequest): Promise<ImportPfxResult>
   const data = readInputFile(req.file, 'PKCS#12 bundle');
   const name = checkName(req.name ?? basename(req.file, extname(req.file)));
   const contents = await decodePfx(data, req.password, req.file);
-  const key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
+  const key = privateKeyFromPkcs8(contents.keyPkcs8Der, req.file);
   const leaf = certificateFieldsOf(contents.certificateDer, `The certificate in ${req.file}`);
   if (!keyMatchesPublicKey(key, leaf.spkiDer)) {
     throw new MtlsError(

@@ -3,7 +3,7 @@
  * `fd:N`, `stdin` (one line per use, so --passin stdin --passout stdin reads two lines as OpenSSL does),
  * or a hidden prompt on a TTY.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { MtlsError, usageError } from '../errors.js';
 
 let stdinLines: string[] | undefined;
@@ -30,6 +30,29 @@ function firstLine(text: string): string {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
+/** No password is longer: reading stops here, so file:/dev/zero or an endless pipe cannot fill memory. */
+const MAX_PASSWORD_BYTES = 64 * 1024;
+
+/** The first line of a file or descriptor, reading no further than its end of line (or 64 KiB). */
+function readFirstLine(source: string | number): string {
+  const fd = typeof source === 'number' ? source : openSync(source, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.alloc(4096);
+    while (total < MAX_PASSWORD_BYTES) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+      total += n;
+      if (chunk.subarray(0, n).includes(10)) break;
+    }
+    return firstLine(Buffer.concat(chunks).toString('utf8'));
+  } finally {
+    if (typeof source !== 'number') closeSync(fd);
+  }
+}
+
 export function readPassSource(spec: string, flag: string): string {
   if (spec.startsWith('pass:')) return spec.slice(5);
   if (spec.startsWith('env:')) {
@@ -44,7 +67,7 @@ export function readPassSource(spec: string, flag: string): string {
   if (spec.startsWith('file:')) {
     const path = spec.slice(5);
     try {
-      return firstLine(readFileSync(path, 'utf8'));
+      return readFirstLine(path);
     } catch {
       throw usageError(`${flag} file:${path}: the file cannot be read; check the path and its permissions.`);
     }
@@ -52,7 +75,8 @@ export function readPassSource(spec: string, flag: string): string {
   if (spec.startsWith('fd:')) {
     const fd = Number(spec.slice(3));
     try {
-      return firstLine(readFileSync(fd, 'utf8'));
+      if (!Number.isInteger(fd) || fd < 0) throw new Error('not a descriptor');
+      return readFirstLine(fd);
     } catch {
       throw usageError(`${flag} ${spec}: file descriptor ${spec.slice(3)} cannot be read.`);
     }

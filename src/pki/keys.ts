@@ -6,6 +6,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { MtlsError, badInput, usageError } from '../errors.js';
+import { assertKeyCanSign } from './key-check.js';
+import { children, content, decodeInteger, decodeOid, readTlv } from './der.js';
+import { readPemBlocks } from './pem.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -116,11 +119,81 @@ export function isEncryptedKey(data: Buffer | string): boolean {
 /**
  * Reads a private key in any of the formats OpenSSL writes: PKCS#8 (plain or encrypted),
  * PKCS#1 "RSA PRIVATE KEY" and SEC1 "EC PRIVATE KEY" (including legacy PEM encryption), PEM or DER.
- * `describe` names the file in error messages.
+ * `describe` names the file in error messages. The key is checked to sign (see key-check.ts): a damaged key is
+ * BAD_KEY (exit 4) here, where it enters, unless `checkSigns: false` (verify reports it as a problem instead).
  */
-export function loadPrivateKey(data: Buffer | string, password: string | undefined, describe: string): KeyObject {
+export function loadPrivateKey(
+  data: Buffer | string,
+  password: string | undefined,
+  describe: string,
+  opts: { checkSigns?: boolean } = {},
+): KeyObject {
+  const key = parsePrivateKey(data, password, describe);
+  if (opts.checkSigns !== false) assertKeyCanSign(key, describe);
+  return key;
+}
+
+/** A PKCS#8 DER key from a PKCS#12 bundle, checked like any key mtlskit reads. */
+export function privateKeyFromPkcs8(der: Uint8Array, describe: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+  } catch {
+    throw badInput(`The private key in ${describe} is not a readable PKCS#8 key; ask for a new bundle.`);
+  }
+  assertKeyCanSign(key, describe);
+  return key;
+}
+
+/** More PBKDF2 or PKCS#12-PBE rounds than any tool writes (Java: 10,000; OpenSSL: 2,048; OWASP: 600,000). */
+const MAX_KEY_ITERATIONS = 1_000_000;
+const PBES2 = '1.2.840.113549.1.5.13';
+const PBKDF2 = '1.2.840.113549.1.5.12';
+
+/**
+ * The work an EncryptedPrivateKeyInfo asks for before a password can be tried: OpenSSL runs whatever
+ * iteration count (or scrypt cost) the file names, so a damaged or hostile file could keep it busy for hours.
+ * Throws BAD_INPUT past the limit; anything that does not parse is left to OpenSSL, which refuses it.
+ */
+function checkDecryptionCost(der: Uint8Array, describe: string): void {
+  let iterations: bigint | undefined;
+  let scrypt = false;
+  try {
+    const top = readTlv(der, 0);
+    const [alg] = children(der, top);
+    const [oid, params] = children(der, alg!);
+    const algOid = decodeOid(content(der, oid!));
+    if (algOid === PBES2) {
+      const [kdf] = children(der, params!);
+      const [kdfOid, kdfParams] = children(der, kdf!);
+      const kdfName = decodeOid(content(der, kdfOid!));
+      if (kdfName === PBKDF2) iterations = decodeInteger(content(der, children(der, kdfParams!)[1]!));
+      else scrypt = kdfName === '1.3.6.1.4.1.11591.4.11';
+    } else if (params && params.tag === 0x30) {
+      // PKCS#5 v1 and PKCS#12 PBEs: SEQUENCE { salt, iterations }.
+      const [, iter] = children(der, params);
+      if (iter && iter.tag === 0x02) iterations = decodeInteger(content(der, iter));
+    }
+  } catch {
+    return;
+  }
+  if (scrypt || (iterations !== undefined && (iterations < 1n || iterations > BigInt(MAX_KEY_ITERATIONS)))) {
+    throw badInput(
+      `${describe} asks for ${scrypt ? 'scrypt key derivation' : `${iterations} PBKDF2 iterations`}, more work than any key tool writes (at most ${MAX_KEY_ITERATIONS.toLocaleString('en-US')} iterations); the file is damaged — re-export the key (openssl pkcs8 -topk8 -v2 aes256).`,
+    );
+  }
+}
+
+function parsePrivateKey(data: Buffer | string, password: string | undefined, describe: string): KeyObject {
   const text = typeof data === 'string' ? data : data.toString('latin1');
   const encrypted = isEncryptedKey(text);
+  if (password !== undefined) {
+    // PKCS#8 encrypted keys only (legacy PEM encryption derives its key with one MD5 round).
+    const pem = readPemBlocks(text).find((b) => b.label === 'ENCRYPTED PRIVATE KEY');
+    if (pem) checkDecryptionCost(pem.der, describe);
+    else if (!/-----BEGIN /.test(text))
+      checkDecryptionCost(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, describe);
+  }
   if (encrypted && password === undefined) {
     throw new MtlsError(
       'PASSWORD_REQUIRED',

@@ -63,6 +63,8 @@ const digestOnce: (algorithm: string, data: Buffer) => Buffer =
     ? (algorithm, data) => nodeCrypto.hash(algorithm, data, 'buffer')
     : (algorithm, data) => createHash(algorithm).update(data).digest();
 
+const MAX_PKCS12_KDF_ITERATIONS = 100_000;
+
 /** RFC 7292 B.2: ID 1 = key, 2 = IV, 3 = MAC key. */
 export function pkcs12Kdf(
   hash: string,
@@ -72,6 +74,10 @@ export function pkcs12Kdf(
   id: number,
   length: number,
 ): Buffer {
+  // The PKCS#12 KDF runs in JavaScript, one hash call per round (~100,000 rounds a second): a count past this,
+  // which no writer uses (Java 10,000, OpenSSL 2,048, Windows 2,000), would take minutes over a bundle's bags.
+  if (iterations > MAX_PKCS12_KDF_ITERATIONS)
+    throw new UnsupportedAlgorithmError(`a PKCS#12 key derivation with ${iterations} iterations`);
   const u = createHash(hash).digest().length;
   const v = hash === 'sha384' || hash === 'sha512' ? 128 : 64;
   const repeatTo = (data: Buffer) => {
@@ -250,6 +256,9 @@ function decryptPbes2(
   const [encOid, ivTlv] = children(buf, scheme!);
   const enc = AES[decodeOid(content(buf, encOid!))];
   if (!enc) throw new UnsupportedAlgorithmError(`PBES2 cipher ${decodeOid(content(buf, encOid!))}`);
+  // A key length other than the cipher's cannot decrypt, and a huge one would make PBKDF2 run for minutes.
+  if (keyLength !== undefined && keyLength !== enc.keyLength)
+    throw new UnsupportedAlgorithmError(`a PBKDF2 key length of ${keyLength} for ${enc.name}`);
   const key = pbkdf2Sync(Buffer.from(password.text, 'utf8'), salt, iterations, keyLength ?? enc.keyLength, prf);
   const plaintext = nodeDecrypt(enc.cipher, key, Buffer.from(content(buf, ivTlv!)), ciphertext);
   return { plaintext, name: `${enc.name} (PBES2, PBKDF2-HMAC-${prf.toUpperCase()})`, iterations };

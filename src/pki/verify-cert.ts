@@ -288,6 +288,12 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
   if (fields.length < offset + 6) throw new Error('a TBSCertificate with fields missing');
   const version = offset ? content(der, readTlv(der, fields[0]!.start))[0]! + 1 : 1;
   const algParts = children(der, algTlv);
+  // The key is used later (signatures, DSA parameter inheritance): its outline must hold now (found by the fuzzer).
+  const spkiTlv = fields[offset + 5]!;
+  const spkiParts = spkiTlv.tag === 0x30 ? children(der, spkiTlv) : [];
+  if (spkiParts.length !== 2 || spkiParts[0]!.tag !== 0x30 || spkiParts[1]!.tag !== 0x03)
+    throw new Error('a malformed subjectPublicKeyInfo');
+  if (children(der, spkiParts[0]!)[0]?.tag !== 0x06) throw new Error('a key algorithm without an OID');
   const subjectDer = Buffer.from(slice(der, fields[offset + 4]!));
   const issuerDer = Buffer.from(slice(der, fields[offset + 2]!));
   const [notBeforeTlv, notAfterTlv] = children(der, fields[offset + 3]!);

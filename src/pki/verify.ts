@@ -24,6 +24,7 @@
 import type { KeyObject } from 'node:crypto';
 import { badInput } from '../errors.js';
 import { keyMatchesPublicKey } from './keys.js';
+import { keyDamage } from './key-check.js';
 import { SIGNATURE_ALGORITHMS } from './signature.js';
 import { readCertificate, type CertInfo, type GeneralNames } from './verify-cert.js';
 import { checkRevocation, readCrlInfo, type CrlInfo, type RevocationContext } from './verify-crl.js';
@@ -400,6 +401,14 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
       leaf,
       `The private key given does not belong to ${label(leaf)}; use the key the certificate was issued for (NAME.key beside NAME.crt).`,
     );
+  } else if (input.privateKey) {
+    const damage = keyDamage(input.privateKey);
+    if (damage)
+      add(
+        'BAD_KEY',
+        leaf,
+        `The private key given for ${label(leaf)} is damaged (${damage}), so its signatures do not verify and TLS handshakes with it fail; use an intact copy of the key or issue a new certificate.`,
+      );
   }
   // Without an anchor UNKNOWN_ISSUER already says it all; CRLs of a path that leads nowhere would only add noise.
   if (env.crls.length > 0 && anchor) checkRevocation(path, all, revocationContext(all, anchor, env, depth), add);

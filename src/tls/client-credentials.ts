@@ -3,11 +3,11 @@
  * handed to Node's TLS as PEM. A PFX is decoded by mtlskit rather than by Node, because Node's
  * OpenSSL 3 cannot open the RC2 bundles that `openssl pkcs12 -legacy` and old Windows tools make.
  */
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { MtlsError } from '../errors.js';
 import { readInputFile } from '../store/input-file.js';
 import { derToPem, readDerObjects } from '../pki/pem.js';
-import { privateKeyToPem } from '../pki/keys.js';
+import { privateKeyFromPkcs8, privateKeyToPem } from '../pki/keys.js';
 import { readKeyFile, type PasswordProvider } from '../ca/key-file.js';
 
 export interface ClientCredentials {
@@ -32,7 +32,7 @@ export async function loadClientCredentials(
     const { decodePfx } = await import('../pki/pkcs12.js');
     const contents = await decodePfx(readInputFile(files.pfx, '--pfx'), await password(files.pfx), files.pfx);
     chainDer = [contents.certificateDer, ...contents.chainDer];
-    key = createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' });
+    key = privateKeyFromPkcs8(contents.keyPkcs8Der, files.pfx);
     describe = files.pfx;
   } else {
     chainDer = readDerObjects(

@@ -7,6 +7,7 @@
  * like nginx's `ssl_verify_client on`: the caller then learns why, instead of seeing a dropped connection.
  */
 import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,6 +24,11 @@ export interface EchoServerOptions {
   /** Where the CA certificate is, for advice in the log. */
   caFile?: string;
   crl?: Buffer[];
+  /**
+   * Where `crl` came from, in the same order: while the server runs, a changed file (revoke, crl gen) is read
+   * again and the TLS context swapped before the next handshake, so a client revoked meanwhile is refused.
+   */
+  crlPaths?: string[];
   host: string;
   port: number;
   /** Stop after this many requests (for tests and one-shot checks). */
@@ -39,7 +45,7 @@ export interface PeerSummary {
 }
 
 export interface LogEntry {
-  event: 'request' | 'refused' | 'handshake-failed' | 'stopping';
+  event: 'request' | 'refused' | 'handshake-failed' | 'crl-reloaded' | 'crl-reload-failed' | 'stopping';
   message: string;
   code?: string;
   from?: string;
@@ -92,16 +98,27 @@ function refusalOf(
   return undefined;
 }
 
+/** What identifies one version of a file: a rename into place gives a new inode, an edit a new mtime or size. */
+function fileStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** How often the CRL files are polled besides the check on every new connection. */
+const CRL_POLL_MS = 500;
+
 export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoServer> {
   const ca = new X509Certificate(opts.ca);
   let served = 0;
   let idleTimer: NodeJS.Timeout | undefined;
+  const contextOptions = { key: opts.key, cert: opts.cert, ca: opts.trust ?? opts.ca, crl: opts.crl };
   const server: Server = createServer(
     {
-      key: opts.key,
-      cert: opts.cert,
-      ca: opts.trust ?? opts.ca,
-      crl: opts.crl,
+      ...contextOptions,
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -159,6 +176,40 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
       opts.idleTimeoutMs,
     );
   };
+  // The CRLs follow their files: checked on each new TCP connection (before the TLS socket takes the
+  // context, hence prependListener) and polled, so the log says when a CRL was reloaded.
+  const crlPaths = opts.crlPaths ?? [];
+  let crlStamps = crlPaths.map(fileStamp);
+  let crlRejected = '';
+  const refreshCrl = () => {
+    const stamps = crlPaths.map(fileStamp);
+    if (stamps.every((s, i) => s === crlStamps[i])) return;
+    const changed = crlPaths.filter((_, i) => stamps[i] !== crlStamps[i]);
+    try {
+      const crl = crlPaths.map((p) => readFileSync(p));
+      server.setSecureContext({ ...contextOptions, crl });
+      crlStamps = stamps;
+      crlRejected = '';
+      opts.log({
+        event: 'crl-reloaded',
+        message: `reloaded ${changed.join(', ')}: revocations apply from the next connection`,
+      });
+    } catch (err) {
+      // Keep the CRL in use; say so once per version of the files.
+      const key = stamps.join('|');
+      if (crlRejected === key) return;
+      crlRejected = key;
+      opts.log({
+        event: 'crl-reload-failed',
+        message: `could not reload ${changed.join(', ')} (${(err as Error).message.split('\n')[0]}); still using the CRL read before`,
+      });
+    }
+  };
+  if (crlPaths.length > 0) {
+    server.prependListener('connection', refreshCrl);
+    for (const p of crlPaths) watchFile(p, { interval: CRL_POLL_MS, persistent: false }, refreshCrl);
+    server.on('close', () => crlPaths.forEach((p) => unwatchFile(p, refreshCrl)));
+  }
   // A socket refused by an alert is already closed when 'tlsClientError' fires and no longer knows its
   // peer: note each peer when its TCP connection arrives.
   const peers = new WeakMap<Socket, string>();

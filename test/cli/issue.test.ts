@@ -252,7 +252,7 @@ describe('csr create and csr sign', () => {
     const bad = join(tmp.dir, 'tampered.csr');
     writeFileSync(bad, der);
     const r = mtlskit(['csr', 'sign', bad, '--profile', 'server', '--dir', pki]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(4);
     expect(r.stderr).toContain('does not verify');
   });
 

@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
 import { startNodeServer } from '../helpers/tls.js';
+import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let dir: string;
@@ -35,6 +36,7 @@ describe('mtlskit export pfx', () => {
   });
 
   it('--legacy writes 3DES and a SHA-1 MAC that openssl -legacy and keytool read', () => {
+    requireTool('openssl', 'keytool');
     mtlskitOk([
       'export',
       'pfx',
@@ -72,6 +74,7 @@ describe('mtlskit export pfx', () => {
   });
 
   it('bundles the whole chain for a leaf from an intermediate, and Node https completes mTLS with it', async () => {
+    requireTool('openssl', 'keytool');
     mtlskitOk(['export', 'pfx', 'leaf', '--dir', join(dir, 'sub'), '--passout', 'env:PFX_PASS'], {
       env: { PFX_PASS: 'pw3' },
     });
@@ -163,6 +166,7 @@ describe('other consumers read our bundles', () => {
   for (const legacy of [false, true]) {
     const kind = legacy ? 'legacy' : 'default';
     it(`python cryptography loads key, certificate and CA from the ${kind} bundle`, () => {
+      requireTool('python3-cryptography');
       const out = join(tmp.dir, `py-${kind}.pfx`);
       mtlskitOk([
         'export',
@@ -189,6 +193,7 @@ describe('other consumers read our bundles', () => {
     });
 
     it(`NSS pk12util imports the ${kind} bundle`, () => {
+      requireTool('pk12util', 'certutil');
       const out = join(tmp.dir, `nss-${kind}.pfx`);
       mtlskitOk([
         'export',
@@ -212,6 +217,7 @@ describe('other consumers read our bundles', () => {
   }
 
   it('keytool lists a PrivateKeyEntry in the default (AES) bundle', () => {
+    requireTool('keytool');
     const keytool = tool('keytool', [
       '-list',
       '-storetype',
@@ -261,6 +267,7 @@ describe('mtlskit import pfx', () => {
 
   for (const legacy of [false, true]) {
     it(`imports a Java keytool ${legacy ? 'legacy (3DES, RC2-40, SHA-1 MAC) ' : '(AES, SHA-256 MAC) '}keystore, certificate byte for byte`, () => {
+      requireTool('keytool', 'openssl');
       const store = join(tmp.dir, `java-${legacy}.p12`);
       const gen = tool('keytool', [
         '-genkeypair',

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
+import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let a: string;
@@ -129,6 +130,7 @@ const failureCases = (): [string[], string][] => [
 
 describe('mtlskit serve with curl and mtlskit probe', () => {
   it('accepts a good client, echoes the request, and refuses the rest with the reason in the log', async () => {
+    requireTool('curl');
     const srv = await startServe(['--dir', a, '--crl']);
     try {
       const url = `https://localhost:${srv.port}/hello?x=1`;
@@ -193,6 +195,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
   });
 
   it('logs why a handshake failed: a client that does not trust the server, plain HTTP', async () => {
+    requireTool('curl');
     const srv = await startServe(['--dir', a]);
     try {
       const distrusting = await runAsync('curl', [
@@ -312,6 +315,47 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
         'localhost',
       );
       expect(JSON.parse(revoked.stdout).code).toBe('CLIENT_CERT_REVOKED');
+    } finally {
+      srv.child.kill('SIGTERM');
+      expect(await srv.done).toBe(0);
+    }
+  });
+
+  it('follows the CRL while it runs: a client revoked meanwhile gets 403 CLIENT_CERT_REVOKED on its next request', async () => {
+    requireTool('curl');
+    const r = join(tmp.dir, 'follow');
+    mtlskitOk(['ca', 'init', '--dir', r, '--subject', '/O=Follow/CN=Follow CA', '--key-type', 'ec:P-256']);
+    mtlskitOk(['server', 'issue', '--dir', r, '--dns', 'localhost']);
+    mtlskitOk(['client', 'issue', 'c1', '--dir', r]);
+    mtlskitOk(['client', 'issue', 'c2', '--dir', r]);
+    mtlskitOk(['crl', 'gen', '--dir', r]);
+    const srv = await startServe(['--dir', r, '--crl']);
+    const ask = async (name: string) => {
+      const res = await curl(
+        srv.port,
+        ['--cacert', p(r, 'ca.crt'), ...client(r, name), '--write-out', '\n%{http_code}'],
+        'localhost',
+      );
+      const status = res.stdout.slice(res.stdout.lastIndexOf('\n') + 1);
+      return { status, stdout: res.stdout.slice(0, res.stdout.lastIndexOf('\n')) };
+    };
+    try {
+      const before = await ask('c2');
+      expect(before.status).toBe('200');
+      expect(JSON.parse(before.stdout).client.subject).toContain('CN=c2');
+      mtlskitOk(['revoke', 'c2', '--dir', r]);
+      // Picked up within a second or so; poll a few seconds so a slow machine does not fail the test.
+      const deadline = Date.now() + 5_000;
+      let after = await ask('c2');
+      while (!after.stdout.includes('CLIENT_CERT_REVOKED') && Date.now() < deadline) {
+        await new Promise((ok) => setTimeout(ok, 100));
+        after = await ask('c2');
+      }
+      expect(after.status).toBe('403');
+      expect(JSON.parse(after.stdout)).toMatchObject({ code: 'CLIENT_CERT_REVOKED' });
+      expect(JSON.parse((await ask('c1')).stdout).client.subject).toContain('CN=c1');
+      expect(srv.log()).toMatch(new RegExp(`reloaded ${p(r, 'crl.pem').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(srv.log()).toMatch(/refused .*CN=c2.* revoked/);
     } finally {
       srv.child.kill('SIGTERM');
       expect(await srv.done).toBe(0);

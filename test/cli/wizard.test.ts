@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
 import { freePort, runAsync } from '../helpers/tls.js';
+import { requireTool, suiteRequiresTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -60,6 +61,7 @@ function checkSet(dir: string, password: string) {
 
 describe('mtlskit wizard --yes', () => {
   it('writes the complete set, checked by openssl, and a curl command that works against the printed nginx snippet', async () => {
+    requireTool('openssl', 'nginx', 'curl');
     const dir = join(tmp.dir, 'yes');
     const r = mtlskitOk(['wizard', '--yes', '--dir', dir, '--passout', 'pass:X-pfx-1']);
     checkSet(dir, 'X-pfx-1');
@@ -180,7 +182,7 @@ describe('mtlskit wizard --yes', () => {
 });
 
 describe('mtlskit wizard in a real terminal (tmux)', () => {
-  const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+  suiteRequiresTool('tmux');
 
   function pane(session: string): string {
     return tool('tmux', ['capture-pane', '-p', '-t', session]).stdout;
@@ -195,7 +197,6 @@ describe('mtlskit wizard in a real terminal (tmux)', () => {
   }
 
   it('finishes by pressing Enter at every prompt and typing the passwords twice; ca.key is encrypted (default yes)', async () => {
-    expect(hasTmux).toBe(true);
     const cwd = join(tmp.dir, 'interactive');
     mkdirSync(cwd);
     const session = `mtlskit-wizard-${process.pid}`;

@@ -3,6 +3,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnFailed } from './tools.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'mtlskit.js');
@@ -15,8 +16,8 @@ export interface RunResult {
   stderr: string;
 }
 
-function result(r: SpawnSyncReturns<string>): RunResult {
-  if (r.error) throw r.error;
+function result(r: SpawnSyncReturns<string>, cmd: string): RunResult {
+  if (r.error) spawnFailed(cmd, r.error);
   if (r.signal) throw new Error(`killed by ${r.signal} (timed out?): ${r.stderr}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -35,6 +36,7 @@ export function mtlskit(
       // spawnSync blocks vitest's own timer: a hung CLI must still end the test.
       timeout: SPAWN_TIMEOUT_MS,
     }),
+    process.execPath,
   );
 }
 
@@ -61,6 +63,7 @@ export function tool(
       env: { ...process.env, ...opts.env },
       timeout: SPAWN_TIMEOUT_MS,
     }),
+    cmd,
   );
 }
 

@@ -3,6 +3,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, connect } from 'node:net';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { requireTool, spawnFailed } from './tools.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,6 +44,7 @@ export interface RunningServer {
 
 /** `openssl s_server -www` with the given extra arguments (e.g. -Verify 1 -verify_return_error -CAfile ca.crt). */
 export async function startOpensslServer(args: string[], cwd?: string): Promise<RunningServer> {
+  requireTool('openssl');
   const port = await freePort();
   const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', '-naccept', '50', ...args], {
     cwd,
@@ -97,8 +99,16 @@ export interface AsyncResult {
 
 /** Runs a command without blocking the event loop (an in-process server must keep answering). */
 export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<AsyncResult> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: opts.cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        try {
+          spawnFailed(cmd, err);
+        } catch (e) {
+          reject(e);
+        }
+        return;
+      }
       const status = err
         ? typeof (err as { code?: unknown }).code === 'number'
           ? (err as { code: number }).code
@@ -111,6 +121,7 @@ export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {
 
 /** curl over mTLS to https://127.0.0.1:PORT/ with the given extra args. */
 export function curl(port: number, args: string[], host = '127.0.0.1'): Promise<AsyncResult> {
+  requireTool('curl');
   const resolve = host === '127.0.0.1' ? [] : ['--resolve', `${host}:${port}:127.0.0.1`];
   return runAsync('curl', ['-sS', '--max-time', '10', ...resolve, ...args, `https://${host}:${port}/`]);
 }

@@ -22,6 +22,7 @@ import {
   slice,
 } from '../../src/pki/der.js';
 import { makePki, runOk, type TestKeyType, type TestPki } from '../fixtures/pkcs12/make-pki.js';
+import { requireTool } from '../helpers/tools.js';
 
 const PBES2_SHA256 = (cipher: string) => `${cipher} (PBES2, PBKDF2-HMAC-SHA256)`;
 
@@ -259,6 +260,7 @@ describe('decodePfx on bundles from other producers', () => {
   afterAll(() => pki?.cleanup());
 
   it('NSS pk12util -o (BER: indefinite lengths, chunked OCTET STRINGs)', async () => {
+    requireTool('pk12util', 'certutil');
     const db = join(pki.dir, 'nssdb');
     mkdirSync(db);
     runOk('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
@@ -275,6 +277,7 @@ describe('decodePfx on bundles from other producers', () => {
 
   for (const legacy of [false, true]) {
     it(`Java keytool -importkeystore${legacy ? ' with -Dkeystore.pkcs12.legacy (RC2-40 certificates, 3DES key, SHA-1 MAC)' : ' (AES-256, HMAC-SHA256)'}`, async () => {
+      requireTool('keytool');
       const out = join(pki.dir, `java-${legacy}.p12`);
       runOk('keytool', [
         '-importkeystore',
@@ -303,6 +306,7 @@ describe('decodePfx on bundles from other producers', () => {
 
   for (const encryption of ['BestAvailableEncryption', 'legacy 3DES', 'NoEncryption']) {
     it(`python cryptography serialize_key_and_certificates (${encryption})`, async () => {
+      requireTool('python3-cryptography');
       const out = join(pki.dir, `py-${encryption.replace(/\W/g, '')}.p12`);
       const password = encryption === 'NoEncryption' ? '' : 'py-pw';
       const algorithm: Record<string, string> = {

@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { decodePfx, encodePfx, PFX_ITERATIONS } from '../../src/pki/pkcs12.js';
 import { makePki, pemBlocks, run, runOk, type TestKeyType, type TestPki } from '../fixtures/pkcs12/make-pki.js';
+import { requireTool } from '../helpers/tools.js';
 
 const PASSWORD = 'correct horse';
 const FRIENDLY_NAME = 'p12-client';
@@ -126,6 +127,7 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
       });
 
       it(`keytool lists a PrivateKeyEntry with a chain of 3 (${mode})`, () => {
+        requireTool('keytool');
         const out = runOk('keytool', [
           '-list',
           '-v',
@@ -143,6 +145,7 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
       });
 
       it(`python cryptography loads key, certificate and CA certificates (${mode})`, () => {
+        requireTool('python3-cryptography');
         const script = [
           'import sys, json',
           'from cryptography.hazmat.primitives.serialization import pkcs12, Encoding, PublicFormat',
@@ -164,6 +167,7 @@ for (const keyType of ['rsa', 'ec'] as TestKeyType[]) {
       });
 
       it(`NSS pk12util imports the key and the certificates (${mode})`, () => {
+        requireTool('pk12util', 'certutil');
         const db = join(pki.dir, `nssdb-${mode}`);
         mkdirSync(db);
         runOk('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
@@ -267,6 +271,7 @@ describe('encodePfx options', () => {
   });
 
   it('without friendlyName no friendlyName attribute is written; a Unicode one survives as BMPString', async () => {
+    requireTool('openssl', 'python3-cryptography');
     const plain = join(pki.dir, 'noname.pfx');
     writeFileSync(plain, await encode({ password: 'x' }));
     const out = runOk('openssl', ['pkcs12', '-in', plain, '-nodes', '-passin', 'pass:x']).stdout;

@@ -51,6 +51,8 @@ export function registerServe(program: Command): void {
       'accepts only those signed by DIR/ca.crt (and not revoked in DIR/crl.pem with --crl). Accepted requests get JSON: host,\n' +
       "method, path and the client certificate's subject, serial and issuer. Refused clients get 403 with the reason, and every\n" +
       'refusal or failed handshake is logged on stderr in one line (with --json: one JSON line per event on stdout).\n' +
+      'With --crl the CRL files are followed: one rewritten while serve runs (revoke, crl gen) is reloaded before the next\n' +
+      'connection, and the log says so (event crl-reloaded).\n' +
       'Ctrl-C (SIGINT) or SIGTERM stops it; --max-requests and --idle-timeout make it stop by itself.',
     examples: [
       ['mtlskit serve', 'https://127.0.0.1:8443/ with ./pki/server.crt'],
@@ -145,6 +147,7 @@ export function registerServe(program: Command): void {
             trust: optional('ca-chain.crt'),
             // What a client should trust: the chain up to the root when this CA is an intermediate.
             caFile: existsSync(join(opts.dir, 'ca-chain.crt')) ? join(opts.dir, 'ca-chain.crt') : caFile,
+            crlPaths: opts.crl ? [join(opts.dir, 'crl.pem'), ...opts.crlFile] : undefined,
             crl: opts.crl
               ? crlsFor(
                   opts,
