@@ -25,6 +25,7 @@ describe('every command documents itself', () => {
         'crl gen',
         'csr create',
         'csr sign',
+        'doctor',
         'export pfx',
         'import pfx',
         'list',
