@@ -143,6 +143,29 @@ describe('mtlskit doctor', () => {
     expect(mtlskit(['doctor', '--dir', dir]).status).toBe(0);
   });
 
+  it('finds certificates this CA signed that index.txt lost (exit 1), and --repair records them', () => {
+    const dir = copyOfBase('unrecorded');
+    const { serial } = record(dir, 'alpha');
+    const index = join(dir, 'index.txt');
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8')
+        .split('\n')
+        .filter((l) => !l.includes('\talpha\t'))
+        .join('\n'),
+    );
+    unlinkSync(join(dir, 'certs', `${serial}.pem`));
+    const r = mtlskit(['doctor', '--dir', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`alpha.crt (serial ${serial}) names this CA as issuer but has no record in index.txt.`);
+    const fixed = mtlskitOk(['doctor', '--dir', dir, '--repair']);
+    expect(fixed.stdout).toContain(`recorded alpha.crt (serial ${serial}), signed by this CA, in index.txt.`);
+    expect(record(dir, 'alpha').serial).toBe(serial);
+    expect(mtlskitOk(['list', '--dir', dir]).stdout).toMatch(/alpha/);
+    mtlskitOk(['revoke', 'alpha', '--dir', dir]);
+    expect(mtlskit(['doctor', '--dir', dir]).status).toBe(0);
+  });
+
   it('says there is no CA folder with exit 2', () => {
     const r = mtlskit(['doctor', '--dir', join(tmp.dir, 'nothing-here')]);
     expect(r.status).toBe(2);
