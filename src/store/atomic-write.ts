@@ -50,9 +50,11 @@ export function existingFilesError(existing: string[]): MtlsError {
       { existing },
     );
   }
+  const folders = new Set(existing.map((p) => dirname(p)));
+  const where = folders.size === 1 && [...folders][0]!.length <= 100 ? ` in ${[...folders][0]}` : '';
   return new MtlsError(
     'FILE_EXISTS',
-    `${existing.length} files already exist: ${listFew(existing.map((p) => basename(p)))}; nothing was written; use --force or another --dir.`,
+    `${existing.length} files already exist${where}: ${listFew(existing.map((p) => basename(p)))}; nothing was written; use --force or another --dir.`,
     { existing },
   );
 }

@@ -57,11 +57,20 @@ interface Layout {
   caKey: string;
   /** Where the copy of every issued certificate is kept, as SERIAL.pem. */
   serialDir: string;
+  /** Other places a copy may have moved to (easy-rsa moves revoked and renewed ones), as [folder, extension]. */
+  movedCopies?: [string, string][];
   /** Where NAME.crt / NAME.key live (none for `openssl ca`, which names certificates by serial only). */
   leafDir?: string;
   keyDir?: string;
   crlFiles: string[];
 }
+
+/** How each kind of CA folder issues a new CRL. */
+const MAKE_CRL: Record<StoreLayout, string> = {
+  mtlskit: 'mtlskit crl gen',
+  'easy-rsa': 'easyrsa gen-crl',
+  'openssl ca': 'openssl ca -gencrl',
+};
 
 function detectLayout(dir: string): Layout {
   const at = (...p: string[]) => join(dir, ...p);
@@ -74,6 +83,10 @@ function detectLayout(dir: string): Layout {
       caCert: at('ca.crt'),
       caKey: at('private', 'ca.key'),
       serialDir: at('certs_by_serial'),
+      movedCopies: [
+        [at('revoked', 'certs_by_serial'), '.crt'],
+        [at('renewed', 'certs_by_serial'), '.crt'],
+      ],
       leafDir: at('issued'),
       keyDir: at('private'),
       crlFiles: [at('crl.pem')],
@@ -241,6 +254,17 @@ class Examination {
     return join(this.layout.serialDir, `${serialHex.toUpperCase()}.pem`);
   }
 
+  /** The certificate copy of a record: certs/SERIAL.pem, or where the CA tool moved it. */
+  findCopy(serialHex: string): string | undefined {
+    const main = this.serialFile(serialHex);
+    if (existsSync(main)) return main;
+    for (const [dir, ext] of this.layout.movedCopies ?? []) {
+      const moved = join(dir, `${serialHex.toUpperCase()}${ext}`);
+      if (existsSync(moved)) return moved;
+    }
+    return undefined;
+  }
+
   /** Where a record is: "index.txt:12 (serial 1A2B…, NAME)". */
   where(r: IndexRecord): string {
     return `${this.rel(this.layout.index)}:${r.line} (serial ${r.entry.serialHex}${r.entry.name ? `, ${r.entry.name}` : ''})`;
@@ -249,9 +273,10 @@ class Examination {
   checkRecords(): void {
     for (const r of this.records) {
       const { entry } = r;
-      const path = this.serialFile(entry.serialHex);
+      const found = this.findCopy(entry.serialHex);
+      const path = found ?? this.serialFile(entry.serialHex);
       const base = { file: path, line: r.line, serial: entry.serialHex, name: entry.name || undefined };
-      if (!existsSync(path)) {
+      if (!found) {
         const leaf = entry.name ? this.leaves.get(entry.name) : undefined;
         const rebuildable =
           leaf?.cert !== undefined && normalizeSerial(leaf.cert.serialHex) === normalizeSerial(entry.serialHex);
@@ -399,7 +424,7 @@ class Examination {
     const revoked = this.records.filter((r) => r.entry.status === 'R');
     if (!file) {
       if (revoked.length > 0) {
-        const text = `${revoked.length} certificate(s) are revoked but there is no CRL (${this.rel(this.layout.crlFiles[0]!)}); run 'mtlskit crl gen'.`;
+        const text = `${revoked.length} certificate(s) are revoked but there is no CRL (${this.rel(this.layout.crlFiles[0]!)}); make one with '${MAKE_CRL[this.layout.kind]}'.`;
         if (this.layout.kind === 'mtlskit') this.problem({ code: 'CRL_MISSING', message: text });
         else this.notes.push(text);
       }
@@ -422,14 +447,14 @@ class Examination {
       if (!crl.issuerNameDer.equals(this.ca.subjectDer) || !verifyCrlSignature(crl, this.ca.spki))
         this.problem({
           code: 'CRL_BAD_SIGNATURE',
-          message: `${this.rel(file)} is not signed by this CA (${this.ca.subject}); run 'mtlskit crl gen'.`,
+          message: `${this.rel(file)} is not signed by this CA (${this.ca.subject}); issue a new CRL.`,
           file,
         });
     }
     if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime())
       this.problem({
         code: 'CRL_EXPIRED',
-        message: `${this.rel(file)} expired on ${crl.nextUpdate.toISOString()} (nextUpdate); run 'mtlskit crl gen'.`,
+        message: `${this.rel(file)} expired on ${crl.nextUpdate.toISOString()} (nextUpdate); issue a new CRL.`,
         file,
       });
     if (crl.thisUpdate.getTime() > this.now.getTime() + 5 * 60_000)
@@ -442,7 +467,7 @@ class Examination {
     if (missing.length > 0)
       this.problem({
         code: 'CRL_STALE',
-        message: `${this.rel(file)} lacks ${missing.length} revoked certificate(s) of ${this.rel(this.layout.index)}: ${listFew(missing.map((r) => r.entry.name || r.entry.serialHex))}; run 'mtlskit crl gen'.`,
+        message: `${this.rel(file)} lacks ${missing.length} revoked certificate(s) of ${this.rel(this.layout.index)}: ${listFew(missing.map((r) => r.entry.name || r.entry.serialHex))}; run '${MAKE_CRL[this.layout.kind]}'.`,
         file,
       });
   }

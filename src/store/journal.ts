@@ -307,11 +307,12 @@ function place(dir: string, entry: PlanEntry, recovering: boolean, placed: strin
       linkSync(tmp, path);
       placed.push(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      let code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && existsSync(path)) code = 'EEXIST';
       if (code === 'EEXIST') {
         const there = statSync(path);
         if (sameFile(there, tmpStat) || sameBytes(tmp, path)) continue;
-        if (!recovering) throw err;
+        if (!recovering) throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST', path });
         notes?.push(`${path} already held another file; it was kept and the interrupted change's version dropped.`);
       } else if (code === 'EPERM' || code === 'EXDEV' || code === 'ENOTSUP' || code === 'EMLINK') {
         // No hard links here (some network and FUSE filesystems): a synced copy, renamed in.

@@ -1,14 +1,15 @@
 /**
  * An exclusive lock on a CA directory, shared by every mtlskit process on the machine (parallel CI
  * jobs). The lock is a file created with O_EXCL holding the owner's pid; a lock whose owner is gone,
- * or that is older than STALE_AFTER_MS, is recovered.
+ * that is empty or torn and older than TORN_STALE_AFTER_MS, or older than STALE_AFTER_MS, is recovered.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync, linkSync, writeFileSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MtlsError } from '../errors.js';
-import { ioError, tempPathFor } from './atomic-write.js';
+import { ioError } from './atomic-write.js';
 
 const STALE_AFTER_MS = 10 * 60_000;
+const TORN_STALE_AFTER_MS = 5_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 interface LockOwner {
@@ -21,39 +22,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Creates the lock with its owner already inside: written to a temporary file, then hard-linked to the lock's
- * name (which fails if it exists), so that no process dying at any moment leaves an empty lock behind.
- */
 function tryCreate(path: string): boolean {
-  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, JSON.stringify(owner), { mode: 0o644, flag: 'wx' });
-  } catch (err) {
-    throw ioError(err, 'create the lock');
-  }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return tryCreateExclusive(path, owner);
-    throw ioError(err, 'create the lock');
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // gone already
-    }
-  }
-}
-
-/** Where hard links are not supported: O_EXCL, then the owner (a crash in between leaves a lock only age recovers). */
-function tryCreateExclusive(path: string, owner: LockOwner): boolean {
   try {
     const fd = openSync(path, 'wx', 0o644);
+    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     writeSync(fd, JSON.stringify(owner));
     closeSync(fd);
     return true;
@@ -76,9 +48,12 @@ function processIsAlive(pid: number): boolean {
 function recoverStaleLock(path: string): 'removed' | 'released' | false {
   let text: string;
   let ageMs: number;
+  let ino: number;
   try {
     text = readFileSync(path, 'utf8');
-    ageMs = Date.now() - statSync(path).mtimeMs;
+    const st = statSync(path);
+    ageMs = Date.now() - st.mtimeMs;
+    ino = st.ino;
   } catch {
     return 'released';
   }
@@ -89,10 +64,13 @@ function recoverStaleLock(path: string): 'removed' | 'released' | false {
     owner = undefined; // torn write by a crashed owner: only age can tell
   }
   const deadOwner = owner !== undefined && owner.host === hostname() && !processIsAlive(owner.pid);
-  if (!deadOwner && ageMs < STALE_AFTER_MS) return false;
+  // The owner writes its line right after creating the file: an empty or torn lock some seconds old was left by
+  // a process killed in between.
+  const tornAndOld = owner === undefined && ageMs > TORN_STALE_AFTER_MS;
+  if (!deadOwner && !tornAndOld && ageMs < STALE_AFTER_MS) return false;
   try {
     // Only remove the lock we judged stale: another process may have recovered and re-taken it.
-    if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+    if (statSync(path).ino === ino && readFileSync(path, 'utf8') === text) unlinkSync(path);
   } catch {
     // gone already
   }

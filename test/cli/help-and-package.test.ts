@@ -30,6 +30,7 @@ describe('every command documents itself', () => {
         'crl gen',
         'csr create',
         'csr sign',
+        'doctor',
         'export pfx',
         'export truststore',
         'export p7b',

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/run.js';
-import { writeFileAtomically, writeFilesAtomically } from '../../src/store/atomic-write.js';
+import { assertWritable, writeFileAtomically, writeFilesAtomically } from '../../src/store/atomic-write.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeEach(() => (tmp = tempDir()));
@@ -43,6 +43,22 @@ describe('writeFilesAtomically', () => {
       { overwrite: true },
     );
     expect(readFileSync(join(tmp.dir, 'b.crt'), 'utf8')).toBe('new');
+  });
+
+  it('names many existing files in one short sentence (and every one of them in the details)', () => {
+    const paths = Array.from({ length: 500 }, (_, i) => join(tmp.dir, `n${i}.crt`));
+    for (const p of paths) writeFileSync(p, 'x');
+    let err: { code: string; message: string; details: { existing: string[] } } | undefined;
+    try {
+      assertWritable(paths, { overwrite: false });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).toBe('FILE_EXISTS');
+    expect(err?.message).toBe(
+      `500 files already exist in ${tmp.dir}: n0.crt, n1.crt, n2.crt … n499.crt; nothing was written; use --force or another --dir.`,
+    );
+    expect(err?.details.existing).toEqual(paths);
   });
 
   it('reports an unwritable folder as IO_ERROR and leaves nothing behind', async () => {

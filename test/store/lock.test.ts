@@ -51,6 +51,14 @@ describe('withDirectoryLock', () => {
     expect(await withDirectoryLock(lock, async () => 'ran', 300)).toBe('ran');
   });
 
+  it('takes over an empty lock a few seconds old (its process was killed between creating and writing it)', async () => {
+    writeFileSync(lock, '');
+    await expect(withDirectoryLock(lock, async () => 'ran', 300)).rejects.toMatchObject({ code: 'STORE_BUSY' });
+    const old = new Date(Date.now() - 6_000);
+    utimesSync(lock, old, old);
+    expect(await withDirectoryLock(lock, async () => 'ran', 300)).toBe('ran');
+  });
+
   it('gives up with STORE_BUSY (exit 6) when a live process keeps it', async () => {
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
     const err = await withDirectoryLock(lock, async () => 'never', 300).catch((e) => e);
