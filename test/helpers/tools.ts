@@ -9,6 +9,8 @@
  * connection.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach } from 'vitest';
 import { getCurrentTest } from 'vitest/suite';
 
@@ -34,7 +36,17 @@ export const TOOLS = {
   'softhsm2-util': { probe: ['softhsm2-util', ['--version']], install: 'apt-get install softhsm2' },
   'pkcs11-tool': { probe: ['pkcs11-tool', ['--show-info']], install: 'apt-get install opensc' },
   tmux: { probe: ['tmux', ['-V']], install: 'apt-get install tmux' },
+  easyrsa: { probe: [easyrsaPath(), ['--version']], install: 'apt-get install easy-rsa' },
 } satisfies Record<string, ToolInfo>;
+
+/** Debian installs easy-rsa outside PATH. */
+export function easyrsaPath(): string {
+  const candidates = [
+    '/usr/share/easy-rsa/easyrsa',
+    ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'easyrsa')),
+  ];
+  return candidates.find((p) => existsSync(p)) ?? 'easyrsa';
+}
 
 export type ToolName = keyof typeof TOOLS;
 
