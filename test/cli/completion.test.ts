@@ -92,7 +92,15 @@ describe('mtlskit completion', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       '_bash_complete -o default -F _mtlskit',
       // zsh's compgen leaves prefix matching to zsh itself, so every value comes back here.
-      ...['macos', 'ios', 'windows', 'windows-legacy', 'java', 'android', 'openssl', 'postman', 'modern'],
+      'macos',
+      'ios',
+      'windows',
+      'windows-legacy',
+      'java',
+      'android',
+      'openssl',
+      'postman',
+      'modern',
       'gateway',
       'partner-erp',
     ]);
