@@ -10,7 +10,7 @@ function leafCommands(path: string[] = []): string[][] {
   if (!section) return [path];
   const names = section
     .split('\n')
-    .map((l) => /^  ([a-z][a-z0-9]*)\b/.exec(l)?.[1])
+    .map((l) => /^  ([a-z][a-z0-9-]*)\b/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined && n !== 'help');
   return names.flatMap((n) => leafCommands([...path, n]));
 }
