@@ -194,6 +194,8 @@ export interface PfxView {
   /** `export pfx --for` platforms whose importer reads this protection (README platform table). */
   importableBy: string[];
   notImportableBy: string[];
+  /** Truststores only: how many certificate bags carry Java's trustedKeyUsage attribute (keytool: trustedCertEntry). */
+  javaTrustedCertificates?: number;
   friendlyName?: string;
   key: string;
   certificates: CertificateView[];

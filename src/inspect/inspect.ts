@@ -149,21 +149,34 @@ function isEncryptedPkcs8(data: Buffer): boolean {
 }
 
 async function describePfx(data: Buffer, file: string, password: string): Promise<PfxView> {
-  const { decodePfx } = await import('../pki/pkcs12.js');
+  const { decodePfxOrTruststore } = await import('../pki/pkcs12.js');
   const { platformsFor } = await import('../pki/pfx-platforms.js');
-  const contents = await decodePfx(data, password, file);
-  const platforms = platformsFor(contents);
-  const key = describeKey(createPrivateKey({ key: contents.keyPkcs8Der, format: 'der', type: 'pkcs8' })).label;
-  return {
-    type: 'pfx',
-    keyEncryption: contents.keyEncryption,
-    certificateEncryption: contents.certEncryption,
-    mac: contents.macAlgorithm,
-    iterations: { key: contents.keyIterations, certificates: contents.certIterations, mac: contents.macIterations },
+  const { bundle, truststore } = await decodePfxOrTruststore(data, password, file);
+  const found = bundle ?? truststore!;
+  const platforms = platformsFor(found, bundle !== undefined);
+  const common = {
+    type: 'pfx' as const,
+    keyEncryption: found.keyEncryption,
+    certificateEncryption: found.certEncryption,
+    mac: found.macAlgorithm,
+    iterations: { key: found.keyIterations, certificates: found.certIterations, mac: found.macIterations },
     importableBy: platforms.accepted,
     notImportableBy: platforms.refused,
-    friendlyName: contents.friendlyName,
+  };
+  if (truststore) {
+    return {
+      ...common,
+      key: '(none: a truststore)',
+      friendlyName: truststore.certificates[0]?.friendlyName,
+      javaTrustedCertificates: truststore.certificates.filter((c) => c.javaTrustedUsages !== undefined).length,
+      certificates: truststore.certificates.map((c) => describeCertificate(c.der)),
+    };
+  }
+  const key = describeKey(createPrivateKey({ key: bundle!.keyPkcs8Der, format: 'der', type: 'pkcs8' })).label;
+  return {
+    ...common,
+    friendlyName: bundle!.friendlyName,
     key,
-    certificates: [contents.certificateDer, ...contents.chainDer].map((d) => describeCertificate(d)),
+    certificates: [bundle!.certificateDer, ...bundle!.chainDer].map((d) => describeCertificate(d)),
   };
 }

@@ -213,8 +213,14 @@ export function macFamily(name: string): MacFamily {
   return name === 'none' ? 'none' : 'other';
 }
 
-/** The platforms that import a bundle protected this way (names as decodePfx reports them). */
-export function platformsFor(found: { keyEncryption: string; certEncryption: string; macAlgorithm: string }): {
+/**
+ * The platforms that import a bundle protected this way (names as decodePfx reports them). A truststore
+ * (`hasKey` false) is judged by its certificates and MAC alone.
+ */
+export function platformsFor(
+  found: { keyEncryption: string; certEncryption: string; macAlgorithm: string },
+  hasKey = true,
+): {
   accepted: PfxPlatform[];
   refused: PfxPlatform[];
 } {
@@ -224,7 +230,7 @@ export function platformsFor(found: { keyEncryption: string; certEncryption: str
   const accepted: PfxPlatform[] = [];
   const refused: PfxPlatform[] = [];
   for (const rule of PLATFORM_RULES) {
-    const ok = rule.key.includes(key) && rule.certs.includes(certs) && rule.mac.includes(mac);
+    const ok = (!hasKey || rule.key.includes(key)) && rule.certs.includes(certs) && rule.mac.includes(mac);
     (ok ? accepted : refused).push(rule.platform);
   }
   return { accepted, refused };

@@ -237,6 +237,23 @@ export async function decodePfxCertificates(
   describe: string,
 ): Promise<PfxCertificates> {
   const { bags, algorithms } = await guarded(() => decodeBags(data, password, describe), describe);
+  return certificatesOf(bags, algorithms);
+}
+
+/** A key bundle as decodePfx reads it, or, when the file holds no key, its certificates (a truststore). */
+export async function decodePfxOrTruststore(
+  data: Buffer,
+  password: string,
+  describe: string,
+): Promise<{ bundle: PfxContents; truststore?: undefined } | { bundle?: undefined; truststore: PfxCertificates }> {
+  return guarded(async () => {
+    const { bags, algorithms } = await decodeBags(data, password, describe);
+    if (!bags.some((b) => b.kind === 'key')) return { truststore: certificatesOf(bags, algorithms) };
+    return { bundle: assemble(bags, describe, algorithms) };
+  }, describe);
+}
+
+function certificatesOf(bags: Bag[], algorithms: Algorithms): PfxCertificates {
   return {
     certificates: bags
       .filter((b) => b.kind === 'cert')

@@ -74,10 +74,56 @@ describe('mtlskit completion', () => {
     expect(complete(['mtlskit', 'export', 'key', '--dir', 'elsewhere', ''])).toEqual([]);
   });
 
-  it('zsh and fish scripts are printed too; an unknown shell is exit 2 naming the accepted ones', () => {
-    expect(mtlskitOk(['completion', 'zsh']).stdout).toContain('bashcompinit');
-    const fish = mtlskitOk(['completion', 'fish']).stdout;
-    expect(fish).toContain("-l for -x -a 'macos ios windows windows-legacy java android openssl postman modern'");
+  it('zsh: the script registers through bashcompinit and its function completes --for values and NAMEs', () => {
+    const file = join(tmp.dir, 'mtlskit.zsh');
+    writeFileSync(file, mtlskitOk(['completion', 'zsh']).stdout);
+    // _bash_complete runs the function under `emulate sh` (0-based arrays); do the same.
+    const drive = (words: string) =>
+      `emulate sh -c 'COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _mtlskit; print -l -- "\${COMPREPLY[@]}"'`;
+    const r = tool(
+      'zsh',
+      [
+        '-c',
+        `source ${file}; print -- "$_comps[mtlskit]"; ${drive('mtlskit export pfx --for ""')}; ${drive('mtlskit export key "" ')}`,
+      ],
+      { cwd: tmp.dir },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      '_bash_complete -o default -F _mtlskit',
+      // zsh's compgen leaves prefix matching to zsh itself, so every value comes back here.
+      'macos',
+      'ios',
+      'windows',
+      'windows-legacy',
+      'java',
+      'android',
+      'openssl',
+      'postman',
+      'modern',
+      'gateway',
+      'partner-erp',
+    ]);
+  });
+
+  it('fish: the script parses and completes --for values, subcommands and NAMEs', () => {
+    const file = join(tmp.dir, 'mtlskit.fish');
+    writeFileSync(file, mtlskitOk(['completion', 'fish']).stdout);
+    expect(tool('fish', ['-n', file]).status).toBe(0);
+    const fish = (line: string) => {
+      const r = tool('fish', ['-c', `source ${file}; complete -C '${line}'`], { cwd: tmp.dir });
+      expect(r.stderr).toBe('');
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
+    };
+    expect(fish('mtlskit export pfx --for win')).toEqual(['windows', 'windows-legacy']);
+    expect(fish('mtlskit export ')).toEqual(['cert', 'key', 'p7b', 'pfx', 'truststore']);
+    expect(fish('mtlskit export p7b --dir pki ')).toEqual(['gateway', 'partner-erp']);
+  });
+
+  it('an unknown shell is exit 2 naming the accepted ones', () => {
     const r = mtlskit(['completion', 'tcsh']);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(

@@ -46,6 +46,8 @@ describe('export truststore', () => {
     expect(certs.status).toBe(0);
     expect(pemCerts(certs.stdout)).toEqual(der(join(dir, 'ca.crt')));
     expect(openssl(['pkcs12', '-in', at('trust.p12'), '-passin', 'pass:wrong', '-nokeys']).status).not.toBe(0);
+    const shown = JSON.parse(mtlskitOk(['show', at('trust.p12'), '--passin', 'pass:changeit', '--json']).stdout);
+    expect(shown.files[0].items[0]).toMatchObject({ key: '(none: a truststore)', javaTrustedCertificates: 1 });
   });
 
   it('an intermediate CA folder gives the whole chain, and ca-bundle.crt roots are added', () => {

@@ -152,8 +152,14 @@ function renderItem(item: ArtifactView, pad: string): string[] {
         ...row('imports on', item.importableBy.join(', ') || out.yellow('none of the --for platforms')),
         ...(item.notImportableBy.length ? row('not on', item.notImportableBy.join(', ')) : []),
         ...row('name', item.friendlyName),
+        ...(item.javaTrustedCertificates !== undefined
+          ? row(
+              'java trust',
+              `${item.javaTrustedCertificates} of ${item.certificates.length} certificate(s) (trustedCertEntry)`,
+            )
+          : []),
         ...item.certificates.flatMap((c, i) => [
-          `${pad}[${i + 1}] ${i === 0 ? 'certificate' : c.role}`,
+          `${pad}[${i + 1}] ${i === 0 && item.javaTrustedCertificates === undefined ? 'certificate' : c.role}`,
           ...renderItem(c, pad + '    '),
         ]),
       ];
