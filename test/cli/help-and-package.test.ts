@@ -39,7 +39,6 @@ describe('every command documents itself', () => {
         'import pfx',
         'import p7b',
         'completion',
-        'doctor',
         'renew',
         'status',
         'list',
