@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { BIN, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
 
 const MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'].find((p) =>
   existsSync(p),
@@ -259,6 +259,59 @@ describe('ca init --pkcs11 and signing through the token', () => {
         join(fileInter, 'server.crt'),
       ]).status,
     ).toBe(0);
+  });
+
+  it('parent and intermediate in the same token: --pin serves both (one login), and --force swaps key kinds cleanly', () => {
+    const root = d('same-token-root');
+    ok([
+      'ca',
+      'init',
+      '--dir',
+      root,
+      '--pkcs11',
+      'pkcs11:token=second;object=same-root',
+      ...tokenFlags,
+      '--key-type',
+      'ec:P-384',
+    ]);
+    const inter = d('same-token-inter');
+    ok([
+      'ca',
+      'init',
+      '--dir',
+      inter,
+      '--issuer',
+      root,
+      '--pkcs11',
+      'pkcs11:token=second;object=same-inter',
+      ...tokenFlags,
+    ]);
+    ok(['server', 'issue', '--dir', inter, '--dns', 'same.example.test', '--pin', `pass:${PIN}`]);
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-CAfile',
+        join(root, 'ca.crt'),
+        '-untrusted',
+        join(inter, 'ca.crt'),
+        join(inter, 'server.crt'),
+      ]).status,
+    ).toBe(0);
+    expect(openssl(['x509', '-in', join(root, 'ca.crt'), '-noout', '-text']).stdout).toContain('ecdsa-with-SHA384');
+
+    // A file CA replaced (--force) by a token CA loses its ca.key; the reverse drops the token settings.
+    const swap = d('swap');
+    ok(['ca', 'init', '--dir', swap, '--crl-url', 'http://crl.example.test/ca.crl']);
+    expect(
+      run(['ca', 'init', '--dir', swap, '--pkcs11', 'pkcs11:token=second;object=swap', ...tokenFlags]).status,
+    ).toBe(3);
+    ok(['ca', 'init', '--dir', swap, '--force', '--pkcs11', 'pkcs11:token=second;object=swap', ...tokenFlags]);
+    expect(existsSync(join(swap, 'ca.key'))).toBe(false);
+    ok(['ca', 'init', '--dir', swap, '--force']);
+    expect(existsSync(join(swap, 'ca.key'))).toBe(true);
+    expect(existsSync(join(swap, 'mtlskit.json'))).toBe(false);
+    ok(['client', 'issue', '--dir', swap]);
   });
 
   it('--pkcs11-existing uses a key pair made by pkcs11-tool; --rsa-pss signs with RSASSA-PSS', () => {
@@ -570,5 +623,66 @@ describe('wizard with a CA password or a token', () => {
         join(dir, 'client.crt'),
       ]).status,
     ).toBe(0);
+  });
+});
+
+describe('on a terminal (tmux)', () => {
+  function pane(session: string): string {
+    return tool('tmux', ['capture-pane', '-p', '-J', '-t', session]).stdout;
+  }
+  async function waitFor(session: string, text: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const shown = pane(session);
+      if (shown.includes(text)) return shown;
+      if (Date.now() > deadline) throw new Error(`the terminal never showed '${text}':\n${shown}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+  async function inTmux(name: string, command: string, steps: (session: string) => Promise<void>): Promise<string> {
+    const cwd = d(`tty-${name}`);
+    mkdirSync(cwd, { recursive: true });
+    const session = `mtlskit-p11-${name}-${process.pid}`;
+    const script = `SOFTHSM2_CONF=${env.SOFTHSM2_CONF} ${command}; echo "EXIT:$?"; sleep 30`;
+    expect(tool('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', cwd, script]).status).toBe(
+      0,
+    );
+    try {
+      await steps(session);
+      return await waitFor(session, 'EXIT:');
+    } finally {
+      tool('tmux', ['kill-session', '-t', session]);
+    }
+  }
+
+  it('ca init without --passout says in one line that ca.key is not encrypted and how to encrypt it', async () => {
+    const dir = d('tty-plain-ca');
+    const shown = await inTmux(
+      'plain',
+      `${process.execPath} ${BIN} ca init --dir ${dir} --key-type ec:P-256`,
+      async () => {},
+    );
+    expect(shown).toContain('EXIT:0');
+    expect(shown).toContain(
+      `note: ${dir}/ca.key is not encrypted; encrypt it later with 'mtlskit ca passwd --dir ${dir}'`,
+    );
+  });
+
+  it('asks for the token PIN once, hidden, and signs with it', async () => {
+    const dir = d('token-ca-p256');
+    const shown = await inTmux(
+      'pin',
+      `${process.execPath} ${BIN} client issue tty-pin --dir ${dir}`,
+      async (session) => {
+        await waitFor(session, "PIN for token 'mtlskit'");
+        tool('tmux', ['send-keys', '-t', session, '-l', PIN]);
+        tool('tmux', ['send-keys', '-t', session, 'Enter']);
+      },
+    );
+    expect(shown).toContain('EXIT:0');
+    const promptLine = shown.split('\n').find((l) => l.includes("PIN for token 'mtlskit'"));
+    expect(promptLine).toBeDefined();
+    expect(promptLine).not.toContain(PIN);
+    expect(openssl(['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'tty-pin.crt')]).status).toBe(0);
   });
 });
