@@ -12,6 +12,10 @@ const MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/so
   existsSync(p),
 );
 const PIN = '1234';
+/** OpenSC's pkcs11-spy: a module that logs every PKCS#11 call before passing it to PKCS11SPY. */
+const SPY = ['/usr/lib/x86_64-linux-gnu/pkcs11-spy.so', '/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so'].find((p) =>
+  existsSync(p),
+);
 
 let tmp: { dir: string; cleanup: () => void };
 let env: Record<string, string>;
@@ -441,9 +445,7 @@ describe('bad input with a token', () => {
   });
 
   it('logs into the token exactly once per command, right or wrong PIN (counted by OpenSC pkcs11-spy)', async () => {
-    const spy = ['/usr/lib/x86_64-linux-gnu/pkcs11-spy.so', '/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so'].find(
-      (p) => existsSync(p),
-    );
+    const spy = SPY;
     expect(spy, 'OpenSC (apt-get install opensc) provides pkcs11-spy.so').toBeDefined();
     const log = join(tmp.dir, 'spy.log');
     const spied = async (args: string[]) => {
@@ -565,6 +567,38 @@ describe('bad input with a token', () => {
     } finally {
       writeFileSync(settingsPath, original);
     }
+  });
+
+  it('a CA that fails after its key was generated removes the key from the token again', async () => {
+    const conf = join(tmp.dir, 'bad-ext.conf');
+    writeFileSync(
+      conf,
+      '[ req ]\nprompt = no\ndistinguished_name = dn\nx509_extensions = ext\n[ dn ]\nCN = Bad\n[ ext ]\nkeyUsage = critical, bogusUsage\n',
+    );
+    const r = await run(
+      [
+        'ca',
+        'init',
+        '--dir',
+        d('bad-ext'),
+        '--config',
+        conf,
+        '--pkcs11',
+        'pkcs11:token=mtlskit;object=discarded',
+        '--pin',
+        `pass:${PIN}`,
+        '--pkcs11-module',
+        SPY!,
+      ],
+      { PKCS11SPY: MODULE!, PKCS11SPY_OUTPUT: join(tmp.dir, 'discard-spy.log') },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('bogusUsage');
+    const calls = readFileSync(join(tmp.dir, 'discard-spy.log'), 'utf8');
+    expect(calls.match(/C_GenerateKeyPair\b/g)).toHaveLength(1);
+    expect(calls.match(/C_DestroyObject\b/g)).toHaveLength(2);
+    expect(listObjects()).not.toContain('discarded');
+    expect(existsSync(join(d('bad-ext'), 'ca.crt'))).toBe(false);
   });
 
   it('a label that already exists is not overwritten (exit 3)', async () => {

@@ -137,7 +137,7 @@ export function registerCaInit(parent: Command): void {
               pss: opts.rsaPss === true,
               fallbackPin: access.askPin!,
             });
-            return { publicKey: made.key.publicKey, settings: made.settings };
+            return { publicKey: made.key.publicKey, settings: made.settings, discard: made.discard };
           };
         }
         if (opts.keyType?.startsWith('rsa:4096'))
