@@ -34,7 +34,7 @@ export interface LeafIssueOptions extends CommonOptions {
 export const LEAF_EXIT_CODES: CommandHelp['exitCodes'] = [
   [2, 'bad flags or input: malformed conf (file:line), bad --dns/--ip, bad batch row (line number), no CA in --dir'],
   [3, 'DIR/NAME.* already exists (nothing written; use --force)'],
-  [4, 'a password or the CA token PIN is missing or wrong, or --key does not fit'],
+  [4, 'a password is missing or wrong, or --key does not fit'],
   [5, 'the CA refuses: not a CA, expired'],
   [6, 'another process kept the CA store locked too long'],
 ];

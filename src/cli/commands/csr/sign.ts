@@ -32,10 +32,7 @@ export function registerCsrSign(parent: Command): void {
       exitCodes: [
         [2, 'bad flags, unreadable or malformed CSR, bad CSR signature, no CA in --dir'],
         [3, 'DIR/NAME.crt exists (use --force)'],
-        [
-          4,
-          'the CA key password or token PIN is missing or wrong (one login attempt), or the token key does not match ca.crt',
-        ],
+        [4, 'the CA key password is missing or wrong'],
         [5, 'the CA refuses: not a CA, expired'],
         [6, 'the CA store stayed locked too long'],
       ],
