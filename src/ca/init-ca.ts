@@ -42,7 +42,9 @@ export interface CaInitRequest extends RequestSource {
    * The CA key in a PKCS#11 token (`ca init --pkcs11`): called once the request has been checked, it makes
    * or opens the key and returns its public KeyObject (with the token's Signer attached). No ca.key is written.
    */
-  tokenKey?: (keyType: KeyType) => Promise<{ publicKey: KeyObject; settings: CaPkcs11Settings }>;
+  tokenKey?: (
+    keyType: KeyType,
+  ) => Promise<{ publicKey: KeyObject; settings: CaPkcs11Settings; discard?: () => Promise<void> }>;
   /** Sign with RSASSA-PSS (recorded in mtlskit.json for everything this CA signs later). */
   rsaPss?: boolean;
 }
@@ -66,6 +68,17 @@ export interface CaInitResult {
 }
 
 export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
+  const made: { discard?: () => Promise<void> } = {};
+  try {
+    return await createCa(req, made);
+  } catch (err) {
+    // A key pair generated in a token for a CA that was not created is removed again.
+    await made.discard?.().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function createCa(req: CaInitRequest, made: { discard?: () => Promise<void> }): Promise<CaInitResult> {
   const store = new CaStore(req.dir);
   const { paths } = store;
   assertWritable([paths.key, paths.cert], { overwrite: req.force });
@@ -86,9 +99,10 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
   let tokenSettings: CaPkcs11Settings | undefined;
   let key: KeyObject;
   if (req.tokenKey) {
-    const made = await req.tokenKey(details.keyType);
-    key = made.publicKey;
-    tokenSettings = made.settings;
+    const tokenKey = await req.tokenKey(details.keyType);
+    made.discard = tokenKey.discard;
+    key = tokenKey.publicKey;
+    tokenSettings = tokenKey.settings;
   } else {
     key = req.existingKey ?? (await generatePrivateKey(details.keyType));
     if (req.rsaPss && !req.parent) attachSigner(key, keySigner(key, { pss: true }, paths.key));

@@ -78,6 +78,8 @@ export async function openCaTokenKey(
 export interface NewCaTokenKey {
   key: TokenKey;
   settings: CaPkcs11Settings;
+  /** Removes a key pair this command generated (when the CA could not be created after all); absent for an existing key. */
+  discard?: () => Promise<void>;
 }
 
 /** `ca init --pkcs11`: a new key pair made inside the token, or (--pkcs11-existing) the one the URI names. */
@@ -92,10 +94,16 @@ export async function createCaTokenKey(req: {
   const uri = parsePkcs11Uri(req.uri);
   const modulePath = resolveModulePath(req.access, uri);
   const tokenReq = { modulePath, uri, pin: resolvePin(req.access, uri, req.fallbackPin), pss: req.pss };
-  const key = req.existing
-    ? await openTokenKey(tokenReq)
-    : await generateTokenKey({ ...tokenReq, keyType: req.keyType });
-  return { key, settings: { uri: key.uri, module: modulePath } };
+  if (req.existing) {
+    const key = await openTokenKey(tokenReq);
+    return { key, settings: { uri: key.uri, module: modulePath } };
+  }
+  const key = await generateTokenKey({ ...tokenReq, keyType: req.keyType });
+  return {
+    key,
+    settings: { uri: key.uri, module: modulePath },
+    discard: () => destroyTokenKey({ ...tokenReq, uri: parsePkcs11Uri(key.uri) }),
+  };
 }
 
 /** `ca move-to-pkcs11`: the file key imported into the token (sensitive, not extractable). */

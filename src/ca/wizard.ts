@@ -84,6 +84,8 @@ export function startWizard(answers: WizardAnswers, opts: { force: boolean }): W
     dirname(finalDir),
     `.${basename(finalDir)}.mtlskit-${process.pid}-${randomBytes(3).toString('hex')}`,
   );
+  // A CA key generated in a token is removed again if the set is not completed.
+  const undo: (() => Promise<void>)[] = [];
   const done = (async () => {
     if (dirHasContent(finalDir) && !opts.force) {
       throw new MtlsError(
@@ -93,18 +95,24 @@ export function startWizard(answers: WizardAnswers, opts: { force: boolean }): W
     }
     makeDirectory(dirname(finalDir));
     try {
-      const result = await buildSet(answers, staging, finalDir);
+      const result = await buildSet(answers, staging, finalDir, undo);
       moveIntoPlace(staging, finalDir);
       return result;
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });
+      for (const step of undo) await step().catch(() => undefined);
       throw err;
     }
   })();
   return { staging, done };
 }
 
-async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Promise<WizardResult> {
+async function buildSet(
+  a: WizardAnswers,
+  staging: string,
+  finalDir: string,
+  undo: (() => Promise<void>)[],
+): Promise<WizardResult> {
   const wantsServer = a.direction !== 'outbound';
   const pin = a.pkcs11?.pin;
   const token = a.pkcs11
@@ -136,6 +144,7 @@ async function buildSet(a: WizardAnswers, staging: string, finalDir: string): Pr
       ? async (type) => {
           const { createCaTokenKey } = await import('./token-key.js');
           const made = await createCaTokenKey({ ...token, keyType: type, existing: false, pss: false });
+          if (made.discard) undo.push(made.discard);
           return { publicKey: made.key.publicKey, settings: made.settings };
         }
       : undefined,

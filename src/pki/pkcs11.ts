@@ -445,13 +445,13 @@ export interface TokenKeyRequest {
 
 /** Opens the token, logs in once and returns a Signer for the private key the URI names. */
 export async function openTokenKey(req: TokenKeyRequest): Promise<TokenKey> {
+  if (req.uri.object === undefined && req.uri.id === undefined)
+    throw usageError(`${req.uri.text} names no key; add object=LABEL or id=%XX to the URI.`);
   const m = await openModule(req.modulePath);
   const { slot, view } = findToken(m, req.uri);
   const s = openSession(m, slot, view);
   await login(s, req.pin);
   const { p11 } = m;
-  if (req.uri.object === undefined && req.uri.id === undefined)
-    throw usageError(`${req.uri.text} names no key; add object=LABEL or id=%XX to the URI.`);
   const found = findObjects(s, keyTemplate(req.uri, p11.CKO_PRIVATE_KEY, p11));
   if (found.length === 0) {
     const labels = listKeyObjects(s)
@@ -558,14 +558,14 @@ export interface NewTokenKeyRequest extends TokenKeyRequest {
 }
 
 async function sessionFor(req: TokenKeyRequest): Promise<TokenSession> {
+  if (req.uri.object === undefined)
+    throw usageError(
+      `${req.uri.text} has no object=LABEL; name the new key, e.g. pkcs11:token=${req.uri.token ?? 'LABEL'};object=ca-key.`,
+    );
   const m = await openModule(req.modulePath);
   const { slot, view } = findToken(m, req.uri);
   const s = openSession(m, slot, view);
   await login(s, req.pin);
-  if (req.uri.object === undefined)
-    throw usageError(
-      `${req.uri.text} has no object=LABEL; name the new key, e.g. pkcs11:token=${view.label};object=ca-key.`,
-    );
   const clash = findObjects(s, keyTemplate({ ...req.uri, id: undefined }, s.m.p11.CKO_PRIVATE_KEY, s.m.p11));
   if (clash.length > 0)
     throw new MtlsError(

@@ -38,7 +38,10 @@ export function registerRevoke(program: Command): void {
       ],
       exitCodes: [
         [2, 'bad flags, unknown NAME, malformed input, no CA in --dir'],
-        [4, 'the CA key password is missing or wrong'],
+        [
+          4,
+          'the CA key password or token PIN is missing or wrong (one login attempt), or the token key does not match ca.crt',
+        ],
         [5, 'already revoked (nothing changed), or the certificate comes from another CA'],
         [6, 'the CA store stayed locked too long'],
       ],

@@ -75,7 +75,7 @@ export function registerCaInit(parent: Command): void {
     .option('--days <n>', 'validity in days', parseDays, 3650)
     .option('--passout <source>', 'encrypt ca.key: pass:TEXT, env:VAR, file:PATH or stdin')
     .option('--issuer <dir>', 'make an intermediate CA signed by the CA in this folder')
-    .option('--passin <source>', "password of the --issuer CA's key, if encrypted")
+    .option('--passin <source>', "password of the --issuer CA's key, if encrypted (or its token PIN)")
     .option('--pathlen <n>', 'how many CA levels may follow below this CA (intermediates default to 0)')
     .option('--crl-url <url>', 'CRL distribution point written into certificates this CA issues')
     .option('--pkcs11 <uri>', 'keep the CA key in a PKCS#11 token: pkcs11:token=LABEL;object=KEY-LABEL (RFC 7512)')
@@ -114,7 +114,12 @@ export function registerCaInit(parent: Command): void {
           ? await loadCa(
               new CaStore(opts.issuer),
               passwordFrom(opts.passin),
-              tokenAccessFrom({ passin: opts.passin, pkcs11Module: opts.pkcs11Module }),
+              // A token-held parent: --passin is its PIN, else --pin (the same token is logged into once).
+              tokenAccessFrom({
+                pin: opts.passin === undefined ? opts.pin : undefined,
+                passin: opts.passin,
+                pkcs11Module: opts.pkcs11Module,
+              }),
             )
           : undefined;
         const keyPassword = await newPassword(opts.passout, 'ca.key');
@@ -132,7 +137,7 @@ export function registerCaInit(parent: Command): void {
               pss: opts.rsaPss === true,
               fallbackPin: access.askPin!,
             });
-            return { publicKey: made.key.publicKey, settings: made.settings };
+            return { publicKey: made.key.publicKey, settings: made.settings, discard: made.discard };
           };
         }
         if (opts.keyType?.startsWith('rsa:4096'))

@@ -26,7 +26,10 @@ export function registerCrlGen(parent: Command): void {
     ],
     exitCodes: [
       [2, 'bad flags, no CA in --dir, malformed index'],
-      [4, 'the CA key password is missing or wrong'],
+      [
+        4,
+        'the CA key password or token PIN is missing or wrong (one login attempt), or the token key does not match ca.crt',
+      ],
       [6, 'the CA store stayed locked too long'],
     ],
   });
