@@ -13,9 +13,12 @@ export interface CrlSchedule {
 
 /** `keyEncrypted`: whether ca.key needs --passin (default: read from DIR/ca.key). */
 export function crlSchedule(dir: string, days: number, keyEncrypted?: boolean): CrlSchedule {
-  const { dir: absolute, key } = caPaths(dir);
+  const { dir: absolute, key, settings } = caPaths(dir);
+  // A CA key in a PKCS#11 token (mtlskit.json names it, there is no ca.key) needs its PIN instead.
+  const inToken = !existsSync(key) && existsSync(settings) && /"pkcs11"\s*:/.test(readFileSync(settings, 'utf8'));
   const encrypted = keyEncrypted ?? (existsSync(key) && isEncryptedKey(readFileSync(key)));
   const when = days >= 7 ? '17 3 * * *' : '17 * * * *';
-  const cron = `${when} mtlskit crl gen --dir ${absolute} --days ${days}${encrypted ? ' --passin file:/PATH/TO/ca-password' : ''}`;
+  const secret = inToken ? ' --pin file:/PATH/TO/token-pin' : encrypted ? ' --passin file:/PATH/TO/ca-password' : '';
+  const cron = `${when} mtlskit crl gen --dir ${absolute} --days ${days}${secret}`;
   return { cron };
 }

@@ -116,7 +116,18 @@ function summary(cert: CertInfo, file: string): CertSummary {
   };
 }
 
+/** Rotation writes ca.key and keeps the old one as ca-old.key: a CA key held in a token is not handled yet. */
+export function assertFileKey(settings: CaSettings): void {
+  if (settings.pkcs11) {
+    throw new MtlsError(
+      'USAGE',
+      `ca rotate works with a CA key file, and this CA's key is in a PKCS#11 token (${settings.pkcs11.uri}); nothing was written. Make a new CA with 'ca init --pkcs11' in another --dir and hand partners both roots instead.`,
+    );
+  }
+}
+
 export async function rotateCa(req: RotateRequest): Promise<RotateResult> {
+  assertFileKey(req.ca.settings);
   const { ca } = req;
   const { store } = ca;
   const { paths } = store;

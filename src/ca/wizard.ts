@@ -242,7 +242,8 @@ async function buildSet(
     crl: {
       days: 30,
       nextUpdate: crlResult.nextUpdate,
-      keyEncrypted: isEncryptedKey(readFileSync(join(staging, 'ca.key'))),
+      // A token CA has no ca.key: nothing to unlock for the cron line.
+      keyEncrypted: !a.pkcs11 && isEncryptedKey(readFileSync(join(staging, 'ca.key'))),
     },
   };
   const nextSteps = nextStepsMarkdown(input);

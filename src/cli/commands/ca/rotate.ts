@@ -59,7 +59,7 @@ export function registerCaRotate(parent: Command): void {
     )
     .action(
       runAction<Options>(async (_args, opts, output) => {
-        const [{ rotateCa }, { loadCa }, { CaStore }, { parseKeyType }] = await Promise.all([
+        const [{ rotateCa, assertFileKey }, { loadCa }, { CaStore }, { parseKeyType }] = await Promise.all([
           import('../../../ca/rotate-ca.js'),
           import('../../../ca/load-ca.js'),
           import('../../../store/ca-store.js'),
@@ -67,7 +67,9 @@ export function registerCaRotate(parent: Command): void {
         ]);
         if (opts.keyType) parseKeyType(opts.keyType);
         const password = passwordFrom(opts.passin);
-        const ca = await loadCa(new CaStore(opts.dir), password);
+        const store = new CaStore(opts.dir);
+        assertFileKey(store.readSettings());
+        const ca = await loadCa(store, password);
         const keyPassword = await newPassword(opts.passout, 'the new ca.key and ca-old.key');
         if (opts.keyType?.startsWith('rsa:4096'))
           output.slowWork('generating an RSA-4096 key; this takes a few seconds ...');
