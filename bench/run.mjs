@@ -4,7 +4,7 @@
  * interleaved in the same run. Prints a markdown table of medians and ratios and writes
  * bench/out/latest.md and bench/out/latest.json (with every sample and the machine).
  *
- *   node bench/run.mjs [--quick] [--only startup,walkthrough,batch,crl]
+ *   node bench/run.mjs [--quick] [--only startup,walkthrough,batch,crl,renew]
  *
  * --quick uses fewer repetitions (and a 30-certificate openssl loop); timings live here, never in the tests.
  * A scenario whose command is missing or fails prints "n/a: <reason>" for its row; numbers are never made up.
@@ -42,12 +42,14 @@ const plan = {
     places: { 'disk: bench/out': WORK, ...(SHM ? { 'tmpfs: /dev/shm': SHM } : {}) },
   },
   crl: { reps: quick ? 3 : 7, work: WORK },
+  renew: { reps: quick ? 1 : 3, loopN: quick ? 30 : 100, work: WORK },
 };
 const titles = {
   startup: 'start-up',
   walkthrough: 'seed walkthrough (RSA-2048)',
   batch: 'batch issuance',
   crl: '100,000-entry CRL',
+  renew: 'renew --expiring',
 };
 
 // Which build is measured: the commit, and whether src/ had uncommitted changes when the bench ran.

@@ -20,7 +20,9 @@ describe('every command documents itself', () => {
   it('finds the whole command set', () => {
     expect(commands.map((c) => c.join(' ')).sort()).toEqual(
       [
+        'ca adopt',
         'ca init',
+        'ca renew',
         'client issue',
         'crl gen',
         'csr create',
@@ -29,10 +31,12 @@ describe('every command documents itself', () => {
         'import pfx',
         'list',
         'probe',
+        'renew',
         'revoke',
         'serve',
         'server issue',
         'show',
+        'status',
         'verify',
         'wizard',
       ].sort(),
