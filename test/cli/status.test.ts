@@ -89,6 +89,16 @@ describe('status', () => {
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).ca.state).toBe('expiring');
     expect(mtlskit(['status', '--dir', join(tmp.dir, 'none')]).status).toBe(2);
+    // An intermediate under a root that expires soon: its issuer is reported too.
+    const sub = join(tmp.dir, 'short-sub');
+    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', short, '--days', '10']);
+    const subStatus = JSON.parse(mtlskit(['status', '--dir', sub, '--json', '--warn', '5']).stdout);
+    expect(subStatus.ca.state).toBe('ok');
+    expect(subStatus.issuers).toHaveLength(1);
+    expect(subStatus.issuers[0].state).toBe('ok');
+    const late = mtlskit(['status', '--dir', sub, '--warn', '25']);
+    expect(late.status).toBe(1);
+    expect(late.stdout).toMatch(/issuer .*: expires .*\(in 19 days\)/);
   });
 
   it('finds the one expiring certificate in a 100,000-line index.txt', () => {
