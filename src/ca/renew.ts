@@ -124,7 +124,11 @@ async function prepareRenewal(
     );
   const [first] = readCertificateDers(paths.cert);
   const cert = readCertificate(first!.der, paths.cert);
-  if (cert.issuerKey !== ca.certificate.subjectKey || !certificateSignedBy(cert, ca.certificate.spki))
+  // Issued by this CA: its name, and the CA's key id in the authorityKeyIdentifier (what path building matches,
+  // and what every certificate mtlskit issues carries); the signature is checked only when the key id cannot tell.
+  const ski = ca.certificate.ski;
+  const byKeyId = ski !== undefined && cert.aki === ski;
+  if (cert.issuerKey !== ca.certificate.subjectKey || !(byKeyId || certificateSignedBy(cert, ca.certificate.spki)))
     throw new MtlsError(
       'CA_REFUSED',
       `${paths.cert} was issued by '${cert.issuer}', not by the CA in ${dir} ('${ca.certificate.subject}'); renew it with the CA that signed it.`,

@@ -51,8 +51,10 @@ export interface StatusReport {
 
 const DAY = 86_400_000;
 
-function stateOf(notAfter: Date, daysLeft: number, warnDays: number, now: Date): 'ok' | 'expiring' | 'expired' {
-  return notAfter <= now ? 'expired' : daysLeft < warnDays ? 'expiring' : 'ok';
+/** Expiring: ends within `warnDays` days from now, as for the certificates in the index. */
+function stateOf(notAfter: Date, warnDays: number, now: Date): 'ok' | 'expiring' | 'expired' {
+  if (notAfter <= now) return 'expired';
+  return notAfter.getTime() <= now.getTime() + warnDays * DAY ? 'expiring' : 'ok';
 }
 
 function daysUntil(date: Date, now: Date): number {
@@ -65,7 +67,7 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
   const [caDer] = readCertificateDers(paths.cert, 'ca.crt');
   const ca = readCertificate(caDer!.der, paths.cert);
   const caDays = daysUntil(ca.notAfter, now);
-  const caState = stateOf(ca.notAfter, caDays, warnDays, now);
+  const caState = stateOf(ca.notAfter, warnDays, now);
   // An intermediate CA stops working when one of its issuers expires (ca-chain.crt lists them up to the root).
   const issuers = (existsSync(paths.chain) ? readCertificateDers(paths.chain, 'ca-chain.crt').slice(1) : []).map(
     (c) => {
@@ -76,7 +78,7 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
         serial: cert.serialHex,
         notAfter: cert.notAfter.toISOString(),
         daysLeft,
-        state: stateOf(cert.notAfter, daysLeft, warnDays, now),
+        state: stateOf(cert.notAfter, warnDays, now),
       };
     },
   );

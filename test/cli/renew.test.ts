@@ -131,6 +131,14 @@ describe('renew NAME', () => {
 
   it('unknown NAME: exit 2; revoked NAME: exit 5; --days past the CA: shortened with a warning', () => {
     expect(mtlskit(['renew', 'nosuch', '--dir', dir]).status).toBe(2);
+    // A certificate from another CA (same CA name, another key) dropped into the folder is not renewed.
+    const other = join(tmp.dir, 'other-ca');
+    mtlskitOk(['ca', 'init', '--dir', other, '--key-type', 'ec:P-256']);
+    mtlskitOk(['client', 'issue', 'foreign', '--dir', other, '--key-type', 'ec:P-256']);
+    copyFileSync(join(other, 'foreign.crt'), join(dir, 'foreign.crt'));
+    const foreign = mtlskit(['renew', 'foreign', '--dir', dir]);
+    expect(foreign.status).toBe(5);
+    expect(foreign.stderr).toContain('not by the CA in');
     mtlskitOk(['client', 'issue', 'gone', '--dir', dir]);
     mtlskitOk(['revoke', 'gone', '--dir', dir]);
     const revoked = mtlskit(['renew', 'gone', '--dir', dir]);
