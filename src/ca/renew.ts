@@ -4,7 +4,7 @@
  * first, then signed, written and recorded under one store lock, all or nothing, through the same code as
  * issuance (signAndRecord); the old records stay in index.txt, or are revoked as superseded with a fresh CRL.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlsError } from '../errors.js';
@@ -19,8 +19,8 @@ import { EKU } from '../pki/extension-values.js';
 import {
   describeKey,
   generatePrivateKey,
-  keyMatchesPublicKey,
   privateKeyToPem,
+  publicKeyFromSpki,
   KEY_TYPES,
   type KeyType,
 } from '../pki/keys.js';
@@ -33,7 +33,7 @@ import { exportPfx, type ExportPfxResult } from './pfx.js';
 import { decodePfx } from '../pki/pkcs12.js';
 import { readInputFile } from '../store/input-file.js';
 import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile, type PreparedLeaf } from './issue.js';
-import { readKeyFile, type PasswordProvider } from './key-file.js';
+import type { PasswordProvider } from './key-file.js';
 import { checkName, leafPaths } from './leaf-paths.js';
 import type { LoadedCa } from './load-ca.js';
 import type { CrlResult } from './publish-crl.js';
@@ -48,8 +48,6 @@ export interface RenewRequest {
   /** Revoke each previous certificate (reason superseded) and publish a fresh CRL. */
   revokeOld: boolean;
   crlDays: number;
-  /** Password of NAME.key when it is encrypted. */
-  keyPassword: PasswordProvider;
   /** Encrypts a new key (--rekey) with this password. */
   newKeyPassword?: string;
   /** `renew --expiring`: the serial each NAME.crt must still have (the index's record of it). */
@@ -126,7 +124,11 @@ async function prepareRenewal(
     );
   const [first] = readCertificateDers(paths.cert);
   const cert = readCertificate(first!.der, paths.cert);
-  if (cert.issuerKey !== ca.certificate.subjectKey || !certificateSignedBy(cert, ca.certificate.spki))
+  // Issued by this CA: its name, and the CA's key id in the authorityKeyIdentifier (what path building matches,
+  // and what every certificate mtlskit issues carries); the signature is checked only when the key id cannot tell.
+  const ski = ca.certificate.ski;
+  const byKeyId = ski !== undefined && cert.aki === ski;
+  if (cert.issuerKey !== ca.certificate.subjectKey || !(byKeyId || certificateSignedBy(cert, ca.certificate.spki)))
     throw new MtlsError(
       'CA_REFUSED',
       `${paths.cert} was issued by '${cert.issuer}', not by the CA in ${dir} ('${ca.certificate.subject}'); renew it with the CA that signed it.`,
@@ -150,22 +152,11 @@ async function prepareRenewal(
     );
 
   const warnings: string[] = [];
-  let subjectKey: KeyObject;
-  if (req.rekey) {
-    subjectKey = await generatePrivateKey(sameKeyType(cert, paths.cert));
-  } else {
-    if (!existsSync(paths.key))
-      throw new MtlsError(
-        'NOT_FOUND',
-        `${paths.key} is missing, so '${name}' cannot be renewed with the same key; put the key there, or renew with --rekey for a new one.`,
-      );
-    subjectKey = await readKeyFile(paths.key, paths.key, req.keyPassword);
-    if (!keyMatchesPublicKey(subjectKey, cert.spki))
-      throw new MtlsError(
-        'KEY_MISMATCH',
-        `${paths.key} does not belong to ${paths.cert}; restore the matching key, or renew with --rekey for a new one.`,
-      );
-  }
+  // Same key: the certificate's own public key is all signing needs, so NAME.key is not read (and may live
+  // elsewhere, as for a certificate signed from a CSR).
+  const subjectKey: KeyObject = req.rekey
+    ? await generatePrivateKey(sameKeyType(cert, paths.cert))
+    : publicKeyFromSpki(cert.spki);
   if (!record)
     warnings.push(`${name}: serial ${cert.serialHex} was not in ${ca.store.paths.index}; the renewed one is recorded.`);
 
@@ -221,7 +212,7 @@ function profileOf(cert: CertInfo): LeafProfile {
 }
 
 function sameKeyType(cert: CertInfo, describe: string): KeyType {
-  const d = describeKey(createPublicKey({ key: cert.spki, format: 'der', type: 'spki' }));
+  const d = describeKey(publicKeyFromSpki(cert.spki));
   const type = d.algorithm === 'rsa' ? `rsa:${d.bits}` : d.algorithm === 'ec' ? `ec:${d.curve}` : undefined;
   if (!type || !(KEY_TYPES as readonly string[]).includes(type))
     throw new MtlsError(

@@ -20,6 +20,14 @@ export interface StatusReport {
   /** True when something below needs action (exit status 1). */
   needsAction: boolean;
   ca: { subject: string; serial: string; notAfter: string; daysLeft: number; state: 'ok' | 'expiring' | 'expired' };
+  /** An intermediate's issuers up to the root (from ca-chain.crt), which must stay valid too. */
+  issuers: {
+    subject: string;
+    serial: string;
+    notAfter: string;
+    daysLeft: number;
+    state: 'ok' | 'expiring' | 'expired';
+  }[];
   certificates: {
     name: string;
     serial: string;
@@ -43,6 +51,12 @@ export interface StatusReport {
 
 const DAY = 86_400_000;
 
+/** Expiring: ends within `warnDays` days from now, as for the certificates in the index. */
+function stateOf(notAfter: Date, warnDays: number, now: Date): 'ok' | 'expiring' | 'expired' {
+  if (notAfter <= now) return 'expired';
+  return notAfter.getTime() <= now.getTime() + warnDays * DAY ? 'expiring' : 'ok';
+}
+
 function daysUntil(date: Date, now: Date): number {
   return Math.floor((date.getTime() - now.getTime()) / DAY);
 }
@@ -53,7 +67,21 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
   const [caDer] = readCertificateDers(paths.cert, 'ca.crt');
   const ca = readCertificate(caDer!.der, paths.cert);
   const caDays = daysUntil(ca.notAfter, now);
-  const caState = ca.notAfter <= now ? 'expired' : caDays < warnDays ? 'expiring' : 'ok';
+  const caState = stateOf(ca.notAfter, warnDays, now);
+  // An intermediate CA stops working when one of its issuers expires (ca-chain.crt lists them up to the root).
+  const issuers = (existsSync(paths.chain) ? readCertificateDers(paths.chain, 'ca-chain.crt').slice(1) : []).map(
+    (c) => {
+      const cert = readCertificate(c.der, paths.chain);
+      const daysLeft = daysUntil(cert.notAfter, now);
+      return {
+        subject: cert.subject,
+        serial: cert.serialHex,
+        notAfter: cert.notAfter.toISOString(),
+        daysLeft,
+        state: stateOf(cert.notAfter, warnDays, now),
+      };
+    },
+  );
 
   // Certificates that expire within the window, and those that expired in the last `warnDays` days (an outage).
   const index = existsSync(paths.index) ? store.read(paths.index) : Buffer.alloc(0);
@@ -77,6 +105,7 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
   const crl = crlStatus(paths.crlDer, paths.crlPem, warnDays, now, scan.revoked);
   const needsAction =
     caState !== 'ok' ||
+    issuers.some((i) => i.state !== 'ok') ||
     certificates.length > 0 ||
     crl.state === 'expiring' ||
     crl.state === 'expired' ||
@@ -92,6 +121,7 @@ export function checkStatus(store: CaStore, warnDays: number, now = new Date()):
       daysLeft: caDays,
       state: caState,
     },
+    issuers,
     certificates,
     crl,
     validCertificates: scan.valid,

@@ -109,6 +109,13 @@ export function publicKeySpkiDer(key: KeyObject): Buffer {
   return spki;
 }
 
+/** A public key from a certificate's SPKI DER, which publicKeySpkiDer then returns as it is (no export). */
+export function publicKeyFromSpki(spkiDer: Buffer): KeyObject {
+  const key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  spkiCache.set(key, spkiDer);
+  return key;
+}
+
 const PEM_KEY_LABEL = /-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----/;
 
 export function isEncryptedKey(data: Buffer | string): boolean {

@@ -321,6 +321,73 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     expect(v.stdout + v.stderr).toContain('c1.crt: OK');
   });
 
+  it('keeps the key id that old leaves name (a CA with its own SKI but no critical CA:TRUE), and an encrypted key stays encrypted', () => {
+    writeFileSync(
+      join(d, 'odd.conf'),
+      '[ odd_ca ]\nbasicConstraints = CA:TRUE\nsubjectKeyIdentifier = 0102030405060708090a0b0c0d0e0f1011121314\n' +
+        '[ leaf ]\nbasicConstraints = CA:FALSE\nauthorityKeyIdentifier = keyid:always\nsubjectKeyIdentifier = hash\n',
+    );
+    ok(['genrsa', '-aes256', '-passout', 'pass:oddpw', '-out', 'odd.key', '2048'], d);
+    // prettier-ignore
+    ok(['req', '-x509', '-key', 'odd.key', '-passin', 'pass:oddpw', '-out', 'odd.crt', '-subj', '/O=Odd CA', '-days', '100', '-extensions', 'odd_ca', '-config', 'odd.conf'], d);
+    ok(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'oddleaf.key',
+        '-out',
+        'oddleaf.csr',
+        '-subj',
+        '/CN=oddleaf',
+      ],
+      d,
+    );
+    // prettier-ignore
+    ok(['x509', '-req', '-in', 'oddleaf.csr', '-CA', 'odd.crt', '-CAkey', 'odd.key', '-passin', 'pass:oddpw', '-CAcreateserial', '-days', '30', '-extfile', 'odd.conf', '-extensions', 'leaf', '-out', 'oddleaf.crt'], d);
+    expect(ok(['x509', '-in', 'oddleaf.crt', '-noout', '-ext', 'authorityKeyIdentifier'], d)).toContain('01:02:03:04');
+    expect(mtlskit(['ca', 'adopt', '--key', 'odd.key', '--cert', 'odd.crt', '--dir', 'odd'], { cwd: d }).status).toBe(
+      4,
+    );
+    const r = JSON.parse(
+      mtlskitOk(
+        [
+          'ca',
+          'adopt',
+          '--key',
+          'odd.key',
+          '--cert',
+          'odd.crt',
+          '--certs',
+          'oddleaf.crt',
+          '--passin',
+          'pass:oddpw',
+          '--dir',
+          'odd',
+          '--json',
+        ],
+        { cwd: d },
+      ).stdout,
+    );
+    expect(r.reissued).toBe(true);
+    expect(r.reissueReasons).toEqual(['basicConstraints is not critical', 'it has no keyUsage']);
+    expect(r.subjectKeyIdentifier).toBe('0102030405060708090a0b0c0d0e0f1011121314');
+    const v = openssl(['verify', '-x509_strict', '-CAfile', 'odd/ca.crt', 'oddleaf.crt'], { cwd: d });
+    expect(v.stdout + v.stderr).toContain('oddleaf.crt: OK');
+    expect(readFileSync(join(d, 'odd', 'ca.key'), 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    expect(mtlskit(['crl', 'gen', '--dir', 'odd'], { cwd: d }).status).toBe(4);
+    mtlskitOk(['crl', 'gen', '--dir', 'odd', '--passin', 'pass:oddpw'], { cwd: d });
+    expect(
+      openssl(['verify', '-crl_check', '-CRLfile', 'odd/crl.pem', '-CAfile', 'odd/ca.crt', 'oddleaf.crt'], { cwd: d })
+        .status,
+    ).toBe(0);
+  });
+
   it("recognises an easy-rsa pki/ folder: issued and revoked certificates, with easy-rsa's revocation", () => {
     mtlskitOk(['ca', 'adopt', '--key', 'root.key', '--cert', 'root.crt', '--certs', 'easy/pki', '--dir', 'fromeasy'], {
       cwd: d,

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 
@@ -108,8 +108,37 @@ describe('renew NAME', () => {
     expect(indexLines(dir).length).toBe(before);
   });
 
+  it('renews a certificate signed from a CSR, whose key never was in the folder', () => {
+    const theirs = join(tmp.dir, 'theirs');
+    mtlskitOk(['csr', 'create', 'partner', '--dir', theirs, '--profile', 'client', '--key-type', 'ec:P-384']);
+    mtlskitOk(['csr', 'sign', join(theirs, 'partner.csr'), '--profile', 'client', '--name', 'partner', '--dir', dir]);
+    const old = serialOf(join(dir, 'partner.crt'));
+    mtlskitOk(['renew', 'partner', '--dir', dir]);
+    expect(serialOf(join(dir, 'partner.crt'))).not.toBe(old);
+    expect(x509(join(dir, 'partner.crt'), '-pubkey')).toBe(pubkeyOfKey(join(theirs, 'partner.key')).trim());
+    expect(
+      openssl([
+        'verify',
+        '-x509_strict',
+        '-purpose',
+        'sslclient',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        join(dir, 'partner.crt'),
+      ]).status,
+    ).toBe(0);
+  });
+
   it('unknown NAME: exit 2; revoked NAME: exit 5; --days past the CA: shortened with a warning', () => {
     expect(mtlskit(['renew', 'nosuch', '--dir', dir]).status).toBe(2);
+    // A certificate from another CA (same CA name, another key) dropped into the folder is not renewed.
+    const other = join(tmp.dir, 'other-ca');
+    mtlskitOk(['ca', 'init', '--dir', other, '--key-type', 'ec:P-256']);
+    mtlskitOk(['client', 'issue', 'foreign', '--dir', other, '--key-type', 'ec:P-256']);
+    copyFileSync(join(other, 'foreign.crt'), join(dir, 'foreign.crt'));
+    const foreign = mtlskit(['renew', 'foreign', '--dir', dir]);
+    expect(foreign.status).toBe(5);
+    expect(foreign.stderr).toContain('not by the CA in');
     mtlskitOk(['client', 'issue', 'gone', '--dir', dir]);
     mtlskitOk(['revoke', 'gone', '--dir', dir]);
     const revoked = mtlskit(['renew', 'gone', '--dir', dir]);
@@ -136,12 +165,14 @@ describe('renew --expiring', () => {
 
   it('is all or nothing: one certificate that cannot be renewed stops all', () => {
     const before = readFileSync(join(dir, 'index.txt'), 'utf8');
-    renameSync(join(dir, 'soon2.key'), join(dir, 'soon2.key.away'));
+    const soon2 = readFileSync(join(dir, 'soon2.crt'));
+    // soon2.crt replaced by another certificate: index.txt's latest record for soon2 names a different serial.
+    copyFileSync(join(dir, 'later.crt'), join(dir, 'soon2.crt'));
     const r = mtlskit(['renew', '--expiring', '30', '--dir', dir]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('soon2.key is missing');
+    expect(r.status).toBe(5);
+    expect(r.stderr).toContain("latest record for 'soon2'");
     expect(readFileSync(join(dir, 'index.txt'), 'utf8')).toBe(before);
-    renameSync(join(dir, 'soon2.key.away'), join(dir, 'soon2.key'));
+    writeFileSync(join(dir, 'soon2.crt'), soon2);
   });
 
   it('renews every valid certificate expiring within DAYS, once', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 
@@ -62,6 +62,26 @@ describe('status', () => {
     expect(mtlskit(['status', '--dir', dir]).status).toBe(0);
   });
 
+  it("crl gen and the wizard's NEXT-STEPS.md say when the CRL expires and give a cron line that works", () => {
+    const r = mtlskitOk(['crl', 'gen', '--dir', dir, '--days', '7']);
+    expect(r.stdout).toMatch(/expires \d{4}-\d\d-\d\d \d\d:\d\d UTC: servers that check it refuse every client/);
+    const json = JSON.parse(mtlskitOk(['crl', 'gen', '--dir', dir, '--days', '3', '--json']).stdout);
+    expect(json.cron).toBe(`17 * * * * mtlskit crl gen --dir ${dir} --days 3`);
+    // The command part of the line, run as cron would (mtlskit being the built CLI here).
+    const args = json.cron.split(' ').slice(6);
+    const crlNumber = () => openssl(['crl', '-in', join(dir, 'crl.pem'), '-noout', '-crlnumber']).stdout.trim();
+    const before = crlNumber();
+    mtlskitOk(args);
+    expect(crlNumber()).not.toBe(before);
+    expect(JSON.parse(mtlskit(['status', '--dir', dir, '--json']).stdout).crl.daysLeft).toBe(2);
+    const wiz = join(tmp.dir, 'wizard');
+    mtlskitOk(['wizard', '--yes', '--dir', wiz, '--key-type', 'ec:P-256', '--passout', 'pass:pfx']);
+    const steps = readFileSync(join(wiz, 'NEXT-STEPS.md'), 'utf8');
+    expect(steps).toMatch(/The CRL \(`crl.pem`\) expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(steps).toContain(`17 3 * * * mtlskit crl gen --dir ${wiz} --days 30`);
+    expect(mtlskit(['status', '--dir', wiz]).status).toBe(0);
+  });
+
   it('exits 1 when the CA itself expires within --warn; 2 without a CA', () => {
     const short = join(tmp.dir, 'short');
     mtlskitOk(['ca', 'init', '--dir', short, '--key-type', 'ec:P-256', '--days', '20']);
@@ -69,6 +89,16 @@ describe('status', () => {
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).ca.state).toBe('expiring');
     expect(mtlskit(['status', '--dir', join(tmp.dir, 'none')]).status).toBe(2);
+    // An intermediate under a root that expires soon: its issuer is reported too.
+    const sub = join(tmp.dir, 'short-sub');
+    mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', short, '--days', '10']);
+    const subStatus = JSON.parse(mtlskit(['status', '--dir', sub, '--json', '--warn', '5']).stdout);
+    expect(subStatus.ca.state).toBe('ok');
+    expect(subStatus.issuers).toHaveLength(1);
+    expect(subStatus.issuers[0].state).toBe('ok');
+    const late = mtlskit(['status', '--dir', sub, '--warn', '25']);
+    expect(late.status).toBe(1);
+    expect(late.stdout).toMatch(/issuer .*: expires .*\(in 19 days\)/);
   });
 
   it('finds the one expiring certificate in a 100,000-line index.txt', () => {

@@ -22,7 +22,8 @@ export function registerRenew(program: Command): void {
     description:
       'Reads DIR/NAME.crt and issues it again with its subject, subjectAltNames, profile and extensions, a new serial and a\n' +
       "validity from now (default: as long as the current one's; never past the CA's end, shortened with a warning), signed\n" +
-      'by the CA in --dir. The same key (DIR/NAME.key) is kept unless --rekey makes a new one of the same type. NAME.crt and\n' +
+      'by the CA in --dir. The same key is kept (taken from the certificate: NAME.key is not read, so a certificate signed\n' +
+      'from a CSR renews too) unless --rekey makes a new one of the same type (DIR/NAME.key and NAME.csr). NAME.crt and\n' +
       'NAME-chain.crt are replaced; the old certificate stays in index.txt and certs/ (and valid) unless --revoke-old revokes\n' +
       'it (reason superseded) and writes a fresh CRL. NAME.pfx, when there is one, is written again (its password as in\n' +
       "'export pfx': --passout, or asked on a terminal).\n" +
@@ -41,9 +42,12 @@ export function registerRenew(program: Command): void {
       ],
     ],
     exitCodes: [
-      [2, 'bad flags, unknown NAME (no DIR/NAME.crt), no CA in --dir, NAME.key missing without --rekey'],
-      [4, 'a password is missing or wrong, or NAME.key does not belong to NAME.crt'],
-      [5, 'the CA refuses: NAME is revoked, not issued by this CA, or a CA; the CA is expired'],
+      [2, 'bad flags, unknown NAME (no DIR/NAME.crt), no CA in --dir'],
+      [4, 'a password is missing or wrong (the CA key, or NAME.pfx without --passout and no terminal)'],
+      [
+        5,
+        "the CA refuses: NAME is revoked, not issued by this CA, or a CA; NAME.crt is not index.txt's latest record (--expiring); the CA is expired",
+      ],
       [6, 'the CA store stayed locked too long'],
     ],
   });
@@ -53,7 +57,10 @@ export function registerRenew(program: Command): void {
     .option('--revoke-old', 'revoke the replaced certificate (reason superseded) and write a fresh CRL')
     .option('--expiring <days>', 'renew every valid certificate that expires within DAYS')
     .option('--passin <source>', 'password of the CA key, if encrypted: pass:, env:, file:, stdin')
-    .option('--key-passin <source>', 'password of NAME.key, if encrypted (default: the --passin source)')
+    .option(
+      '--key-passin <source>',
+      'password of NAME.key for the re-written NAME.pfx, if encrypted (default: --passin)',
+    )
     .option('--key-passout <source>', 'with --rekey: encrypt the new NAME.key with this password')
     .option('--passout <source>', 'password for the re-written NAME.pfx, when one exists (default: ask)')
     .option('--crl-days <n>', "with --revoke-old: days until the CRL's nextUpdate", parseDays, 30)
@@ -102,7 +109,6 @@ export function registerRenew(program: Command): void {
           days: opts.days,
           revokeOld: opts.revokeOld === true,
           crlDays: opts.crlDays,
-          keyPassword,
           newKeyPassword,
           expectedSerials: chosen.expectedSerials,
         });

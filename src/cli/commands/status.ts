@@ -11,9 +11,10 @@ export function registerStatus(program: Command): void {
   const cmd = describeCommand(program.command('status'), {
     summary: 'what needs action soon: the CA, certificates and the CRL (exit 1 when something does; for cron and CI)',
     description:
-      'Checks the CA certificate (expires within --warn days, or expired), every valid certificate in index.txt (the latest\n' +
-      'of each name: expires within --warn days, or expired within the last --warn days) and the CRL (nextUpdate within\n' +
-      'half of --warn days, or past; missing while certificates are revoked). One line each; --json for scripts.\n' +
+      'Checks the CA certificate and, for an intermediate, its issuers in ca-chain.crt (expires within --warn days, or\n' +
+      'expired), every valid certificate in index.txt (the latest of each name: expires within --warn days, or expired\n' +
+      'within the last --warn days) and the CRL (nextUpdate within half of --warn days, or past; missing while\n' +
+      'certificates are revoked). One line each; --json for scripts.\n' +
       'Exit 0 when nothing needs action, 1 when something does. Only reads the store: no key, no password, no lock.',
     examples: [
       ['mtlskit status', 'is anything about to expire in the next 30 days?'],
@@ -43,6 +44,12 @@ export function registerStatus(program: Command): void {
         `${iso.slice(0, 10)} (${days < 0 ? `${-days} days ago` : `in ${days} days`})`;
       const lines = [
         `${mark(r.ca.state !== 'ok')} CA ${r.ca.subject}: ${r.ca.state === 'expired' ? 'expired' : 'expires'} ${when(r.ca.notAfter, r.ca.daysLeft)}${r.ca.state === 'ok' ? '' : `: renew it (mtlskit ca renew --dir ${opts.dir})`}`,
+        ...r.issuers
+          .filter((i) => i.state !== 'ok')
+          .map(
+            (i) =>
+              `${mark(true)} issuer ${i.subject}: ${i.state === 'expired' ? 'expired' : 'expires'} ${when(i.notAfter, i.daysLeft)}: renew it in its own folder (mtlskit ca renew), then this CA (mtlskit ca renew --dir ${opts.dir} --issuer PARENT)`,
+          ),
         ...r.certificates.map(
           (c) =>
             `${mark(true)} ${c.name || c.subject} (serial ${c.serial}): ${c.state === 'expired' ? 'expired' : 'expires'} ${when(c.notAfter, c.daysLeft)}: ${c.name ? `mtlskit renew ${c.name} --dir ${opts.dir}` : 'renew it'}`,
