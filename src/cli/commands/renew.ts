@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeCommand, parseDays, runAction, type CommonOptions } from '../command-kit.js';
-import { newPassword, passwordFrom } from '../inputs.js';
+import { addTokenOptions, newPassword, passwordFrom, tokenAccessFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
 
@@ -10,6 +10,8 @@ interface Options extends CommonOptions {
   revokeOld?: boolean;
   expiring?: string;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
   keyPassin?: string;
   keyPassout?: string;
   passout?: string;
@@ -51,7 +53,7 @@ export function registerRenew(program: Command): void {
       [6, 'the CA store stayed locked too long'],
     ],
   });
-  cmd
+  addTokenOptions(cmd)
     .option('--rekey', 'a new key of the same type (written to DIR/NAME.key) instead of the current one')
     .option('--days <n>', "validity in days (default: the current certificate's)", parseDays)
     .option('--revoke-old', 'revoke the replaced certificate (reason superseded) and write a fresh CRL')
@@ -86,7 +88,7 @@ export function registerRenew(program: Command): void {
           import('node:fs'),
           import('node:path'),
         ]);
-        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin));
+        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), tokenAccessFrom(opts));
         const chosen =
           expiring === undefined
             ? { names: [nameArg!], expectedSerials: undefined, skipped: [] }

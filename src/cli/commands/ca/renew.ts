@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { describeCommand, parseDays, runAction, type CommonOptions } from '../../command-kit.js';
-import { passwordFrom } from '../../inputs.js';
+import { addTokenOptions, passwordFrom, tokenAccessFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 
 interface Options extends CommonOptions {
   days: number;
   issuer?: string;
   passin?: string;
+  pin?: string;
+  pkcs11Module?: string;
   issuerPassin?: string;
 }
 
@@ -34,7 +36,7 @@ export function registerCaRenew(parent: Command): void {
       [6, 'a CA store stayed locked too long'],
     ],
   });
-  cmd
+  addTokenOptions(cmd)
     .option('--days <n>', 'validity of the renewed certificate in days from now', parseDays, 3650)
     .option('--issuer <dir>', "an intermediate's parent CA folder, which signs the renewed certificate")
     .option('--passin <source>', "password of this CA's key, if encrypted")
@@ -46,7 +48,10 @@ export function registerCaRenew(parent: Command): void {
           import('../../../ca/load-ca.js'),
           import('../../../store/ca-store.js'),
         ]);
-        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), { renewing: true });
+        const ca = await loadCa(new CaStore(opts.dir), passwordFrom(opts.passin), {
+          ...tokenAccessFrom(opts),
+          renewing: true,
+        });
         const parentCa = opts.issuer
           ? await loadCa(new CaStore(opts.issuer), passwordFrom(opts.issuerPassin ?? opts.passin))
           : undefined;
