@@ -3,11 +3,14 @@
  * as -untrusted, -crl_check), openssl crl, a Node https server, and Java's PKIX trust manager over a keytool truststore.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
-import { startNodeServer } from '../helpers/tls.js';
+import { curl, freePort, startNodeServer } from '../helpers/tls.js';
+import { spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir('mtlskit-rotate-')));
@@ -70,7 +73,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
       '--passout',
       'pass:capw',
     ]);
-    for (const n of ['alice', 'bob']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
+    for (const n of ['alice', 'bob', 'dave']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
     mtlskitOk(['revoke', 'bob', '--dir', dir, ...PASS]);
     before = {
       oldSki: ext(f('ca.crt'), 'subjectKeyIdentifier'),
@@ -80,7 +83,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     const r = mtlskitOk(['ca', 'rotate', '--dir', dir, ...PASS, '--json']);
     const json = JSON.parse(r.stdout);
     expect(json.ok).toBe(true);
-    mtlskitOk(['client', 'issue', 'carol', '--dir', dir, ...PASS]);
+    for (const n of ['carol', 'erin']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
     mtlskitOk(['server', 'issue', 'api', '--dir', dir, '--ip', '127.0.0.1', ...PASS]);
   });
 
@@ -291,6 +294,100 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     const der = openssl(['crl', '-in', f('crl-old.der'), '-inform', 'DER', '-noout', '-text']).stdout;
     expect(der).toBe(openssl(['crl', '-in', f('crl-old.pem'), '-noout', '-text']).stdout);
     expect(openssl(['crl', '-in', f('crl.pem'), '-CAfile', f('ca.crt'), '-noout']).stderr).toContain('verify OK');
+  });
+
+  it("a Node https server with ca-bundle.crt and both CRLs (one per 'crl' entry) refuses exactly the revoked", async () => {
+    // Here alice (old key) and carol (new key) are revoked, dave (old) and erin (new) are not.
+    // The server answers with OpenSSL's verdict on the client (rejectUnauthorized false), so the reason is visible.
+    const server = createServer(
+      {
+        key: readFileSync(f('api.key')),
+        cert: readFileSync(f('api.crt')),
+        ca: [readFileSync(f('ca-bundle.crt'))],
+        // Node reads one CRL per entry (from crl-bundle.pem only the first), so the two files go in separately.
+        crl: [readFileSync(f('crl.pem')), readFileSync(f('crl-old.pem'))],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        res.end(socket.authorized ? 'authorized' : String(socket.authorizationError));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const killer = setTimeout(() => server.close(), 60_000);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const get = async (n: string) =>
+        (
+          await httpsGet(port, {
+            key: readFileSync(f(`${n}.key`)),
+            cert: readFileSync(f(`${n}.crt`), 'utf8'),
+            ca: readFileSync(f('ca.crt')),
+          })
+        ).body;
+      expect(await get('dave')).toBe('authorized');
+      expect(await get('erin')).toBe('authorized');
+      expect(await get('alice')).toBe('CERT_REVOKED');
+      expect(await get('carol')).toBe('CERT_REVOKED');
+    } finally {
+      clearTimeout(killer);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('nginx as the gateway: ca-bundle.crt + crl-bundle.pem during the overlap, then ca.crt alone with the cross-certificate', async () => {
+    const [overlap, after] = [await freePort(), await freePort()];
+    const prefix = join(tmp.dir, 'nginx');
+    mkdirSync(join(prefix, 'logs'), { recursive: true });
+    const server = (port: number, trust: string) =>
+      `  server {\n    listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${f('api.crt')};\n    ssl_certificate_key ${f('api.key')};\n` +
+      `    ssl_client_certificate ${f(trust)};\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    ssl_crl ${f('crl-bundle.pem')};\n` +
+      `    location / { return 200 "hello $ssl_client_s_dn\\n"; }\n  }\n`;
+    writeFileSync(
+      join(prefix, 'nginx.conf'),
+      `daemon off;\nmaster_process off;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
+        ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${prefix}/${t};\n`).join('') +
+        server(overlap, 'ca-bundle.crt') +
+        server(after, 'ca.crt') +
+        '}\n',
+    );
+    const nginx = spawn(
+      'nginx',
+      ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const killer = setTimeout(() => nginx.kill('SIGKILL'), 60_000);
+    try {
+      writeFileSync(
+        f('dave-bridge.crt'),
+        readFileSync(f('dave.crt'), 'utf8') + readFileSync(f('ca-old-signed-by-new.crt'), 'utf8'),
+      );
+      const get = async (port: number, n: string, cert = `${n}.crt`) => {
+        let res = { status: 1, stdout: '', stderr: '' };
+        for (let i = 0; i < 50 && res.status !== 0; i++) {
+          res = await curl(port, ['--cacert', f('ca.crt'), '--cert', f(cert), '--key', f(`${n}.key`)]);
+          if (res.status !== 0) await new Promise((ok) => setTimeout(ok, 100));
+        }
+        expect(res.stderr).toBe('');
+        return res.stdout;
+      };
+      // The overlap: both roots trusted, both CRLs read from the one file; old and new clients in, revoked ones out.
+      expect(await get(overlap, 'dave')).toContain('hello CN=dave');
+      expect(await get(overlap, 'erin')).toContain('hello CN=erin');
+      expect(await get(overlap, 'alice')).toContain('400');
+      expect(await get(overlap, 'carol')).toContain('400');
+      // The old root removed: an old client is refused, unless it sends the cross-certificate along.
+      expect(await get(after, 'erin')).toContain('hello CN=erin');
+      expect(await get(after, 'dave')).toContain('400');
+      expect(await get(after, 'dave', 'dave-bridge.crt')).toContain('hello CN=dave');
+    } finally {
+      clearTimeout(killer);
+      nginx.kill('SIGTERM');
+    }
   });
 
   it('export pfx packs the root that issued the leaf: ca-old.crt for an old certificate, ca.crt for a new one', () => {
