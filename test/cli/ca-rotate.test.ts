@@ -8,7 +8,7 @@ import { createServer, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
 import { curl, freePort, startNodeServer } from '../helpers/tls.js';
 import { spawn } from 'node:child_process';
 
@@ -387,6 +387,34 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     } finally {
       clearTimeout(killer);
       nginx.kill('SIGTERM');
+    }
+  });
+
+  it('mtlskit serve --crl accepts clients of both keys and refuses the revoked of either, naming the reason', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--dir', dir, '--cert', 'api', '--crl', '--port', String(port), '--max-requests', '4', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let log = '';
+    child.stdout!.on('data', (d) => (log += d));
+    child.stderr!.on('data', (d) => (log += d));
+    const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!log.includes('listening')) {
+        if (Date.now() > deadline) throw new Error(`serve did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const get = (n: string) => curl(port, ['--cacert', f('ca.crt'), '--cert', f(`${n}.crt`), '--key', f(`${n}.key`)]);
+      for (const n of ['dave', 'erin']) expect(JSON.parse((await get(n)).stdout).method).toBe('GET');
+      for (const n of ['alice', 'carol']) expect(JSON.parse((await get(n)).stdout).code).toBe('CLIENT_CERT_REVOKED');
+      expect(await done).toBe(0);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGTERM');
     }
   });
 
