@@ -146,6 +146,11 @@ export async function initCa(req: CaInitRequest): Promise<CaInitResult> {
     { path: paths.crlNumber, data: '01\n' },
   ];
   if (req.crlUrl) files.push({ path: paths.settings, data: JSON.stringify({ crlUrl: req.crlUrl }, null, 2) + '\n' });
+  else if (store.readSettings().previousCa) {
+    // A CA made over a rotated folder (--force) does not inherit the old generation (ca-old.*) of the one it replaces.
+    const { previousCa: _, ...rest } = store.readSettings();
+    files.push({ path: paths.settings, data: JSON.stringify(rest, null, 2) + '\n' });
+  }
   store.ensureDir();
   // A new CA starts a new store: with --force the old index and CRL number go too (they belong to the old key).
   await writeFilesAtomically(files, { overwrite: true });

@@ -8,9 +8,9 @@ import { createServer, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { curl, freePort, startNodeServer } from '../helpers/tls.js';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir('mtlskit-rotate-')));
@@ -195,11 +195,12 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     }
   });
 
-  it("Java's PKIX trust manager over a keytool truststore builds the same paths", () => {
-    const store = (name: string, certs: string[]) => {
+  it("Java's PKIX trust manager over a keytool truststore builds the same paths", async () => {
+    // JVMs start slowly: run them without blocking the test worker's event loop.
+    const store = async (name: string, certs: string[]) => {
       const path = join(tmp.dir, `${name}.p12`);
-      certs.forEach((c, i) => {
-        const r = tool('keytool', [
+      for (const [i, c] of certs.entries()) {
+        const r = await runTool('keytool', [
           '-importcert',
           '-noprompt',
           '-storetype',
@@ -214,7 +215,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
           c,
         ]);
         expect(r.status, r.stderr + r.stdout).toBe(0);
-      });
+      }
       return path;
     };
     const chain = (name: string, parts: string[]) => {
@@ -222,28 +223,25 @@ describe('ca rotate on a root with certificates issued before and after', () => 
       writeFileSync(path, parts.map((p) => readFileSync(f(p), 'utf8')).join(''));
       return path;
     };
-    const newOnly = store('trust-new', [f('ca.crt')]);
-    const oldOnly = store('trust-old', [f('ca-old.crt')]);
-    const both = store('trust-both', [f('ca-old.crt'), f('ca.crt')]);
-    const java = (truststore: string, chains: string[]) => {
-      const r = tool('java', [join(FIXTURES, 'java', 'TrustCheck.java'), truststore, 'changeit', ...chains]);
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim().split('\n');
-    };
-    const [aliceCross, aliceAlone] = java(newOnly, [
-      chain('alice-x', ['alice.crt', 'ca-old-signed-by-new.crt']),
-      chain('alice', ['alice.crt']),
-    ]);
+    const newOnly = await store('trust-new', [f('ca.crt')]);
+    const oldOnly = await store('trust-old', [f('ca-old.crt')]);
+    const both = await store('trust-both', [f('ca-old.crt'), f('ca.crt')]);
+    // One JVM, three truststores: "--" separates them.
+    const groups = [
+      [newOnly, chain('alice-x', ['alice.crt', 'ca-old-signed-by-new.crt']), chain('alice', ['alice.crt'])],
+      [oldOnly, chain('carol-x', ['carol.crt', 'ca-new-signed-by-old.crt']), chain('carol', ['carol.crt'])],
+      [both, join(tmp.dir, 'alice.pem'), join(tmp.dir, 'carol.pem')],
+    ];
+    const args = groups.flatMap(([store, ...chains], i) => [...(i > 0 ? ['--'] : []), store!, 'changeit', ...chains]);
+    const r = await runTool('java', [join(FIXTURES, 'java', 'TrustCheck.java'), ...args]);
+    expect(r.status, r.stderr).toBe(0);
+    const [aliceCross, aliceAlone, carolCross, carolAlone, aliceBoth, carolBoth] = r.stdout.trim().split('\n');
     expect(aliceCross).toBe('OK');
     expect(aliceAlone).toMatch(/^FAIL/);
-    const [carolCross, carolAlone] = java(oldOnly, [
-      chain('carol-x', ['carol.crt', 'ca-new-signed-by-old.crt']),
-      chain('carol', ['carol.crt']),
-    ]);
     expect(carolCross).toBe('OK');
     expect(carolAlone).toMatch(/^FAIL/);
-    expect(java(both, [join(tmp.dir, 'alice.pem'), join(tmp.dir, 'carol.pem')])).toEqual(['OK', 'OK']);
-  });
+    expect([aliceBoth, carolBoth]).toEqual(['OK', 'OK']);
+  }, 240_000);
 
   it('revoking a certificate from the old key: the old key signs crl-old.pem, which openssl verifies and uses to reject it', () => {
     mtlskitOk(['revoke', 'alice', '--dir', dir, ...PASS]);
@@ -558,6 +556,32 @@ describe('ca rotate refuses bad input with one sentence and writes nothing', () 
     ).toContain('verify OK');
   });
 });
+
+describe('ca init --force over a rotated folder', () => {
+  it('starts a CA without the old generation: mtlskit.json loses previousCa, crl gen signs one CRL', () => {
+    const dir = join(tmp.dir, 'reinit');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    mtlskitOk(['ca', 'rotate', '--dir', dir]);
+    expect(JSON.parse(readFileSync(join(dir, 'mtlskit.json'), 'utf8')).previousCa).toBeDefined();
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256', '--force']);
+    expect(JSON.parse(readFileSync(join(dir, 'mtlskit.json'), 'utf8')).previousCa).toBeUndefined();
+    const crl = JSON.parse(mtlskitOk(['crl', 'gen', '--dir', dir, '--json']).stdout);
+    expect(crl.previous).toBeUndefined();
+    expect(openssl(['crl', '-in', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), '-noout']).stderr).toContain(
+      'verify OK',
+    );
+  });
+});
+
+/** Runs a tool without blocking the event loop; status, stdout, stderr. */
+function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 90_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ status: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 /** GET https://127.0.0.1:PORT/ with a client certificate chain; the status, or 0 when the handshake fails. */
 function httpsGet(
