@@ -557,6 +557,24 @@ describe('ca rotate refuses bad input with one sentence and writes nothing', () 
   });
 });
 
+describe('revoke --serial after a rotation', () => {
+  it('a serial whose certificate the store does not have goes into both CRLs, each signed by its own key', () => {
+    const dir = join(tmp.dir, 'serial');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    mtlskitOk(['ca', 'rotate', '--dir', dir]);
+    const r = mtlskitOk(['revoke', '--serial', '0DEADBEEF1', '--dir', dir, '--json']);
+    expect(JSON.parse(r.stdout).crl.previous.revokedCount).toBe(1);
+    for (const [crl, ca] of [
+      ['crl.pem', 'ca.crt'],
+      ['crl-old.pem', 'ca-old.crt'],
+    ]) {
+      const text = openssl(['crl', '-in', join(dir, crl!), '-CAfile', join(dir, ca!), '-noout', '-text']);
+      expect(text.stderr).toContain('verify OK');
+      expect(text.stdout).toContain('Serial Number: 0DEADBEEF1');
+    }
+  });
+});
+
 describe('ca init --force over a rotated folder', () => {
   it('starts a CA without the old generation: mtlskit.json loses previousCa, crl gen signs one CRL', () => {
     const dir = join(tmp.dir, 'reinit');
