@@ -168,7 +168,7 @@ export async function rotateCa(req: RotateRequest): Promise<RotateResult> {
   const notAfter = second(now.getTime() + req.days * 86_400_000);
   if (notAfter.getTime() <= old.notAfter.getTime())
     warnings.push(
-      `The new CA (until ${notAfter.toISOString().slice(0, 10)}) would end before the old one (${old.notAfter.toISOString().slice(0, 10)}); give a larger --days (default ${DEFAULT_CA_DAYS}).`,
+      `The new CA ends on ${notAfter.toISOString().slice(0, 10)}, before the old one (${old.notAfter.toISOString().slice(0, 10)}), and the cross-certificates with it; a longer --days (default ${DEFAULT_CA_DAYS}) avoids that.`,
     );
   if (old.notAfter.getTime() - now.getTime() < 30 * 86_400_000)
     warnings.push(

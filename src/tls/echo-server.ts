@@ -17,7 +17,7 @@ export interface EchoServerOptions {
   key: Buffer;
   /** PEM: our certificate, then any intermediates. */
   cert: Buffer;
-  /** PEM: the CA whose clients are accepted (it must have signed them directly). */
+  /** PEM: the CA whose clients are accepted (it must have signed them directly); after `ca rotate`, both generations. */
   ca: Buffer;
   /** PEM: that CA and its issuers up to the root (DIR/ca-chain.crt), for an intermediate CA; default `ca`. */
   trust?: Buffer;
@@ -83,13 +83,13 @@ function peerSummary(socket: TLSSocket): { summary: PeerSummary; raw: Buffer } |
 function refusalOf(
   socket: TLSSocket,
   peer: { summary: PeerSummary; raw: Buffer } | undefined,
-  ca: X509Certificate,
+  cas: X509Certificate[],
 ): Reason | undefined {
   if (!peer) return { code: 'NO_CLIENT_CERT', text: 'no client certificate was sent' };
   if (!socket.authorized) return explainVerifyError(String(socket.authorizationError), peer.summary.subject);
   // The chain reached a trusted root; serve promises more: this folder's CA signed the certificate itself.
   const leaf = new X509Certificate(peer.raw);
-  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) {
+  if (!cas.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey))) {
     return {
       code: 'UNKNOWN_CA',
       text: `the client certificate (${peer.summary.subject}) was issued by '${peer.summary.issuer}', not by this server's CA`,
@@ -112,7 +112,9 @@ function fileStamp(path: string): string {
 const CRL_POLL_MS = 500;
 
 export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoServer> {
-  const ca = new X509Certificate(opts.ca);
+  const cas = (
+    opts.ca.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [opts.ca]
+  ).map((pem) => new X509Certificate(pem));
   let served = 0;
   let idleTimer: NodeJS.Timeout | undefined;
   const contextOptions = { key: opts.key, cert: opts.cert, ca: opts.trust ?? opts.ca, crl: opts.crl };
@@ -126,7 +128,7 @@ export function startEchoServer(opts: EchoServerOptions): Promise<RunningEchoSer
       const socket = req.socket as TLSSocket;
       const peer = peerSummary(socket);
       const from = `${socket.remoteAddress}:${socket.remotePort}`;
-      const refusal = refusalOf(socket, peer, ca);
+      const refusal = refusalOf(socket, peer, cas);
       res.setHeader('content-type', 'application/json');
       if (refusal) {
         opts.log({

@@ -3,11 +3,14 @@
  * as -untrusted, -crl_check), openssl crl, a Node https server, and Java's PKIX trust manager over a keytool truststore.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
-import { startNodeServer } from '../helpers/tls.js';
+import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { curl, freePort, startNodeServer } from '../helpers/tls.js';
+import { execFile, spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir('mtlskit-rotate-')));
@@ -70,7 +73,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
       '--passout',
       'pass:capw',
     ]);
-    for (const n of ['alice', 'bob']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
+    for (const n of ['alice', 'bob', 'dave']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
     mtlskitOk(['revoke', 'bob', '--dir', dir, ...PASS]);
     before = {
       oldSki: ext(f('ca.crt'), 'subjectKeyIdentifier'),
@@ -80,7 +83,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     const r = mtlskitOk(['ca', 'rotate', '--dir', dir, ...PASS, '--json']);
     const json = JSON.parse(r.stdout);
     expect(json.ok).toBe(true);
-    mtlskitOk(['client', 'issue', 'carol', '--dir', dir, ...PASS]);
+    for (const n of ['carol', 'erin']) mtlskitOk(['client', 'issue', n, '--dir', dir, ...PASS]);
     mtlskitOk(['server', 'issue', 'api', '--dir', dir, '--ip', '127.0.0.1', ...PASS]);
   });
 
@@ -192,11 +195,12 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     }
   });
 
-  it("Java's PKIX trust manager over a keytool truststore builds the same paths", () => {
-    const store = (name: string, certs: string[]) => {
+  it("Java's PKIX trust manager over a keytool truststore builds the same paths", async () => {
+    // JVMs start slowly: run them without blocking the test worker's event loop.
+    const store = async (name: string, certs: string[]) => {
       const path = join(tmp.dir, `${name}.p12`);
-      certs.forEach((c, i) => {
-        const r = tool('keytool', [
+      for (const [i, c] of certs.entries()) {
+        const r = await runTool('keytool', [
           '-importcert',
           '-noprompt',
           '-storetype',
@@ -211,7 +215,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
           c,
         ]);
         expect(r.status, r.stderr + r.stdout).toBe(0);
-      });
+      }
       return path;
     };
     const chain = (name: string, parts: string[]) => {
@@ -219,28 +223,25 @@ describe('ca rotate on a root with certificates issued before and after', () => 
       writeFileSync(path, parts.map((p) => readFileSync(f(p), 'utf8')).join(''));
       return path;
     };
-    const newOnly = store('trust-new', [f('ca.crt')]);
-    const oldOnly = store('trust-old', [f('ca-old.crt')]);
-    const both = store('trust-both', [f('ca-old.crt'), f('ca.crt')]);
-    const java = (truststore: string, chains: string[]) => {
-      const r = tool('java', [join(FIXTURES, 'java', 'TrustCheck.java'), truststore, 'changeit', ...chains]);
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim().split('\n');
-    };
-    const [aliceCross, aliceAlone] = java(newOnly, [
-      chain('alice-x', ['alice.crt', 'ca-old-signed-by-new.crt']),
-      chain('alice', ['alice.crt']),
-    ]);
+    const newOnly = await store('trust-new', [f('ca.crt')]);
+    const oldOnly = await store('trust-old', [f('ca-old.crt')]);
+    const both = await store('trust-both', [f('ca-old.crt'), f('ca.crt')]);
+    // One JVM, three truststores: "--" separates them.
+    const groups = [
+      [newOnly, chain('alice-x', ['alice.crt', 'ca-old-signed-by-new.crt']), chain('alice', ['alice.crt'])],
+      [oldOnly, chain('carol-x', ['carol.crt', 'ca-new-signed-by-old.crt']), chain('carol', ['carol.crt'])],
+      [both, join(tmp.dir, 'alice.pem'), join(tmp.dir, 'carol.pem')],
+    ];
+    const args = groups.flatMap(([store, ...chains], i) => [...(i > 0 ? ['--'] : []), store!, 'changeit', ...chains]);
+    const r = await runTool('java', [join(FIXTURES, 'java', 'TrustCheck.java'), ...args]);
+    expect(r.status, r.stderr).toBe(0);
+    const [aliceCross, aliceAlone, carolCross, carolAlone, aliceBoth, carolBoth] = r.stdout.trim().split('\n');
     expect(aliceCross).toBe('OK');
     expect(aliceAlone).toMatch(/^FAIL/);
-    const [carolCross, carolAlone] = java(oldOnly, [
-      chain('carol-x', ['carol.crt', 'ca-new-signed-by-old.crt']),
-      chain('carol', ['carol.crt']),
-    ]);
     expect(carolCross).toBe('OK');
     expect(carolAlone).toMatch(/^FAIL/);
-    expect(java(both, [join(tmp.dir, 'alice.pem'), join(tmp.dir, 'carol.pem')])).toEqual(['OK', 'OK']);
-  });
+    expect([aliceBoth, carolBoth]).toEqual(['OK', 'OK']);
+  }, 240_000);
 
   it('revoking a certificate from the old key: the old key signs crl-old.pem, which openssl verifies and uses to reject it', () => {
     mtlskitOk(['revoke', 'alice', '--dir', dir, ...PASS]);
@@ -291,6 +292,128 @@ describe('ca rotate on a root with certificates issued before and after', () => 
     const der = openssl(['crl', '-in', f('crl-old.der'), '-inform', 'DER', '-noout', '-text']).stdout;
     expect(der).toBe(openssl(['crl', '-in', f('crl-old.pem'), '-noout', '-text']).stdout);
     expect(openssl(['crl', '-in', f('crl.pem'), '-CAfile', f('ca.crt'), '-noout']).stderr).toContain('verify OK');
+  });
+
+  it("a Node https server with ca-bundle.crt and both CRLs (one per 'crl' entry) refuses exactly the revoked", async () => {
+    // Here alice (old key) and carol (new key) are revoked, dave (old) and erin (new) are not.
+    // The server answers with OpenSSL's verdict on the client (rejectUnauthorized false), so the reason is visible.
+    const server = createServer(
+      {
+        key: readFileSync(f('api.key')),
+        cert: readFileSync(f('api.crt')),
+        ca: [readFileSync(f('ca-bundle.crt'))],
+        // Node reads one CRL per entry (from crl-bundle.pem only the first), so the two files go in separately.
+        crl: [readFileSync(f('crl.pem')), readFileSync(f('crl-old.pem'))],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        res.end(socket.authorized ? 'authorized' : String(socket.authorizationError));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const killer = setTimeout(() => server.close(), 60_000);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const get = async (n: string) =>
+        (
+          await httpsGet(port, {
+            key: readFileSync(f(`${n}.key`)),
+            cert: readFileSync(f(`${n}.crt`), 'utf8'),
+            ca: readFileSync(f('ca.crt')),
+          })
+        ).body;
+      expect(await get('dave')).toBe('authorized');
+      expect(await get('erin')).toBe('authorized');
+      expect(await get('alice')).toBe('CERT_REVOKED');
+      expect(await get('carol')).toBe('CERT_REVOKED');
+    } finally {
+      clearTimeout(killer);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('nginx as the gateway: ca-bundle.crt + crl-bundle.pem during the overlap, then ca.crt alone with the cross-certificate', async () => {
+    const [overlap, after] = [await freePort(), await freePort()];
+    const prefix = join(tmp.dir, 'nginx');
+    mkdirSync(join(prefix, 'logs'), { recursive: true });
+    const server = (port: number, trust: string) =>
+      `  server {\n    listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${f('api.crt')};\n    ssl_certificate_key ${f('api.key')};\n` +
+      `    ssl_client_certificate ${f(trust)};\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    ssl_crl ${f('crl-bundle.pem')};\n` +
+      `    location / { return 200 "hello $ssl_client_s_dn\\n"; }\n  }\n`;
+    writeFileSync(
+      join(prefix, 'nginx.conf'),
+      `daemon off;\nmaster_process off;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
+        ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${prefix}/${t};\n`).join('') +
+        server(overlap, 'ca-bundle.crt') +
+        server(after, 'ca.crt') +
+        '}\n',
+    );
+    const nginx = spawn(
+      'nginx',
+      ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const killer = setTimeout(() => nginx.kill('SIGKILL'), 60_000);
+    try {
+      writeFileSync(
+        f('dave-bridge.crt'),
+        readFileSync(f('dave.crt'), 'utf8') + readFileSync(f('ca-old-signed-by-new.crt'), 'utf8'),
+      );
+      const get = async (port: number, n: string, cert = `${n}.crt`) => {
+        let res = { status: 1, stdout: '', stderr: '' };
+        for (let i = 0; i < 50 && res.status !== 0; i++) {
+          res = await curl(port, ['--cacert', f('ca.crt'), '--cert', f(cert), '--key', f(`${n}.key`)]);
+          if (res.status !== 0) await new Promise((ok) => setTimeout(ok, 100));
+        }
+        expect(res.stderr).toBe('');
+        return res.stdout;
+      };
+      // The overlap: both roots trusted, both CRLs read from the one file; old and new clients in, revoked ones out.
+      expect(await get(overlap, 'dave')).toContain('hello CN=dave');
+      expect(await get(overlap, 'erin')).toContain('hello CN=erin');
+      expect(await get(overlap, 'alice')).toContain('400');
+      expect(await get(overlap, 'carol')).toContain('400');
+      // The old root removed: an old client is refused, unless it sends the cross-certificate along.
+      expect(await get(after, 'erin')).toContain('hello CN=erin');
+      expect(await get(after, 'dave')).toContain('400');
+      expect(await get(after, 'dave', 'dave-bridge.crt')).toContain('hello CN=dave');
+    } finally {
+      clearTimeout(killer);
+      nginx.kill('SIGTERM');
+    }
+  });
+
+  it('mtlskit serve --crl accepts clients of both keys and refuses the revoked of either, naming the reason', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--dir', dir, '--cert', 'api', '--crl', '--port', String(port), '--max-requests', '4', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let log = '';
+    child.stdout!.on('data', (d) => (log += d));
+    child.stderr!.on('data', (d) => (log += d));
+    const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!log.includes('listening')) {
+        if (Date.now() > deadline) throw new Error(`serve did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const get = (n: string) => curl(port, ['--cacert', f('ca.crt'), '--cert', f(`${n}.crt`), '--key', f(`${n}.key`)]);
+      for (const n of ['dave', 'erin']) expect(JSON.parse((await get(n)).stdout).method).toBe('GET');
+      for (const n of ['alice', 'carol']) expect(JSON.parse((await get(n)).stdout).code).toBe('CLIENT_CERT_REVOKED');
+      expect(await done).toBe(0);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGTERM');
+    }
   });
 
   it('export pfx packs the root that issued the leaf: ca-old.crt for an old certificate, ca.crt for a new one', () => {
@@ -433,6 +556,52 @@ describe('ca rotate refuses bad input with one sentence and writes nothing', () 
     ).toContain('verify OK');
   });
 });
+
+describe('revoke --serial after a rotation', () => {
+  it('a serial whose certificate the store does not have goes into both CRLs, each signed by its own key', () => {
+    const dir = join(tmp.dir, 'serial');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    mtlskitOk(['ca', 'rotate', '--dir', dir]);
+    const r = mtlskitOk(['revoke', '--serial', '0DEADBEEF1', '--dir', dir, '--json']);
+    expect(JSON.parse(r.stdout).crl.previous.revokedCount).toBe(1);
+    for (const [crl, ca] of [
+      ['crl.pem', 'ca.crt'],
+      ['crl-old.pem', 'ca-old.crt'],
+    ]) {
+      const text = openssl(['crl', '-in', join(dir, crl!), '-CAfile', join(dir, ca!), '-noout', '-text']);
+      expect(text.stderr).toContain('verify OK');
+      expect(text.stdout).toContain('Serial Number: 0DEADBEEF1');
+    }
+  });
+});
+
+describe('ca init --force over a rotated folder', () => {
+  it('starts a CA without the old generation: mtlskit.json loses previousCa, crl gen signs one CRL', () => {
+    const dir = join(tmp.dir, 'reinit');
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256']);
+    mtlskitOk(['ca', 'rotate', '--dir', dir]);
+    expect(JSON.parse(readFileSync(join(dir, 'mtlskit.json'), 'utf8')).previousCa).toBeDefined();
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256', '--force']);
+    // mtlskit.json may go altogether (a CA without settings has none).
+    const settings = join(dir, 'mtlskit.json');
+    expect(existsSync(settings) ? JSON.parse(readFileSync(settings, 'utf8')).previousCa : undefined).toBeUndefined();
+    const crl = JSON.parse(mtlskitOk(['crl', 'gen', '--dir', dir, '--json']).stdout);
+    expect(crl.previous).toBeUndefined();
+    expect(openssl(['crl', '-in', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), '-noout']).stderr).toContain(
+      'verify OK',
+    );
+  });
+});
+
+/** Runs a tool without blocking the event loop; status, stdout, stderr. */
+function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 90_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ status: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 /** GET https://127.0.0.1:PORT/ with a client certificate chain; the status, or 0 when the handshake fails. */
 function httpsGet(

@@ -124,6 +124,8 @@ export function registerServe(program: Command): void {
         const optional = (name: string) =>
           existsSync(join(opts.dir, name)) ? readFileSync(join(opts.dir, name)) : undefined;
         const caFile = path('ca.crt', 'CA certificate');
+        // After `ca rotate`: clients of the previous CA key are accepted too, and its CRL is read with --crl.
+        const previousCa = optional('ca-old.crt');
         const key = await readKeyFile(
           path(`${opts.cert}.key`, 'server key'),
           join(opts.dir, `${opts.cert}.key`),
@@ -143,18 +145,24 @@ export function registerServe(program: Command): void {
             key: Buffer.from(privateKeyToPem(key)),
             // The chain file (leaf + intermediates) when there is one: clients need the intermediates.
             cert: optional(`${opts.cert}-chain.crt`) ?? readFileSync(path(`${opts.cert}.crt`, 'server certificate')),
-            ca: readFileSync(caFile),
-            trust: optional('ca-chain.crt'),
+            ca: previousCa ? Buffer.concat([readFileSync(caFile), previousCa]) : readFileSync(caFile),
+            trust: previousCa ? undefined : optional('ca-chain.crt'),
             // What a client should trust: the chain up to the root when this CA is an intermediate.
             caFile: existsSync(join(opts.dir, 'ca-chain.crt')) ? join(opts.dir, 'ca-chain.crt') : caFile,
-            crlPaths: opts.crl ? [join(opts.dir, 'crl.pem'), ...opts.crlFile] : undefined,
+            // After `ca rotate` the old key's CRL is followed too, or its clients would become CRL_MISSING on reload.
+            crlPaths: opts.crl
+              ? [join(opts.dir, 'crl.pem'), ...opts.crlFile, ...(previousCa ? [join(opts.dir, 'crl-old.pem')] : [])]
+              : undefined,
             crl: opts.crl
-              ? crlsFor(
-                  opts,
-                  readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')),
-                  optional('ca-chain.crt'),
-                  readInputFile,
-                )
+              ? [
+                  ...crlsFor(
+                    opts,
+                    readFileSync(path('crl.pem', 'CRL; run mtlskit crl gen')),
+                    optional('ca-chain.crt'),
+                    readInputFile,
+                  ),
+                  ...(previousCa ? [readFileSync(path('crl-old.pem', 'CRL of the CA before the rotation'))] : []),
+                ]
               : undefined,
             host: opts.host,
             port,
