@@ -241,11 +241,21 @@ export function expiringCertificates(
   for (const [name, e] of latest) {
     const t = e.notAfter.getTime();
     if (e.status !== 'V' || t <= now.getTime() || t > until) continue;
-    if (!existsSync(join(ca.store.paths.dir, `${name}.crt`))) {
+    const file = join(ca.store.paths.dir, `${name}.crt`);
+    if (!existsSync(file)) {
       skipped.push({
         name,
         serial: e.serialHex,
         reason: `no ${name}.crt in the folder (an intermediate CA is renewed with 'mtlskit ca renew --issuer')`,
+      });
+      continue;
+    }
+    // CA certificates in the folder (the cross-certificates of `ca rotate`) end with the CA they bridge.
+    if (readCertificate(readCertificateDers(file)[0]!.der, file).isCa) {
+      skipped.push({
+        name,
+        serial: e.serialHex,
+        reason: `${name}.crt is a CA certificate (a cross-certificate of 'ca rotate' ends with the old root); a CA is renewed with 'mtlskit ca renew'`,
       });
       continue;
     }

@@ -200,6 +200,26 @@ describe('renew --expiring', () => {
   });
 });
 
+describe('renew --expiring after ca rotate', () => {
+  it('leaves the cross-certificates (CA certificates ending with the old root) alone and renews the leaves', () => {
+    const dir = join(tmp.dir, 'rotated');
+    // The old root ends in 20 days, so the cross-certificates of the rotation do too.
+    mtlskitOk(['ca', 'init', '--dir', dir, '--key-type', 'ec:P-256', '--days', '20']);
+    mtlskitOk(['ca', 'rotate', '--dir', dir, '--key-type', 'ec:P-256']);
+    mtlskitOk(['client', 'issue', 'short', '--dir', dir, '--key-type', 'ec:P-256', '--days', '10']);
+    const r = mtlskit(['renew', '--expiring', '30', '--days', '365', '--dir', dir, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.renewed.map((c: { name: string }) => c.name)).toEqual(['short']);
+    expect(json.skipped.map((c: { name: string }) => c.name).sort()).toEqual([
+      'ca-new-signed-by-old',
+      'ca-old-signed-by-new',
+    ]);
+    expect(r.stderr).toMatch(/ca-old-signed-by-new \(serial [0-9A-F]+\) not renewed: .*CA certificate/);
+    expect(openssl(['verify', '-x509_strict', '-CAfile', join(dir, 'ca.crt'), join(dir, 'short.crt')]).status).toBe(0);
+  });
+});
+
 describe('ca renew', () => {
   let root: string;
   let sub: string;
