@@ -63,6 +63,33 @@ describe('platform rules: warnings by default, the exit code with --platform', (
     expect(mtlskit([...args, '--platform', 'chrome']).status).toBe(0);
   });
 
+  it("the wizard warns in the same words when --days passes Apple's limit", () => {
+    const r = mtlskit([
+      'wizard',
+      '--yes',
+      '--dir',
+      f('wizard'),
+      '--name',
+      'acme',
+      '--direction',
+      'inbound',
+      '--ca-org',
+      'Us',
+      '--dns',
+      'api.example.com',
+      '--client-org',
+      'Them',
+      '--key-type',
+      'ec:P-256',
+      '--days',
+      '1000',
+      '--passout',
+      'pass:secret',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('macOS and iOS refuse TLS server certificates valid for more than 825 days');
+  });
+
   it('an 825-day server certificate draws no warning', () => {
     const issued = mtlskitOk(['server', 'issue', 'ok825', '--dir', dir, '--dns', 'ok.example.com', '--days', '825']);
     expect(issued.stderr).not.toContain('825 days');
