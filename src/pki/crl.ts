@@ -397,6 +397,10 @@ export interface ParsedCrl {
   revokedCount: number;
   /** Critical CRL or entry extensions mtlskit does not process (RFC 5280 says such a CRL must not be used). */
   unknownCriticalExtensions: string[];
+  /** Form as RFC 5280 5.1-5.2 judges it: version field present, inner signature AlgorithmIdentifier, extensions. */
+  form: { versioned: boolean; tbsSignatureAlgorithmDer: Buffer; hasExtensions: boolean; crlNumberCritical: boolean };
+  /** The first serial listed twice, if any (a scan of the serials, made on request). */
+  duplicateSerial(): string | undefined;
 }
 
 /**
@@ -442,11 +446,12 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   expectTag(sigValue, 0x03, 'signatureValue');
   const fields = children(der, tbs!);
   let i = 0;
+  const versioned = fields[0]?.tag === 0x02;
   if (fields[0]?.tag === 0x02) {
     if (decodeInteger(content(der, fields[0])) !== 1n) throw new DerError('unknown CRL version');
     i++;
   }
-  expectTag(fields[i++], 0x30, 'signature');
+  const tbsSignatureAlgorithmDer = Buffer.from(slice(der, expectTag(fields[i++], 0x30, 'signature')));
   const issuerNameDer = Buffer.from(slice(der, expectTag(fields[i++], 0x30, 'issuer')));
   if (!isTime(fields[i])) throw new DerError('thisUpdate missing or malformed');
   const thisUpdate = decodeTime(der, fields[i++]!);
@@ -475,6 +480,8 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
     lookup: (serialHex) => guarded(describe, () => lookupEntry(der, bounds, serialHex)),
     revokedCount: Math.max(0, bounds.length - 1),
     unknownCriticalExtensions: unknownCritical,
+    form: { versioned, tbsSignatureAlgorithmDer, hasExtensions: extensions !== undefined, crlNumberCritical: false },
+    duplicateSerial: () => guarded(describe, () => firstDuplicateSerial(der, bounds)),
   };
   if (extensions) readCrlExtensions(der, expectTag(children(der, extensions)[0], 0x30, 'crlExtensions'), result);
   return result;
@@ -513,6 +520,17 @@ function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): IntLis
 function readEntryAt(der: Buffer, bounds: IntList, i: number): void {
   readTlvInto(der, bounds.at(i), bounds.at(i + 1), entryAt);
   readTlvInto(der, entryAt.start, entryAt.end, serialAt);
+}
+
+function firstDuplicateSerial(der: Buffer, bounds: IntList): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    readEntryAt(der, bounds, i);
+    const key = serialKey(der, serialAt);
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
 }
 
 function decodeEntries(der: Buffer, bounds: IntList): Map<string, CrlEntry> {
@@ -614,6 +632,7 @@ function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
     const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.start] !== 0;
     const valueDer = content(der, expectTag(parts[parts.length - 1], 0x04, 'extnValue'));
     if (oid === '2.5.29.20') {
+      result.form.crlNumberCritical = critical;
       result.crlNumber = decodeInteger(content(valueDer, expectTag(readTlv(valueDer, 0), 0x02, 'cRLNumber')));
     } else if (oid === '2.5.29.35') {
       const keyId = children(valueDer, expectTag(readTlv(valueDer, 0), 0x30, 'authorityKeyIdentifier')).find(

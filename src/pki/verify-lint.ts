@@ -286,12 +286,6 @@ export function lintCertificate(
         STRICT,
         `is a CA whose basicConstraints is not critical; RFC 5280 4.2.1.9 requires it critical in CA certificates; ${fix}.`,
       );
-    if (ku === undefined)
-      add(
-        'BAD_KEY_USAGE',
-        STRICT,
-        `is a CA without a keyUsage extension; RFC 5280 4.2.1.3 requires one (with keyCertSign) in CA certificates; ${fix}.`,
-      );
   }
   if (role === 'leaf' && cert.isCa && purpose !== undefined)
     add(

@@ -523,6 +523,7 @@ function revocationContext(all: CertInfo[], anchor: CertInfo, env: Env, depth: n
   const issuers = all.slice(1);
   return {
     at: env.input.at,
+    strict: env.profile === 'strict',
     crls: env.crls,
     certsNamed: (nameKey) => everyone.filter((c) => c.subjectKey === nameKey),
     signerTrusted: (signer) => {

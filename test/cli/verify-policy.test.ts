@@ -244,6 +244,53 @@ describe('the OpenSSL walkthrough CA: nginx and curl accept it, the strict profi
   });
 });
 
+describe('CRL structure (RFC 5280 5.1-5.2) under the strict profile', () => {
+  it('a CRL without cRLNumber is not relied on (CRL_MALFORMED); rfc5280 and openssl use it', () => {
+    mtlskitOk(['client', 'issue', 'crl-client', '--dir', dir]);
+    mtlskitOk(['crl', 'gen', '--dir', dir]);
+    const args = ['verify', join(dir, 'crl-client.crt'), '--dir', dir, '--purpose', 'client', '--json'];
+    expect(mtlskit([...args, '--crl', join(dir, 'crl.pem')]).status).toBe(0);
+    // The same CA key signs a CRL through `openssl ca` configured without a crlnumber file: no cRLNumber.
+    writeFileSync(f('nonum-index.txt'), '');
+    writeFileSync(
+      f('nonum.cnf'),
+      `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${f('nonum-index.txt')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
+    );
+    run([
+      'ca',
+      '-gencrl',
+      '-config',
+      f('nonum.cnf'),
+      '-cert',
+      join(dir, 'ca.crt'),
+      '-keyfile',
+      join(dir, 'ca.key'),
+      '-out',
+      f('nonum.crl'),
+      '-batch',
+    ]);
+    expect(run(['crl', '-in', f('nonum.crl'), '-noout', '-text']).stdout).not.toContain('CRL Number');
+    const strict = mtlskit([...args, '--crl', f('nonum.crl')]);
+    expect(strict.status).toBe(1);
+    const problems = (JSON.parse(strict.stdout) as { problems: { code: string; message: string }[] }).problems;
+    expect(problems.map((p) => p.code)).toContain('CRL_MALFORMED');
+    expect(problems.map((p) => p.message).join(' ')).toContain('no cRLNumber');
+    expect(mtlskit([...args, '--crl', f('nonum.crl'), '--profile', 'rfc5280']).status).toBe(0);
+    // OpenSSL uses it too (RFC 5280 5.2.3 binds conforming CRL issuers; pyca/cryptography refuses it).
+    expect(
+      openssl([
+        'verify',
+        '-crl_check',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        '-CRLfile',
+        f('nonum.crl'),
+        join(dir, 'crl-client.crt'),
+      ]).status,
+    ).toBe(0);
+  });
+});
+
 describe('bounded work', () => {
   const root = makeKey('p256', 'bound-root');
   const rootName = 'CN=Bound Root';
