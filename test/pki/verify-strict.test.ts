@@ -506,11 +506,26 @@ function buildCases(): void {
     code: 'BAD_NAME',
   });
   add({
-    id: 'cn-not-in-san',
+    id: 'cn-case-differs-from-san',
     family: 'names',
-    leaf: leaf({ subject: name('CN=other.example.com') }),
+    leaf: leaf({ subject: name('CN=Example.COM') }),
     accept: false,
     code: 'BAD_NAME',
+  });
+  add({
+    id: 'cn-ip-not-canonical',
+    family: 'names',
+    leaf: leaf({ subject: name('CN=192.168.001.001') }, leafExtensions({ san: san([ipGn([192, 168, 1, 1])]) })),
+    host: '192.168.1.1',
+    accept: false,
+    code: 'BAD_NAME',
+  });
+  add({
+    id: 'cn-other-host-tolerated',
+    family: 'names',
+    leaf: leaf({}, leafExtensions({ san: san([dns('foo.bar.example.com')]) })),
+    host: 'foo.bar.example.com',
+    accept: true,
   });
   add({
     id: 'wildcard-two-labels',
