@@ -8,7 +8,17 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { DAY, buildCert, ext, makeKey, name, pem, type Ext, type TestKey } from '../helpers/x509-builder.js';
+import {
+  DAY,
+  buildCert,
+  ext,
+  makeKey,
+  name,
+  pem,
+  prepareKeys,
+  type Ext,
+  type TestKey,
+} from '../helpers/x509-builder.js';
 import { derBoolean, derInteger, derNamedBits, derOid, derSequence, derTlv } from '../../src/pki/der.js';
 import { verifyCertificate } from '../../src/pki/verify.js';
 
@@ -41,7 +51,8 @@ const leafExt = (key: TestKey, issuer: TestKey, names: Buffer[]): Ext[] => [
 ];
 const dns = (n: string) => derTlv(0x82, Buffer.from(n, 'latin1'));
 
-beforeAll(() => {
+beforeAll(async () => {
+  await prepareKeys([['rsa1024', 'policy-weak']]);
   mtlskitOk(['ca', 'init', '--dir', dir, '--subject', '/O=Policy/CN=Policy Root', '--key-type', 'ec:P-256']);
 });
 afterAll(() => tmp.cleanup());
@@ -150,7 +161,8 @@ describe('weak keys', () => {
     ]);
     run(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
     run(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
-    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:2048', '-out', f('dsa.param')]);
+    // Any DSA key is refused; small parameters keep openssl quick.
+    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', f('dsa.param')]);
     run(['genpkey', '-paramfile', f('dsa.param'), '-out', f('dsa.key')]);
     run(['req', '-new', '-key', f('dsa.key'), '-subj', '/CN=dsa', '-out', f('dsa.csr')]);
     for (const [csr, reason] of [
