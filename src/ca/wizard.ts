@@ -59,6 +59,8 @@ export interface WizardResult {
   dir: string;
   files: Record<string, string>;
   verified: { certificate: string; valid: boolean; problems: string[] }[];
+  /** What issuance and verify warn about (platform rules, such as Apple's 825-day limit), in verify's words. */
+  warnings: string[];
   nextSteps: string;
   nextStepsFile: string;
 }
@@ -177,7 +179,8 @@ async function buildSet(
     keyTypeFlag: a.keyType,
     existingKey: clientKey,
   });
-  await issueLeaves(ca, requests, { force: false });
+  const issued = await issueLeaves(ca, requests, { force: false });
+  const warnings = issued.flatMap((i) => i.warnings);
   await exportPfx({
     dir: staging,
     name: 'client',
@@ -248,7 +251,7 @@ async function buildSet(
   };
   const nextSteps = nextStepsMarkdown(input);
   writeFileSync(join(staging, 'NEXT-STEPS.md'), nextSteps);
-  return { dir: finalDir, files, verified, nextSteps, nextStepsFile: files.nextSteps! };
+  return { dir: finalDir, files, verified, warnings, nextSteps, nextStepsFile: files.nextSteps! };
 }
 
 /** Swaps the staging folder in; with --force an existing DIR is moved aside first and removed after. */

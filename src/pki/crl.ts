@@ -398,6 +398,10 @@ export interface ParsedCrl {
   revokedCount: number;
   /** Critical CRL or entry extensions mtlskit does not process (RFC 5280 says such a CRL must not be used). */
   unknownCriticalExtensions: string[];
+  /** Form as RFC 5280 5.1-5.2 judges it: version field present, inner signature AlgorithmIdentifier, extensions. */
+  form: { versioned: boolean; tbsSignatureAlgorithmDer: Buffer; hasExtensions: boolean; crlNumberCritical: boolean };
+  /** The first serial listed twice, if any (a scan of the serials, made on request). */
+  duplicateSerial(): string | undefined;
 }
 
 /**
@@ -443,11 +447,12 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
   expectTag(sigValue, 0x03, 'signatureValue');
   const fields = children(der, tbs!);
   let i = 0;
+  const versioned = fields[0]?.tag === 0x02;
   if (fields[0]?.tag === 0x02) {
     if (decodeInteger(content(der, fields[0])) !== 1n) throw new DerError('unknown CRL version');
     i++;
   }
-  expectTag(fields[i++], 0x30, 'signature');
+  const tbsSignatureAlgorithmDer = Buffer.from(slice(der, expectTag(fields[i++], 0x30, 'signature')));
   const issuerNameDer = Buffer.from(slice(der, expectTag(fields[i++], 0x30, 'issuer')));
   if (!isTime(fields[i])) throw new DerError('thisUpdate missing or malformed');
   const thisUpdate = decodeTime(der, fields[i++]!);
@@ -476,6 +481,8 @@ function parseCrlDer(der: Buffer, describe: string): ParsedCrl {
     lookup: (serialHex) => guarded(describe, () => lookupEntry(der, bounds, serialHex)),
     revokedCount: Math.max(0, bounds.length - 1),
     unknownCriticalExtensions: unknownCritical,
+    form: { versioned, tbsSignatureAlgorithmDer, hasExtensions: extensions !== undefined, crlNumberCritical: false },
+    duplicateSerial: () => guarded(describe, () => firstDuplicateSerial(der, bounds)),
   };
   if (extensions) readCrlExtensions(der, expectTag(children(der, extensions)[0], 0x30, 'crlExtensions'), result);
   return result;
@@ -514,6 +521,40 @@ function indexEntries(der: Buffer, list: Tlv, unknownCritical: string[]): IntLis
 function readEntryAt(der: Buffer, bounds: IntList, i: number): void {
   readTlvInto(der, bounds.at(i), bounds.at(i + 1), entryAt);
   readTlvInto(der, entryAt.start, entryAt.end, serialAt);
+}
+
+/** Entry i's serial INTEGER content without leading zero octets, as [start, end) offsets into `der`. */
+function serialSpan(der: Buffer, bounds: IntList, i: number): [number, number] {
+  readEntryAt(der, bounds, i);
+  let start = serialAt.start;
+  while (start < serialAt.end - 1 && der[start] === 0) start++;
+  return [start, serialAt.end];
+}
+
+/**
+ * The first serial listed twice. Serials are hashed in place (FNV-1a, no string per entry) and only entries
+ * whose hashes meet are compared byte for byte: a 100,000-entry CRL costs a few milliseconds.
+ */
+function firstDuplicateSerial(der: Buffer, bounds: IntList): string | undefined {
+  const firstWithHash = new Map<number, number>();
+  const collided: [hash: number, index: number][] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const [start, end] = serialSpan(der, bounds, i);
+    let h = 0x811c9dc5;
+    for (let p = start; p < end; p++) h = Math.imul(h ^ der[p]!, 0x01000193);
+    const first = firstWithHash.get(h);
+    if (first === undefined) {
+      firstWithHash.set(h, i);
+      continue;
+    }
+    for (const j of [first, ...collided.filter(([ch]) => ch === h).map(([, idx]) => idx)]) {
+      const [s2, e2] = serialSpan(der, bounds, j);
+      if (e2 - s2 === end - start && der.compare(der, start, end, s2, e2) === 0)
+        return der.toString('hex', start, end).toUpperCase();
+    }
+    collided.push([h, i]);
+  }
+  return undefined;
 }
 
 function decodeEntries(der: Buffer, bounds: IntList): Map<string, CrlEntry> {
@@ -615,6 +656,7 @@ function readCrlExtensions(der: Buffer, list: Tlv, result: ParsedCrl): void {
     const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.start] !== 0;
     const valueDer = content(der, expectTag(parts[parts.length - 1], 0x04, 'extnValue'));
     if (oid === '2.5.29.20') {
+      result.form.crlNumberCritical = critical;
       result.crlNumber = decodeInteger(content(valueDer, expectTag(readTlv(valueDer, 0), 0x02, 'cRLNumber')));
     } else if (oid === '2.5.29.35') {
       const keyId = children(valueDer, expectTag(readTlv(valueDer, 0), 0x30, 'authorityKeyIdentifier')).find(

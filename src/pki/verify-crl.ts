@@ -286,6 +286,24 @@ export interface RevocationContext {
   certsNamed(nameKey: string): CertInfo[];
   /** True when this certificate may vouch for a CRL: an issuer in the validated path, or one whose own path validates to the same anchor. */
   signerTrusted(signer: CertInfo): boolean;
+  /** Apply RFC 5280 5.1-5.2's rules for conforming CRL issuers (the strict profile), not only 6.3's processing. */
+  strict?: boolean;
+}
+
+/** Why a CRL breaks RFC 5280 5.1-5.2 (or CABF's one-entry-per-serial), for the strict profile; undefined when it does not. */
+function malformedCrl(info: CrlInfo): string | undefined {
+  const crl = info.crl;
+  if (crl.form.hasExtensions && !crl.form.versioned)
+    return 'carries extensions but is a version 1 CRL (RFC 5280 5.1.2.1 requires version 2)';
+  if (!crl.form.tbsSignatureAlgorithmDer.equals(crl.signatureAlgorithmDer))
+    return 'names one signature algorithm inside the signed part and another outside it (RFC 5280 5.1.1.2)';
+  if (readTlv(crl.issuerNameDer, 0).length === 0) return 'has an empty issuer name (RFC 5280 5.1.2.3)';
+  if (crl.crlNumber === undefined) return 'has no cRLNumber, which RFC 5280 5.2.3 requires';
+  if (crl.form.crlNumberCritical) return 'marks cRLNumber critical; RFC 5280 5.2.3 requires it non-critical';
+  if (crl.crlNumber < 0n || crl.crlNumber >= 1n << 159n) return 'has a cRLNumber outside 0 to 2^159-1 (RFC 5280 5.2.3)';
+  const twice = crl.duplicateSerial();
+  if (twice) return `lists the serial ${twice} twice`;
+  return undefined;
 }
 
 type Add = (code: string, cert: CertInfo, message: string) => void;
@@ -353,6 +371,12 @@ function usable(
     return {
       code: 'CRL_UNKNOWN_CRITICAL_EXTENSION',
       message: `${info.source} has a critical extension (${critical}) that verifiers do not understand, so it cannot be used; re-issue the CRL without it.`,
+    };
+  const malformed = ctx.strict ? malformedCrl(info) : undefined;
+  if (malformed)
+    return {
+      code: 'CRL_MALFORMED',
+      message: `${info.source} ${malformed}, so it cannot be relied on; re-issue the CRL ('mtlskit crl gen' for an mtlskit CA).`,
     };
   const signer = checkSigner(info, issuer, ctx);
   if (signer) return signer;

@@ -286,12 +286,6 @@ export function lintCertificate(
         STRICT,
         `is a CA whose basicConstraints is not critical; RFC 5280 4.2.1.9 requires it critical in CA certificates; ${fix}.`,
       );
-    if (ku === undefined)
-      add(
-        'BAD_KEY_USAGE',
-        STRICT,
-        `is a CA without a keyUsage extension; RFC 5280 4.2.1.3 requires one (with keyCertSign) in CA certificates; ${fix}.`,
-      );
   }
   if (role === 'leaf' && cert.isCa && purpose !== undefined)
     add(
@@ -355,14 +349,28 @@ export function lintCertificate(
     }
   }
   if (role === 'leaf' && purpose === 'server' && cert.san && f.badSanNames.length === 0) {
-    // CABF BR 7.1.4.3: a CN is a character-for-character copy of a SAN entry.
+    // CABF BR 7.1.4.3: a CN is a copy of a SAN entry: IP addresses in their canonical text, domain names
+    // character for character in ASCII (P-labels, never Unicode). A CN naming some other host is tolerated, as
+    // browsers ignore the CN; one that spells a SAN differently, or an address or IDN no SAN carries, is not.
     const names = new Set([...cert.san.dns, ...cert.san.ip.map((b) => ipText(b))]);
-    const stray = cert.commonNames.filter((cn) => !names.has(cn));
+    const lower = new Set([...names].map((n) => n.toLowerCase()));
+    const looksLikeIp = (cn: string) => /^[0-9.]+$/.test(cn) || /^0x[0-9a-f]+$/i.test(cn) || cn.includes(':');
+    const stray = cert.commonNames.filter(
+      (cn) =>
+        !names.has(cn) &&
+        (/[^\x20-\x7e]/.test(cn) ||
+          looksLikeIp(cn) ||
+          lower.has(cn.toLowerCase()) ||
+          cn
+            .toLowerCase()
+            .split('.')
+            .some((label) => label.startsWith('xn--'))),
+    );
     if (stray.length > 0)
       add(
         'BAD_NAME',
         STRICT,
-        `has the common name '${stray[0]}', which is not one of its subjectAltName entries, character for character (CA/Browser Forum BR 7.1.4.3); issue it with the CN equal to a SAN, or without a CN.`,
+        `has the common name '${stray[0]}', which is not one of its subjectAltName entries written the same way (CA/Browser Forum BR 7.1.4.3: canonical addresses, ASCII names, character for character); issue it with the CN equal to a SAN, or without a CN.`,
       );
   }
   return out;

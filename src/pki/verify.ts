@@ -356,9 +356,11 @@ function checkPath(path: CertInfo[], anchor: CertInfo | undefined, env: Env, dep
       `${label(leaf)} reaches a trusted CA only through ${path.length - 1} intermediate CAs, more than the ${env.maxDepth} allowed (--max-depth); issue it from a CA closer to the root.`,
     );
   checkSignatures(path, all, input.rejectSha1 === true, addFor);
+  // A host name means a TLS server: the CA/Browser Forum's server-certificate rules apply even without --purpose.
+  const lintPurpose = input.purpose ?? (input.host !== undefined ? 'server' : undefined);
   for (const cert of all) {
     const role: Role = cert === anchor ? 'anchor' : cert === path[0] ? 'leaf' : 'ca';
-    for (const f of lintCertificate(cert, role, input.purpose, selfSigned(cert)))
+    for (const f of lintCertificate(cert, role, lintPurpose, selfSigned(cert)))
       addFor(f.refusedBy, f.code, f.cert, f.message);
     if (role === 'anchor' && cert.version < 3)
       addFor(
@@ -532,6 +534,7 @@ function revocationContext(all: CertInfo[], anchor: CertInfo, env: Env, depth: n
   const issuers = all.slice(1);
   return {
     at: env.input.at,
+    strict: env.profile === 'strict',
     crls: env.crls,
     certsNamed: (nameKey) => everyone.filter((c) => c.subjectKey === nameKey),
     signerTrusted: (signer) => {

@@ -8,7 +8,17 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { DAY, buildCert, ext, makeKey, name, pem, type Ext, type TestKey } from '../helpers/x509-builder.js';
+import {
+  DAY,
+  buildCert,
+  ext,
+  makeKey,
+  name,
+  pem,
+  prepareKeys,
+  type Ext,
+  type TestKey,
+} from '../helpers/x509-builder.js';
 import { derBoolean, derInteger, derNamedBits, derOid, derSequence, derTlv } from '../../src/pki/der.js';
 import { verifyCertificate } from '../../src/pki/verify.js';
 
@@ -41,7 +51,8 @@ const leafExt = (key: TestKey, issuer: TestKey, names: Buffer[]): Ext[] => [
 ];
 const dns = (n: string) => derTlv(0x82, Buffer.from(n, 'latin1'));
 
-beforeAll(() => {
+beforeAll(async () => {
+  await prepareKeys([['rsa1024', 'policy-weak']]);
   mtlskitOk(['ca', 'init', '--dir', dir, '--subject', '/O=Policy/CN=Policy Root', '--key-type', 'ec:P-256']);
 });
 afterAll(() => tmp.cleanup());
@@ -61,6 +72,33 @@ describe('platform rules: warnings by default, the exit code with --platform', (
     expect(json.problems).toEqual([expect.objectContaining({ code: 'PLATFORM_VALIDITY', platform: 'apple' })]);
     // Chrome has no such limit for private CAs: still exit 0, the Apple rule stays a warning.
     expect(mtlskit([...args, '--platform', 'chrome']).status).toBe(0);
+  });
+
+  it("the wizard warns in the same words when --days passes Apple's limit", () => {
+    const r = mtlskit([
+      'wizard',
+      '--yes',
+      '--dir',
+      f('wizard'),
+      '--name',
+      'acme',
+      '--direction',
+      'inbound',
+      '--ca-org',
+      'Us',
+      '--dns',
+      'api.example.com',
+      '--client-org',
+      'Them',
+      '--key-type',
+      'ec:P-256',
+      '--days',
+      '1000',
+      '--passout',
+      'pass:secret',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('macOS and iOS refuse TLS server certificates valid for more than 825 days');
   });
 
   it('an 825-day server certificate draws no warning', () => {
@@ -123,7 +161,8 @@ describe('weak keys', () => {
     ]);
     run(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
     run(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
-    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:2048', '-out', f('dsa.param')]);
+    // Any DSA key is refused; small parameters keep openssl quick.
+    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', f('dsa.param')]);
     run(['genpkey', '-paramfile', f('dsa.param'), '-out', f('dsa.key')]);
     run(['req', '-new', '-key', f('dsa.key'), '-subj', '/CN=dsa', '-out', f('dsa.csr')]);
     for (const [csr, reason] of [
@@ -214,6 +253,53 @@ describe('the OpenSSL walkthrough CA: nginx and curl accept it, the strict profi
     expect(asOpenssl.status, asOpenssl.stdout).toBe(0);
     // The strict findings remain visible as warnings.
     expect(asOpenssl.stderr).toContain('Go, rustls and browsers refuse it');
+  });
+});
+
+describe('CRL structure (RFC 5280 5.1-5.2) under the strict profile', () => {
+  it('a CRL without cRLNumber is not relied on (CRL_MALFORMED); rfc5280 and openssl use it', () => {
+    mtlskitOk(['client', 'issue', 'crl-client', '--dir', dir]);
+    mtlskitOk(['crl', 'gen', '--dir', dir]);
+    const args = ['verify', join(dir, 'crl-client.crt'), '--dir', dir, '--purpose', 'client', '--json'];
+    expect(mtlskit([...args, '--crl', join(dir, 'crl.pem')]).status).toBe(0);
+    // The same CA key signs a CRL through `openssl ca` configured without a crlnumber file: no cRLNumber.
+    writeFileSync(f('nonum-index.txt'), '');
+    writeFileSync(
+      f('nonum.cnf'),
+      `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${f('nonum-index.txt')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
+    );
+    run([
+      'ca',
+      '-gencrl',
+      '-config',
+      f('nonum.cnf'),
+      '-cert',
+      join(dir, 'ca.crt'),
+      '-keyfile',
+      join(dir, 'ca.key'),
+      '-out',
+      f('nonum.crl'),
+      '-batch',
+    ]);
+    expect(run(['crl', '-in', f('nonum.crl'), '-noout', '-text']).stdout).not.toContain('CRL Number');
+    const strict = mtlskit([...args, '--crl', f('nonum.crl')]);
+    expect(strict.status).toBe(1);
+    const problems = (JSON.parse(strict.stdout) as { problems: { code: string; message: string }[] }).problems;
+    expect(problems.map((p) => p.code)).toContain('CRL_MALFORMED');
+    expect(problems.map((p) => p.message).join(' ')).toContain('no cRLNumber');
+    expect(mtlskit([...args, '--crl', f('nonum.crl'), '--profile', 'rfc5280']).status).toBe(0);
+    // OpenSSL uses it too (RFC 5280 5.2.3 binds conforming CRL issuers; pyca/cryptography refuses it).
+    expect(
+      openssl([
+        'verify',
+        '-crl_check',
+        '-CAfile',
+        join(dir, 'ca.crt'),
+        '-CRLfile',
+        f('nonum.crl'),
+        join(dir, 'crl-client.crt'),
+      ]).status,
+    ).toBe(0);
   });
 });
 

@@ -122,7 +122,14 @@ describe('mtlskit verify (CLI)', () => {
       'ed.example.com',
       '--key',
       ed('ed-leaf.key'),
+      // OpenSSL, Go and rustls accept Ed25519 certificates; browsers and pyca/cryptography do not, so the strict
+      // default refuses them (WEAK_KEY) and this case asks what OpenSSL-based peers do.
+      '--profile',
+      'openssl',
     ]);
+    const strict = mtlskit(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-root.crt'), '--purpose', 'server', '--json']);
+    expect(strict.status).toBe(1);
+    expect(JSON.parse(strict.stdout).problems.map((p: { code: string }) => p.code)).toContain('WEAK_KEY');
     expect(opensslAgrees(['-purpose', 'sslserver', '-CAfile', ed('ed-root.crt'), ed('ed-leaf.crt')])).toBe(true);
     const fake = mtlskit(['verify', ed('ed-leaf.crt'), '--ca', ed('ed-fake.crt'), '--json']);
     expect(fake.status).toBe(1);

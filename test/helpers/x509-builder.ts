@@ -3,7 +3,8 @@
  * validity encoding, extensions (duplicated, malformed, critical or not), keys (RSA of any size, P-192, DSA,
  * Ed25519, explicit curve parameters) and signature algorithms. Built on mtlskit's DER writer and node:crypto.
  */
-import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   derBitString,
   derBoolean,
@@ -42,6 +43,35 @@ export function makeKey(spec: KeySpec = 'p256', cacheAs?: string): TestKey {
   const key = { privateKey: pair.privateKey, spki: pair.publicKey.export({ type: 'spki', format: 'der' }) };
   if (cacheKey) keyCache.set(cacheKey, key);
   return key;
+}
+
+const generateAsync = promisify(generateKeyPair) as (
+  type: string,
+  options: Record<string, unknown>,
+) => Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
+
+/**
+ * Generates slow keys (RSA, DSA) off the main thread ahead of makeKey(spec, cacheAs), so a test file does not
+ * block its worker (vitest reports a blocked worker as an error).
+ */
+export async function prepareKeys(specs: [KeySpec, string][]): Promise<void> {
+  await Promise.all(
+    specs.map(async ([spec, cacheAs]) => {
+      const cacheKey = `${spec}:${cacheAs}`;
+      if (keyCache.has(cacheKey)) return;
+      const pair =
+        spec === 'dsa'
+          ? await generateAsync('dsa', { modulusLength: 2048, divisorLength: 256 })
+          : spec.startsWith('rsa')
+            ? await generateAsync('rsa', { modulusLength: Number(spec.slice(3)) })
+            : undefined;
+      if (!pair) return;
+      keyCache.set(cacheKey, {
+        privateKey: pair.privateKey,
+        spki: pair.publicKey.export({ type: 'spki', format: 'der' }),
+      });
+    }),
+  );
 }
 
 export const ALG = {

@@ -179,7 +179,8 @@ function handCrl(name: string, signer: string, entries: [string, Buffer[]][], cr
     derTime(new Date(now.getTime() - 3600_000)),
     derTime(new Date(now.getTime() + 30 * DAY * 1000)),
     ...(revoked.length ? [derSequence(...revoked)] : []),
-    derExplicit(0, derSequence(...crlExtensions)),
+    // A cRLNumber, as RFC 5280 5.2.3 requires (the strict profile does not rely on a CRL without one).
+    derExplicit(0, derSequence(ext('2.5.29.20', false, derSmallInteger(7)), ...crlExtensions)),
   );
   const crlDer = derSequence(tbs, alg, derBitString(sign('sha256', tbs, { key: key(signer), dsaEncoding: 'der' })));
   writeFileSync(

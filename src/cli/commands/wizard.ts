@@ -149,7 +149,8 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
     });
   };
   process.once('SIGINT', onInterrupt);
-  const result = await run.done.finally(() => process.off('SIGINT', onInterrupt));
+  const { warnings: issueWarnings, ...result } = await run.done.finally(() => process.off('SIGINT', onInterrupt));
+  issueWarnings.forEach((w) => output.warn(w));
   if (generatedPassword) output.warn(`client.pfx password (shown once, not stored): ${answers.pfxPassword}`);
   const { curlCommand } = await import('../../ca/next-steps.js');
   const host = answers.dns[0] ?? answers.ip[0] ?? 'localhost';
