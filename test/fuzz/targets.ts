@@ -250,7 +250,10 @@ export function cliViolation(o: CliOutcome): string | undefined {
     return `${cmd} exited ${o.status} (not a documented exit code): ${o.stderr.slice(0, 600)}`;
   if (o.stderr.includes('    at ') || o.stdout.includes('    at '))
     return `${cmd} printed a stack trace: ${o.stderr.slice(0, 600)}`;
-  if (o.status !== 0) {
+  if (o.status === 1) {
+    // A check ran and failed (verify): its report of problems is the output, on stdout.
+    if ((o.stdout + o.stderr).trim() === '') return `${cmd} exited 1 and said nothing`;
+  } else if (o.status !== 0) {
     const lines = o.stderr.trim().split('\n');
     if (lines.length !== 1 || lines[0] === '')
       return `${cmd} exited ${o.status} without exactly one line on stderr: ${o.stderr.slice(0, 600)}`;
