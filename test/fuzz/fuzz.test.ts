@@ -41,10 +41,10 @@ let baseRss: number;
 /** openssl makes the inputs; without it every test here is skipped (named, with its install line). */
 const haveOpenssl = suiteRequiresTool('openssl');
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!haveOpenssl) return;
   tmp = tempDir('mtlskit-fuzz-');
-  corpus = makeCorpus(tmp.dir);
+  corpus = await makeCorpus(tmp.dir);
   env = makeEnv(corpus);
   baseRss = process.memoryUsage().rss;
   mtlskitOk(['--version']);
@@ -64,7 +64,9 @@ describe('fuzzing the parsers', () => {
     const outcomes: Outcome[] = [];
     for (const f of savedFixtures()) {
       outcomes.push(
-        f.mode === 'cli' ? runThroughCli(f.kind, f.input, env, 0) : await runInProcess(f.kind, f.input, env, baseRss),
+        f.mode === 'cli'
+          ? await runThroughCli(f.kind, f.input, env, 0)
+          : await runInProcess(f.kind, f.input, env, baseRss),
       );
     }
     clearPending();
@@ -115,7 +117,7 @@ describe('fuzzing the parsers', () => {
     MINUTES > 0
       ? `through the built CLI: mutations for ${MINUTES} min (seed ${SEED})`
       : `through the built CLI: ${CLI_CASES} mutations (seed ${SEED})`,
-    () => {
+    async () => {
       const rng = new Rng(SEED ^ 0x5eed);
       const outcomes: Outcome[] = [];
       // A long run gives the CLI a third of the in-process time again (a spawn costs ~0.3 s).
@@ -123,7 +125,7 @@ describe('fuzzing the parsers', () => {
       for (let i = 0; MINUTES > 0 ? Date.now() < deadline : i < CLI_CASES; i++) {
         const kind = KINDS[i % KINDS.length]!;
         const input = mutate(kind, corpus.seeds[kind], rng);
-        outcomes.push(runThroughCli(kind, input, env, Math.floor(i / KINDS.length)));
+        outcomes.push(await runThroughCli(kind, input, env, Math.floor(i / KINDS.length)));
       }
       clearPending();
       expect(report(outcomes)).toEqual([]);
