@@ -36,7 +36,6 @@ const LONG_MS = MINUTES * 60_000;
 let tmp: { dir: string; cleanup: () => void };
 let corpus: Corpus;
 let env: FuzzEnv;
-let baseRss: number;
 
 /** openssl makes the inputs; without it every test here is skipped (named, with its install line). */
 const haveOpenssl = suiteRequiresTool('openssl');
@@ -46,7 +45,6 @@ beforeAll(async () => {
   tmp = tempDir('mtlskit-fuzz-');
   corpus = await makeCorpus(tmp.dir);
   env = makeEnv(corpus);
-  baseRss = process.memoryUsage().rss;
   mtlskitOk(['--version']);
 }, 180_000);
 afterAll(() => tmp?.cleanup());
@@ -64,9 +62,7 @@ describe('fuzzing the parsers', () => {
     const outcomes: Outcome[] = [];
     for (const f of savedFixtures()) {
       outcomes.push(
-        f.mode === 'cli'
-          ? await runThroughCli(f.kind, f.input, env, 0)
-          : await runInProcess(f.kind, f.input, env, baseRss),
+        f.mode === 'cli' ? await runThroughCli(f.kind, f.input, env, 0) : await runInProcess(f.kind, f.input, env),
       );
     }
     clearPending();
@@ -75,8 +71,7 @@ describe('fuzzing the parsers', () => {
 
   it('the seeds themselves keep the promise, and each kind has some that parse', async () => {
     const outcomes: Outcome[] = [];
-    for (const kind of KINDS)
-      for (const seed of corpus.seeds[kind]) outcomes.push(await runInProcess(kind, seed, env, baseRss));
+    for (const kind of KINDS) for (const seed of corpus.seeds[kind]) outcomes.push(await runInProcess(kind, seed, env));
     clearPending();
     expect(report(outcomes)).toEqual([]);
     for (const kind of KINDS)
@@ -97,7 +92,11 @@ describe('fuzzing the parsers', () => {
       for (let i = 0; MINUTES > 0 ? Date.now() < deadline : i < IN_PROCESS_CASES; i++) {
         const kind = KINDS[i % KINDS.length]!;
         const input = mutate(kind, corpus.seeds[kind], rng);
-        outcomes.push(await runInProcess(kind, input, env, baseRss));
+        outcomes.push(await runInProcess(kind, input, env));
+        if (process.env.MTLSKIT_FUZZ_DEBUG && i % 200 === 0) {
+          const m = process.memoryUsage();
+          console.log(`case ${i}: rss ${Math.round(m.rss / 1048576)} MB, heap ${Math.round(m.heapUsed / 1048576)} MB`);
+        }
         // Keep memory flat in long runs: only failures need their input.
         if (outcomes.length > 1000)
           outcomes.splice(0, outcomes.length, ...outcomes.filter((o) => typeof o.result === 'object'));
