@@ -48,35 +48,56 @@ export function derToBer(der: Buffer, depth = 6): Buffer {
   return Buffer.concat(out);
 }
 
-export function makeCorpus(dir: string): Corpus {
+export async function makeCorpus(dir: string): Promise<Corpus> {
   const pki = join(dir, 'pki');
-  const cli = (args: string[]) => mtlskitOk([...args, '--dir', pki]);
-  cli(['ca', 'init', '--subject', '/O=Fuzz/CN=Fuzz Root', '--key-type', 'ec:P-256', '--crl-url', 'http://x/crl']);
-  cli(['server', 'issue', '--dns', 'localhost', '--ip', '127.0.0.1', '--key-type', 'ec:P-256']);
-  cli(['client', 'issue', 'c1', '--key-type', 'ec:P-384', '--email', 'a@b.example']);
-  cli(['client', 'issue', 'c2', '--key-type', 'rsa:2048', '--uri', 'spiffe://x/y']);
-  cli(['client', 'issue', 'c3', '--key-type', 'ec:P-256']);
-  cli(['revoke', 'c1', '--reason', 'keyCompromise']);
-  cli(['revoke', 'c3']);
+  // One process at a time, yielding between them: a minute of back-to-back spawnSync on a busy machine starves
+  // the test worker's messages to vitest ("Timeout calling onTaskUpdate").
+  const tick = () => new Promise((done) => setImmediate(done));
+  const cli = async (args: string[]) => {
+    mtlskitOk([...args, '--dir', pki]);
+    await tick();
+  };
+  await cli(['ca', 'init', '--subject', '/O=Fuzz/CN=Fuzz Root', '--key-type', 'ec:P-256', '--crl-url', 'http://x/crl']);
+  await cli(['server', 'issue', '--dns', 'localhost', '--ip', '127.0.0.1', '--key-type', 'ec:P-256']);
+  await cli(['client', 'issue', 'c1', '--key-type', 'ec:P-384', '--email', 'a@b.example']);
+  await cli(['client', 'issue', 'c2', '--key-type', 'rsa:2048', '--uri', 'spiffe://x/y']);
+  await cli(['client', 'issue', 'c3', '--key-type', 'ec:P-256']);
+  await cli(['revoke', 'c1', '--reason', 'keyCompromise']);
+  await cli(['revoke', 'c3']);
   mtlskitOk(['ca', 'init', '--dir', join(pki, 'sub'), '--issuer', pki, '--key-type', 'ec:P-256']);
+  await tick();
   mtlskitOk(['client', 'issue', 'leaf', '--dir', join(pki, 'sub'), '--key-type', 'ec:P-256']);
-  cli(['export', 'pfx', 'c2', '--passout', 'pass:pw', '--out', join(dir, 'modern.pfx')]);
-  cli(['export', 'pfx', 'c3', '--passout', 'pass:pw', '--legacy', '--out', join(dir, 'legacy-3des.pfx')]);
-  cli(['csr', 'create', 'req1', '--profile', 'server', '--dns', 'a.example', '--key-type', 'ec:P-256']);
+  await tick();
+  await cli(['export', 'pfx', 'c2', '--passout', 'pass:pw', '--out', join(dir, 'modern.pfx')]);
+  await cli(['export', 'pfx', 'c3', '--passout', 'pass:pw', '--legacy', '--out', join(dir, 'legacy-3des.pfx')]);
+  await cli(['csr', 'create', 'req1', '--profile', 'server', '--dns', 'a.example', '--key-type', 'ec:P-256']);
 
   // openssl's own encodings.
-  const o = (args: string[]) => opensslOk(args, dir);
-  o(['x509', '-in', join(pki, 'server.crt'), '-outform', 'DER', '-out', 'server.der']);
-  o(['crl', '-in', join(pki, 'crl.pem'), '-outform', 'DER', '-out', 'crl-openssl.der']);
-  o(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ec.pem']);
-  o(['ec', '-in', 'ec.pem', '-out', 'sec1.pem']);
-  o(['ec', '-in', 'ec.pem', '-outform', 'DER', '-out', 'sec1.der']);
-  o(['ec', '-in', 'ec.pem', '-aes128', '-passout', 'pass:pw', '-out', 'sec1-enc.pem']);
-  o(['rsa', '-in', join(pki, 'c2.key'), '-traditional', '-out', 'pkcs1.pem']);
-  o(['rsa', '-in', join(pki, 'c2.key'), '-traditional', '-aes128', '-passout', 'pass:pw', '-out', 'pkcs1-enc.pem']);
-  o(['pkcs8', '-topk8', '-in', 'ec.pem', '-v2', 'aes256', '-passout', 'pass:pw', '-out', 'pkcs8-enc.pem']);
-  o(['pkcs8', '-topk8', '-in', 'ec.pem', '-nocrypt', '-outform', 'DER', '-out', 'pkcs8.der']);
-  o([
+  const o = async (args: string[]) => {
+    opensslOk(args, dir);
+    await tick();
+  };
+  await o(['x509', '-in', join(pki, 'server.crt'), '-outform', 'DER', '-out', 'server.der']);
+  await o(['crl', '-in', join(pki, 'crl.pem'), '-outform', 'DER', '-out', 'crl-openssl.der']);
+  await o(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ec.pem']);
+  await o(['ec', '-in', 'ec.pem', '-out', 'sec1.pem']);
+  await o(['ec', '-in', 'ec.pem', '-outform', 'DER', '-out', 'sec1.der']);
+  await o(['ec', '-in', 'ec.pem', '-aes128', '-passout', 'pass:pw', '-out', 'sec1-enc.pem']);
+  await o(['rsa', '-in', join(pki, 'c2.key'), '-traditional', '-out', 'pkcs1.pem']);
+  await o([
+    'rsa',
+    '-in',
+    join(pki, 'c2.key'),
+    '-traditional',
+    '-aes128',
+    '-passout',
+    'pass:pw',
+    '-out',
+    'pkcs1-enc.pem',
+  ]);
+  await o(['pkcs8', '-topk8', '-in', 'ec.pem', '-v2', 'aes256', '-passout', 'pass:pw', '-out', 'pkcs8-enc.pem']);
+  await o(['pkcs8', '-topk8', '-in', 'ec.pem', '-nocrypt', '-outform', 'DER', '-out', 'pkcs8.der']);
+  await o([
     'req',
     '-new',
     '-key',
@@ -88,9 +109,9 @@ export function makeCorpus(dir: string): Corpus {
     '-out',
     'openssl.csr',
   ]);
-  o(['req', '-in', 'openssl.csr', '-outform', 'DER', '-out', 'openssl-csr.der']);
+  await o(['req', '-in', 'openssl.csr', '-outform', 'DER', '-out', 'openssl-csr.der']);
   // -legacy: RC2-40 certificates, 3DES key, SHA-1 MAC (node-forge decrypts the RC2).
-  o([
+  await o([
     'pkcs12',
     '-export',
     '-legacy',
@@ -105,7 +126,7 @@ export function makeCorpus(dir: string): Corpus {
     '-out',
     'legacy-rc2.pfx',
   ]);
-  o([
+  await o([
     'pkcs12',
     '-export',
     '-inkey',

@@ -4,7 +4,7 @@
  * checkInProcess/checkCli: an MtlsError (a documented exit code and one sentence) or success — never another
  * exception (exit 70, a stack trace), a hang, or runaway memory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -224,22 +224,30 @@ function readSpec(file: string): string {
   return readFileSync(file, 'utf8').replace(/\0/g, '');
 }
 
-export function runCli(argv: string[], input = ''): CliOutcome {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=300', BIN, ...argv], {
-    encoding: 'utf8',
-    input,
-    timeout: CLI_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    env: { ...process.env, NO_COLOR: '1', DEBUG: '', MTLSKIT_LOCK_TIMEOUT_MS: '2000' },
+/**
+ * Runs the built CLI without blocking this worker's event loop (a long run of spawnSync calls starves
+ * vitest's own messages and ends in "Timeout calling onTaskUpdate").
+ */
+export function runCli(argv: string[]): Promise<CliOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=300', BIN, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', DEBUG: '', MTLSKIT_LOCK_TIMEOUT_MS: '2000' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CLI_TIMEOUT_MS);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, timedOut, argv });
+    });
   });
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-    timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT',
-    argv,
-  };
 }
 
 /** undefined when the run keeps the promise; else what went wrong. */
@@ -250,7 +258,10 @@ export function cliViolation(o: CliOutcome): string | undefined {
     return `${cmd} exited ${o.status} (not a documented exit code): ${o.stderr.slice(0, 600)}`;
   if (o.stderr.includes('    at ') || o.stdout.includes('    at '))
     return `${cmd} printed a stack trace: ${o.stderr.slice(0, 600)}`;
-  if (o.status !== 0) {
+  if (o.status === 1) {
+    // A check ran and failed (verify): its report of problems is the output, on stdout.
+    if ((o.stdout + o.stderr).trim() === '') return `${cmd} exited 1 and said nothing`;
+  } else if (o.status !== 0) {
     const lines = o.stderr.trim().split('\n');
     if (lines.length !== 1 || lines[0] === '')
       return `${cmd} exited ${o.status} without exactly one line on stderr: ${o.stderr.slice(0, 600)}`;
