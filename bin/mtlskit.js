@@ -1,3 +1,185 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ and bundled into dist/bundle/ by `npm run build` (run by `npm install` via `prepare`).
-import '../dist/bundle/main.js';
+/**
+ * The mtlskit executable (CommonJS: see bin/package.json). `npm run build` (run by `npm install` via `prepare`)
+ * compiles src/ and bundles it into dist/bundle/mtlskit.cjs; this file starts it as cheaply as it can (issue 19):
+ *
+ * - `--version`, and `--help` without a terminal, are answered here without loading the CLI.
+ * - Otherwise the bundle is compiled with a V8 code cache kept in the user's cache folder
+ *   ($XDG_CACHE_HOME/mtlskit, else ~/.cache/mtlskit): module.enableCompileCache() where Node has it (>= 22.1),
+ *   else vm.Script cachedData, one cache file per command group. A cache is only an optimisation: it is keyed
+ *   by the mtlskit version, the Node version and the bundle's digest, size and time, carries a checksum, is
+ *   written to a temporary file and renamed (so concurrent runs never see half a file), and every failure to
+ *   read or write it (corrupt, stale, read-only home) is ignored silently. MTLSKIT_NO_CACHE=1 turns it off.
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const BUNDLE_DIR = path.join(__dirname, '..', 'dist', 'bundle');
+const BUNDLE = path.join(BUNDLE_DIR, 'mtlskit.cjs');
+const args = process.argv.slice(2);
+
+// `mtlskit --version | head -c1` closes the pipe early; that is not an error (as in src/cli/main.ts).
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+/** dist/bundle/meta.json, written by scripts/bundle.mjs: { version, sha256, groups, help }. */
+function readMeta() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(BUNDLE_DIR, 'meta.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function fastPath() {
+  if (args.length !== 1) return false;
+  if (args[0] === '--version' || args[0] === '-V') {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    process.stdout.write(`${version}\n`);
+    return true;
+  }
+  // commander wraps help to the terminal's width; the saved text is the one it prints without a terminal.
+  if ((args[0] === '--help' || args[0] === '-h') && !process.stdout.isTTY) {
+    const meta = readMeta();
+    if (typeof meta?.help !== 'string') return false;
+    process.stdout.write(meta.help);
+    return true;
+  }
+  return false;
+}
+
+function cacheDisabled() {
+  const v = process.env.MTLSKIT_NO_CACHE;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+function cacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'mtlskit');
+  const home = process.env.HOME || require('node:os').homedir();
+  return home ? path.join(home, '.cache', 'mtlskit') : undefined;
+}
+
+const MAGIC = 'mtlskit-v8-cache-1';
+
+/** A cheap checksum (FNV-1a over 32-bit words, plus the length): it detects a damaged file, not an attacker. */
+function checksum(bytes) {
+  if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  let h = 0x811c9dc5 | 0;
+  let s = bytes.length | 0;
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i], 16777619);
+    s = (s + h) | 0;
+  }
+  for (let i = words.length << 2; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 16777619);
+  return `${(h >>> 0).toString(16)}${(s >>> 0).toString(16)}`;
+}
+
+/** Reads a cache file: `MAGIC key checksum\n` then V8's code cache; undefined unless every part matches. */
+function readCache(file, key) {
+  try {
+    const bytes = fs.readFileSync(file);
+    const nl = bytes.indexOf(10);
+    if (nl < 0 || nl > 4096) return undefined;
+    const [magic, k, sum] = bytes.subarray(0, nl).toString('latin1').split(' ');
+    const data = bytes.subarray(nl + 1);
+    return magic === MAGIC && k === key && data.length > 0 && sum === checksum(data) ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a cache file atomically (temporary file, then rename) and removes the files of other builds. */
+function writeCache(dir, file, key, prefix, data) {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC} ${key} ${checksum(data)}\n`, 'latin1'), data]), {
+      mode: 0o600,
+    });
+    fs.renameSync(tmp, file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.endsWith('.v8cache') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing more to do: the cache is optional
+    }
+  }
+}
+
+/** Where this command's code cache lives, and its bytes when a valid one is there; undefined when off or unusable. */
+function cacheFor() {
+  if (cacheDisabled()) return undefined;
+  try {
+    const meta = readMeta();
+    const dir = cacheDir();
+    if (!meta || !dir || !Array.isArray(meta.groups)) return undefined;
+    const st = fs.statSync(BUNDLE);
+    const group = meta.groups.includes(args[0]) ? args[0] : 'other';
+    const prefix = `${meta.version}-node${process.versions.node}-${process.arch}-${String(meta.sha256).slice(0, 16)}-`;
+    const file = path.join(dir, `${prefix}${group}.v8cache`);
+    const key = `${prefix}${group}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+    return { dir, file, key, prefix, data: readCache(file, key) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles and runs the bundle with a code cache. Code compiled by vm has no import() of its own on Node 20
+ * (and loses the one it is given when it comes from a cache), so the bundle's import() calls come back here
+ * (module.mtlskitImport; see scripts/bundle.mjs).
+ */
+function runWithCodeCache() {
+  const vm = require('node:vm');
+  const source = fs.readFileSync(BUNDLE, 'utf8');
+  const cache = cacheFor();
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData: cache?.data,
+  });
+  if (cache && (!cache.data || script.cachedDataRejected)) {
+    // Written when the process ends, so that it holds every function this command compiled.
+    process.once('exit', () => {
+      try {
+        writeCache(cache.dir, cache.file, cache.key, cache.prefix, script.createCachedData());
+      } catch {
+        // the cache is optional
+      }
+    });
+  }
+  const module = {
+    exports: {},
+    filename: BUNDLE,
+    id: BUNDLE,
+    loaded: false,
+    mtlskitImport: (id) =>
+      import(id.startsWith('.') ? require('node:url').pathToFileURL(path.join(BUNDLE_DIR, id)).href : id),
+  };
+  const bundleRequire = require('node:module').createRequire(BUNDLE);
+  script.runInThisContext()(module.exports, bundleRequire, module, BUNDLE, BUNDLE_DIR);
+}
+
+function start() {
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache === 'function') {
+    const dir = cacheDisabled() ? undefined : cacheDir();
+    if (dir) {
+      try {
+        enableCompileCache(path.join(dir, 'node-compile-cache'));
+      } catch {
+        // the cache is optional
+      }
+    }
+    require(BUNDLE);
+  } else runWithCodeCache();
+}
+
+if (!fastPath()) start();

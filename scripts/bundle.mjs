@@ -1,28 +1,86 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled CLI (dist/cli/main.js) and its dependencies into dist/bundle/ with code splitting:
- * one file per lazily loaded command group instead of hundreds of small modules. Each `mtlskit` run then
- * resolves a handful of files, which saves about 0.1 s per command (measured by `npm run bench`).
+ * Bundles the compiled CLI (dist/cli/main.js) and its dependencies into dist/bundle/ (issue 19):
+ *
+ * - dist/bundle/mtlskit.cjs: the whole CLI and core in ONE CommonJS file. bin/mtlskit.js compiles it with a V8
+ *   code cache, so a run reads one file, synchronously, instead of resolving and reading
+ *   a graph of ES modules on the thread pool. Lazily imported modules (`await import('./x.js')`) stay lazy:
+ *   esbuild turns them into functions that run on first use, so a command still evaluates only what it needs.
+ * - dist/bundle/x509-runtime.cjs: @peculiar/x509 and its dependencies (about 0.8 MB), used only by `show` and
+ *   `probe`; kept out of mtlskit.cjs so that other commands never read or compile it.
+ * - dist/bundle/meta.json: the version, the bundle's SHA-256 (part of the code cache key), the command groups
+ *   (one cache file each) and the output of `mtlskit --help` without a terminal, which bin/mtlskit.js prints
+ *   without loading the CLI at all. Generated here from the real command tree, so it cannot drift.
  * node-forge and @inquirer/prompts stay external: they are loaded only for legacy PFX and prompts.
  */
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names carry content hashes: start clean so old chunks do not pile up in the package.
 rmSync('dist/bundle', { recursive: true, force: true });
 
-await build({
-  entryPoints: ['dist/cli/main.js'],
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   outdir: 'dist/bundle',
-  external: ['node-forge', '@inquirer/prompts'],
-  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __mtlskitRequire } from 'node:module'; const require = __mtlskitRequire(import.meta.url);",
-  },
+  outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
-});
+};
+
+// The modules that still use import.meta.url (package.json, templates/) get the bundle's own URL.
+const importMetaUrl = {
+  define: { 'import.meta.url': '__mtlskitImportMetaUrl' },
+  banner: { js: "var __mtlskitImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+// @peculiar/x509 is imported only through src/pki/x509-runtime.ts: it gets its own file.
+await build({ ...common, ...importMetaUrl, entryPoints: { 'x509-runtime': 'dist/pki/x509-runtime.js' } });
+const x509Apart = {
+  name: 'x509-runtime-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/x509-runtime\.js$/ }, () => ({ path: './x509-runtime.cjs', external: true }));
+  },
+};
+
+await build({
+  ...common,
+  entryPoints: { mtlskit: 'dist/cli/main.js' },
+  external: ['node-forge', '@inquirer/prompts'],
+  plugins: [x509Apart],
+  define: importMetaUrl.define,
+  write: false,
+}).then(({ outputFiles: [out] }) => writeFileSync(out.path, withImportHook(out.text)));
+
+/**
+ * bin/mtlskit.js compiles mtlskit.cjs with vm.Script, where Node 20 gives import() no loader (and loses it
+ * when the code comes from a code cache). Each `import("x")` left in the bundle (node builtins, node-forge,
+ * the ES-module-only @inquirer/prompts) therefore calls __mtlskitImport("x"): the import() of the module that
+ * loaded the bundle, handed over as module.mtlskitImport, or the bundle's own import() when it is require()d.
+ */
+function withImportHook(text) {
+  const hooked = text.replace(/(?<![.\w$#])import\((?="[^"\n]*"\))/g, '__mtlskitImport(');
+  const left = hooked.match(/(?<![.\w$#])import\(.{0,40}/g);
+  if (left) throw new Error(`bundle: an import() the build cannot route through __mtlskitImport: ${left.join(' | ')}`);
+  const [first, ...rest] = hooked.split('\n');
+  // The hook goes after esbuild's first line ("use strict" or a comment) and keeps the bundle's line numbers.
+  return [
+    `${first} ${importMetaUrl.banner.js.trim()} var __mtlskitImport = typeof module.mtlskitImport === "function" ? module.mtlskitImport : (id) => import(id);`,
+    ...rest,
+  ].join('\n');
+}
+
+const help = spawnSync(process.execPath, ['dist/bundle/mtlskit.cjs', '--help'], { encoding: 'utf8' });
+if (help.status !== 0 || !help.stdout.includes('Usage: mtlskit')) {
+  throw new Error(`bundle: \`mtlskit --help\` failed (${help.status}): ${help.stderr}`);
+}
+// The command groups, as `--help` lists them (the same reading test/cli/help-and-package.test.ts does).
+const groups = (help.stdout.split(/\nCommands:\n/)[1] ?? '')
+  .split('\n')
+  .map((l) => /^  ([a-z][a-z0-9-]*)\b/.exec(l)?.[1])
+  .filter((n) => n !== undefined && n !== 'help');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const sha256 = createHash('sha256').update(readFileSync('dist/bundle/mtlskit.cjs')).digest('hex');
+writeFileSync('dist/bundle/meta.json', JSON.stringify({ version, sha256, groups, help: help.stdout }, null, 2) + '\n');
