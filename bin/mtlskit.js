@@ -19,11 +19,24 @@ const BUNDLE_DIR = path.join(__dirname, '..', 'dist', 'bundle');
 const BUNDLE = path.join(BUNDLE_DIR, 'mtlskit.cjs');
 const args = process.argv.slice(2);
 
-// `mtlskit --version | head -c1` closes the pipe early; that is not an error (as in src/cli/main.ts).
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+/**
+ * Writes the whole text to stdout without creating process.stdout (which loads Node's stream modules).
+ * A closed pipe (`mtlskit --help | head -1`) is not an error, as in src/cli/main.ts.
+ */
+function print(text) {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += fs.writeSync(1, bytes, at);
+    } catch (err) {
+      if (err.code === 'EPIPE') return;
+      if (err.code !== 'EAGAIN') throw err;
+      // a non-blocking pipe that is full: let Node's stream wait for it
+      process.stdout.write(bytes.subarray(at));
+      return;
+    }
+  }
+}
 
 /** dist/bundle/meta.json, written by scripts/bundle.mjs: { version, sha256, groups, help }. */
 function readMeta() {
@@ -34,18 +47,27 @@ function readMeta() {
   }
 }
 
+/** A terminal (or /dev/null): checked with fstat, because node:tty would load the stream modules. */
+function stdoutIsCharacterDevice() {
+  try {
+    return fs.fstatSync(1).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
 function fastPath() {
   if (args.length !== 1) return false;
   if (args[0] === '--version' || args[0] === '-V') {
     const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
-    process.stdout.write(`${version}\n`);
+    print(`${version}\n`);
     return true;
   }
-  // commander wraps help to the terminal's width; the saved text is the one it prints without a terminal.
-  if ((args[0] === '--help' || args[0] === '-h') && !process.stdout.isTTY) {
+  // commander wraps help to the terminal's width; the saved text is what it prints to a pipe or a file.
+  if ((args[0] === '--help' || args[0] === '-h') && !stdoutIsCharacterDevice()) {
     const meta = readMeta();
     if (typeof meta?.help !== 'string') return false;
-    process.stdout.write(meta.help);
+    print(meta.help);
     return true;
   }
   return false;
@@ -65,18 +87,13 @@ function cacheDir() {
 
 const MAGIC = 'mtlskit-v8-cache-1';
 
-/** A cheap checksum (FNV-1a over 32-bit words, plus the length): it detects a damaged file, not an attacker. */
+/**
+ * SHA-256 of the cache bytes: V8 checks a code cache's version, flags and source length but not its bytes,
+ * and damaged bytes could crash it. (node:crypto is loaded by every mtlskit command that works with keys anyway;
+ * a JavaScript checksum loop costs more, because V8 compiles it with its optimising compiler.)
+ */
 function checksum(bytes) {
-  if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-  let h = 0x811c9dc5 | 0;
-  let s = bytes.length | 0;
-  for (let i = 0; i < words.length; i++) {
-    h = Math.imul(h ^ words[i], 16777619);
-    s = (s + h) | 0;
-  }
-  for (let i = words.length << 2; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 16777619);
-  return `${(h >>> 0).toString(16)}${(s >>> 0).toString(16)}`;
+  return require('node:crypto').createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Reads a cache file: `MAGIC key checksum\n` then V8's code cache; undefined unless every part matches. */

@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -45,11 +46,40 @@ const x509Apart = {
   },
 };
 
+/**
+ * Node modules that cost start-up time but that most commands never call: commander requires node:child_process
+ * (which loads net, dgram and the streams) for stand-alone executable subcommands, which mtlskit has none of; the
+ * store imports node:fs/promises (which loads readline and file watchers) and node:os for writing and locking,
+ * which `verify` or `show` never do. Each becomes an object whose properties load the real module on first use.
+ * The property names are read from this Node at build time; esbuild reads imported names at the point of use.
+ */
+const LAZY_BUILTINS = ['node:child_process', 'node:fs/promises', 'node:os'];
+const require = createRequire(import.meta.url);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) =>
+      LAZY_BUILTINS.includes(a.path) ? { path: a.path, namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, ({ path }) => ({
+      contents: [
+        `let real;`,
+        `const load = () => (real ??= require(${JSON.stringify(path)}));`,
+        ...Object.keys(require(path)).map(
+          (k) =>
+            `Object.defineProperty(exports, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`,
+        ),
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: { mtlskit: 'dist/cli/main.js' },
   external: ['node-forge', '@inquirer/prompts'],
-  plugins: [x509Apart],
+  plugins: [x509Apart, lazyBuiltins],
   define: importMetaUrl.define,
   write: false,
 }).then(({ outputFiles: [out] }) => writeFileSync(out.path, withImportHook(out.text)));
@@ -64,12 +94,10 @@ function withImportHook(text) {
   const hooked = text.replace(/(?<![.\w$#])import\((?="[^"\n]*"\))/g, '__mtlskitImport(');
   const left = hooked.match(/(?<![.\w$#])import\(.{0,40}/g);
   if (left) throw new Error(`bundle: an import() the build cannot route through __mtlskitImport: ${left.join(' | ')}`);
-  const [first, ...rest] = hooked.split('\n');
-  // The hook goes after esbuild's first line ("use strict" or a comment) and keeps the bundle's line numbers.
-  return [
-    `${first} ${importMetaUrl.banner.js.trim()} var __mtlskitImport = typeof module.mtlskitImport === "function" ? module.mtlskitImport : (id) => import(id);`,
-    ...rest,
-  ].join('\n');
+  // At the very start (after "use strict"), on the first line, so that the bundle's line numbers do not move.
+  const strict = /^"use strict";/.exec(hooked)?.[0] ?? '';
+  const hook = `var __mtlskitImport = typeof module.mtlskitImport === "function" ? module.mtlskitImport : (id) => import(id);`;
+  return `${strict}${importMetaUrl.banner.js.trim()} ${hook}${hooked.slice(strict.length)}`;
 }
 
 const help = spawnSync(process.execPath, ['dist/bundle/mtlskit.cjs', '--help'], { encoding: 'utf8' });
