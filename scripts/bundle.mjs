@@ -58,9 +58,12 @@ const require = createRequire(import.meta.url);
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) =>
-      LAZY_BUILTINS.includes(a.path) ? { path: a.path, namespace: 'lazy-builtin' } : undefined,
-    );
+    b.onResolve({ filter: /^node:/ }, (a) => {
+      if (!LAZY_BUILTINS.includes(a.path)) return undefined;
+      // the real module, required by the stand-in below
+      if (a.namespace === 'lazy-builtin') return { path: a.path, external: true };
+      return { path: a.path, namespace: 'lazy-builtin' };
+    });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, ({ path }) => ({
       contents: [
         `let real;`,
