@@ -156,7 +156,8 @@ function cacheFor() {
  */
 function runWithCodeCache() {
   const vm = require('node:vm');
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  // ASCII (scripts/bundle.mjs checks it): latin1 copies the bytes into a string without decoding UTF-8.
+  const source = fs.readFileSync(BUNDLE, 'latin1');
   const cache = cacheFor();
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,

@@ -29,6 +29,8 @@ const common = {
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
+  // Non-ASCII characters are written as escapes, so bin/mtlskit.js can read the bundle as latin1 (a copy, no decoding).
+  charset: 'ascii',
 };
 
 // The modules that still use import.meta.url (package.json, templates/) get the bundle's own URL.
@@ -113,5 +115,7 @@ const groups = (help.stdout.split(/\nCommands:\n/)[1] ?? '')
   .map((l) => /^  ([a-z][a-z0-9-]*)\b/.exec(l)?.[1])
   .filter((n) => n !== undefined && n !== 'help');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+if (/[^\x00-\x7f]/.test(readFileSync('dist/bundle/mtlskit.cjs', 'latin1')))
+  throw new Error('bundle: dist/bundle/mtlskit.cjs must be ASCII (bin/mtlskit.js reads it as latin1)');
 const sha256 = createHash('sha256').update(readFileSync('dist/bundle/mtlskit.cjs')).digest('hex');
 writeFileSync('dist/bundle/meta.json', JSON.stringify({ version, sha256, groups, help: help.stdout }, null, 2) + '\n');
