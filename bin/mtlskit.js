@@ -98,8 +98,13 @@ function checksum(bytes) {
 
 /** Reads a cache file: `MAGIC key checksum\n` then V8's code cache; undefined unless every part matches. */
 function readCache(file, key) {
+  let fd;
   try {
-    const bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
+    // A code cache is code: only a file of this user that no one else may write is used.
+    const st = fs.fstatSync(fd);
+    if ((process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+    const bytes = fs.readFileSync(fd);
     const nl = bytes.indexOf(10);
     if (nl < 0 || nl > 4096) return undefined;
     const [magic, k, sum] = bytes.subarray(0, nl).toString('latin1').split(' ');
@@ -107,6 +112,8 @@ function readCache(file, key) {
     return magic === MAGIC && k === key && data.length > 0 && sum === checksum(data) ? data : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT, mtlskit, mtlskitOk, tempDir, type RunResult } from '../helpers/run.js';
 
@@ -101,6 +101,16 @@ describe('the code cache never changes what a command does', () => {
     same(run(commands[0], { XDG_CACHE_HOME: home }), expected[0]);
     expect(readFileSync(file).equals(stale)).toBe(false);
     expect(cacheFiles()).toEqual([name]);
+  });
+
+  it('a cache file that others may write is not used, and is replaced by one only this user may write', () => {
+    const home = freshCacheHome();
+    run(commands[0], { XDG_CACHE_HOME: home });
+    const file = join(home, 'mtlskit', cacheFiles()[0]);
+    chmodSync(file, 0o666);
+    same(run(commands[0], { XDG_CACHE_HOME: home }), expected[0]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file).length).toBeGreaterThan(1000);
   });
 
   it('an unwritable cache folder is skipped silently', () => {
