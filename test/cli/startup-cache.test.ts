@@ -147,6 +147,29 @@ describe('the code cache never changes what a command does', () => {
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
+  it('where Node has module.enableCompileCache (>= 22.1) it is given the cache folder, unless MTLSKIT_NO_CACHE=1', () => {
+    // This Node (20) has no enableCompileCache: a preloaded stand-in records the call and leaves the cache to Node.
+    const calls = join(tmp.dir, 'compile-cache-calls');
+    const preload = join(tmp.dir, 'fake-compile-cache.cjs');
+    writeFileSync(
+      preload,
+      `require('node:module').enableCompileCache = (dir) => { require('node:fs').appendFileSync(${JSON.stringify(calls)}, dir + '\\n'); return { status: 0 }; };\n`,
+    );
+    const home = freshCacheHome();
+    const viaNode22 = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['-r', preload, BIN, ...commands[1]], {
+        env: { ...process.env, NO_COLOR: '1', HOME: tmp.dir, XDG_CACHE_HOME: home, ...env },
+        encoding: 'utf8',
+      });
+      return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    same(viaNode22({}), expected[1]);
+    same(viaNode22({ MTLSKIT_NO_CACHE: '1' }), expected[1]);
+    expect(readFileSync(calls, 'utf8')).toBe(`${join(home, 'mtlskit', 'node-compile-cache')}\n`);
+    // and mtlskit's own vm cache is not used on that path
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   it('the bundle loaded by plain require() (Node >= 22.1, or without the loader) prints the same', () => {
     const direct = spawnSync(process.execPath, [join(ROOT, 'dist', 'bundle', 'mtlskit.cjs'), ...commands[1]], {
       env: { ...process.env, NO_COLOR: '1' },
