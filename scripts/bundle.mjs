@@ -35,7 +35,11 @@ const common = {
 
 // The modules that still use import.meta.url (package.json, templates/) get the bundle's own URL.
 const importMetaUrl = {
-  define: { 'import.meta.url': '__mtlskitImportMetaUrl' },
+  define: {
+    'import.meta.url': '__mtlskitImportMetaUrl',
+    'import.meta.dirname': '__dirname',
+    'import.meta.filename': '__filename',
+  },
   banner: { js: "var __mtlskitImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
@@ -96,6 +100,13 @@ await build({
  * loaded the bundle, handed over as module.mtlskitImport, or the bundle's own import() when it is require()d.
  */
 function withImportHook(text) {
+  // What CommonJS cannot express must fail the build, not the user's run.
+  if (/\bimport_meta\b/.test(text))
+    throw new Error('bundle: a module uses import.meta beyond url, dirname and filename; add it to the define list');
+  if (/\brequire\("@inquirer\/prompts"\)/.test(text))
+    throw new Error(
+      "bundle: @inquirer/prompts is an ES module only: import it with `await import('@inquirer/prompts')`",
+    );
   const hooked = text.replace(/(?<![.\w$#])import\((?="[^"\n]*"\))/g, '__mtlskitImport(');
   const left = hooked.match(/(?<![.\w$#])import\(.{0,40}/g);
   if (left) throw new Error(`bundle: an import() the build cannot route through __mtlskitImport: ${left.join(' | ')}`);
