@@ -4,7 +4,7 @@
  * interleaved in the same run. Prints a markdown table of medians and ratios and writes
  * bench/out/latest.md and bench/out/latest.json (with every sample and the machine).
  *
- *   node bench/run.mjs [--quick] [--only startup,walkthrough,batch,crl,pkcs11,renew]
+ *   node bench/run.mjs [--quick] [--only startup,walkthrough,batch,crl,pkcs11,renew,status]
  *
  * --quick uses fewer repetitions (and a 30-certificate openssl loop); timings live here, never in the tests.
  * A scenario whose command is missing or fails prints "n/a: <reason>" for its row; numbers are never made up.
@@ -34,8 +34,8 @@ mkdirSync(WORK, { recursive: true });
 if (SHM) mkdirSync(SHM, { recursive: true });
 
 const plan = {
-  startup: { reps: quick ? 7 : 21 },
-  walkthrough: { reps: quick ? 3 : 9, work: WORK },
+  startup: { reps: quick ? 7 : 21, work: WORK },
+  walkthrough: { reps: quick ? 3 : 11, work: WORK },
   batch: {
     reps: quick ? 1 : 5,
     loopN: quick ? 30 : 100,
@@ -44,6 +44,7 @@ const plan = {
   crl: { reps: quick ? 3 : 7, work: WORK },
   pkcs11: { reps: quick ? 1 : 5, work: WORK },
   renew: { reps: quick ? 1 : 3, loopN: quick ? 30 : 100, work: WORK },
+  status: { reps: quick ? 3 : 7, work: WORK },
 };
 const titles = {
   startup: 'start-up',
@@ -52,6 +53,7 @@ const titles = {
   crl: '100,000-entry CRL',
   pkcs11: 'batch issuance with the CA key in a PKCS#11 token',
   renew: 'renew --expiring',
+  status: 'status over 100,000 records',
 };
 
 // Which build is measured: the commit, and whether src/ had uncommitted changes when the bench ran.

@@ -1,3 +1,210 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ and bundled into dist/bundle/ by `npm run build` (run by `npm install` via `prepare`).
-import '../dist/bundle/main.js';
+/**
+ * The mtlskit executable (CommonJS: see bin/package.json). `npm run build` (run by `npm install` via `prepare`)
+ * compiles src/ and bundles it into dist/bundle/mtlskit.cjs; this file starts it as cheaply as it can (issue 19):
+ *
+ * - `--version`, and `--help` without a terminal, are answered here without loading the CLI.
+ * - Otherwise the bundle is compiled with a V8 code cache kept in the user's cache folder
+ *   ($XDG_CACHE_HOME/mtlskit, else ~/.cache/mtlskit): module.enableCompileCache() where Node has it (>= 22.1),
+ *   else vm.Script cachedData, one cache file per command group. A cache is only an optimisation: it is keyed
+ *   by the mtlskit version, the Node version and the bundle's digest, size and time, carries a checksum, is
+ *   written to a temporary file and renamed (so concurrent runs never see half a file), and every failure to
+ *   read or write it (corrupt, stale, read-only home) is ignored silently. MTLSKIT_NO_CACHE=1 turns it off.
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const BUNDLE_DIR = path.join(__dirname, '..', 'dist', 'bundle');
+const BUNDLE = path.join(BUNDLE_DIR, 'mtlskit.cjs');
+const args = process.argv.slice(2);
+
+/**
+ * Writes the whole text to stdout without creating process.stdout (which loads Node's stream modules).
+ * A closed pipe (`mtlskit --help | head -1`) is not an error, as in src/cli/main.ts.
+ */
+function print(text) {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += fs.writeSync(1, bytes, at);
+    } catch (err) {
+      if (err.code === 'EPIPE') return;
+      if (err.code !== 'EAGAIN') throw err;
+      // a non-blocking pipe that is full: let Node's stream wait for it
+      process.stdout.write(bytes.subarray(at));
+      return;
+    }
+  }
+}
+
+/** dist/bundle/meta.json, written by scripts/bundle.mjs: { version, sha256, groups, help }. */
+function readMeta() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(BUNDLE_DIR, 'meta.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A terminal (or /dev/null): checked with fstat, because node:tty would load the stream modules. */
+function stdoutIsCharacterDevice() {
+  try {
+    return fs.fstatSync(1).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
+function fastPath() {
+  if (args.length !== 1) return false;
+  if (args[0] === '--version' || args[0] === '-V') {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    print(`${version}\n`);
+    return true;
+  }
+  // commander wraps help to the terminal's width; the saved text is what it prints to a pipe or a file.
+  if ((args[0] === '--help' || args[0] === '-h') && !stdoutIsCharacterDevice()) {
+    const meta = readMeta();
+    if (typeof meta?.help !== 'string') return false;
+    print(meta.help);
+    return true;
+  }
+  return false;
+}
+
+function cacheDisabled() {
+  const v = process.env.MTLSKIT_NO_CACHE;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+function cacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'mtlskit');
+  const home = process.env.HOME || require('node:os').homedir();
+  return home ? path.join(home, '.cache', 'mtlskit') : undefined;
+}
+
+const MAGIC = 'mtlskit-v8-cache-1';
+
+/**
+ * SHA-256 of the cache bytes: V8 checks a code cache's version, flags and source length but not its bytes,
+ * and damaged bytes could crash it. (node:crypto is loaded by every mtlskit command that works with keys anyway;
+ * a JavaScript checksum loop costs more, because V8 compiles it with its optimising compiler.)
+ */
+function checksum(bytes) {
+  return require('node:crypto').createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads a cache file: `MAGIC key checksum\n` then V8's code cache; undefined unless every part matches. */
+function readCache(file, key) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+    // A code cache is code: only a file of this user that no one else may write is used.
+    const st = fs.fstatSync(fd);
+    if ((process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+    const bytes = fs.readFileSync(fd);
+    const nl = bytes.indexOf(10);
+    if (nl < 0 || nl > 4096) return undefined;
+    const [magic, k, sum] = bytes.subarray(0, nl).toString('latin1').split(' ');
+    const data = bytes.subarray(nl + 1);
+    return magic === MAGIC && k === key && data.length > 0 && sum === checksum(data) ? data : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes a cache file atomically (temporary file, then rename) and removes the files of other builds. */
+function writeCache(dir, file, key, prefix, data) {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC} ${key} ${checksum(data)}\n`, 'latin1'), data]), {
+      mode: 0o600,
+    });
+    fs.renameSync(tmp, file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.endsWith('.v8cache') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing more to do: the cache is optional
+    }
+  }
+}
+
+/** Where this command's code cache lives, and its bytes when a valid one is there; undefined when off or unusable. */
+function cacheFor() {
+  if (cacheDisabled()) return undefined;
+  try {
+    const meta = readMeta();
+    const dir = cacheDir();
+    if (!meta || !dir || !Array.isArray(meta.groups)) return undefined;
+    const st = fs.statSync(BUNDLE);
+    const group = meta.groups.includes(args[0]) ? args[0] : 'other';
+    const prefix = `${meta.version}-node${process.versions.node}-${process.arch}-${String(meta.sha256).slice(0, 16)}-`;
+    const file = path.join(dir, `${prefix}${group}.v8cache`);
+    const key = `${prefix}${group}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+    return { dir, file, key, prefix, data: readCache(file, key) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles and runs the bundle with a code cache. Code compiled by vm has no import() of its own on Node 20
+ * (and loses the one it is given when it comes from a cache), so the bundle's import() calls come back here
+ * (module.mtlskitImport; see scripts/bundle.mjs).
+ */
+function runWithCodeCache() {
+  const vm = require('node:vm');
+  // ASCII (scripts/bundle.mjs checks it): latin1 copies the bytes into a string without decoding UTF-8.
+  const source = fs.readFileSync(BUNDLE, 'latin1');
+  const cache = cacheFor();
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData: cache?.data,
+  });
+  if (cache && (!cache.data || script.cachedDataRejected)) {
+    // Written when the process ends, so that it holds every function this command compiled.
+    process.once('exit', () => {
+      try {
+        writeCache(cache.dir, cache.file, cache.key, cache.prefix, script.createCachedData());
+      } catch {
+        // the cache is optional
+      }
+    });
+  }
+  const module = {
+    exports: {},
+    filename: BUNDLE,
+    id: BUNDLE,
+    loaded: false,
+    mtlskitImport: (id) =>
+      import(id.startsWith('.') ? require('node:url').pathToFileURL(path.join(BUNDLE_DIR, id)).href : id),
+  };
+  const bundleRequire = require('node:module').createRequire(BUNDLE);
+  script.runInThisContext()(module.exports, bundleRequire, module, BUNDLE, BUNDLE_DIR);
+}
+
+function start() {
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache === 'function') {
+    const dir = cacheDisabled() ? undefined : cacheDir();
+    if (dir) {
+      try {
+        enableCompileCache(path.join(dir, 'node-compile-cache'));
+      } catch {
+        // the cache is optional
+      }
+    }
+    require(BUNDLE);
+  } else runWithCodeCache();
+}
+
+if (!fastPath()) start();

@@ -49,7 +49,10 @@ export const mtlskit = (args, opts) => run(process.execPath, [BIN, ...args], opt
 /** Whether `mtlskit WORDS... --help` works: a command that has not landed yet makes its row n/a instead of failing the run. */
 export function requireMtlskitCommand(...words) {
   try {
-    mtlskit([...words, '--help']);
+    // commander answers `mtlskit unknown --help` with the top-level help: the usage line must name the command.
+    const help = mtlskit([...words, '--help']).stdout;
+    if (!help.includes(`Usage: mtlskit ${words.join(' ')} `))
+      throw new CommandFailed(`\`mtlskit ${words.join(' ')} --help\` printed the top-level help`);
   } catch (err) {
     throw new CommandFailed(
       `\`mtlskit ${words.join(' ')}\` is not available (${err.message.replace(/^`[^`]*` /, '')})`,

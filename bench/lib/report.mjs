@@ -40,7 +40,9 @@ export function makeRow({ name, ours, base, baseLabel, kind, limit, goal, memLim
     notes.push(`baseline n/a: ${base?.error ?? 'not measured'}`);
   }
   if (baseOk) row.ratio = kind === 'speedup' ? base.median / ours.median : ours.median / base.median;
-  if (kind === 'absolute') row.met = ours.median <= limit;
+  if (limit === undefined)
+    row.met = undefined; // a row that reports a figure without a goal
+  else if (kind === 'absolute') row.met = ours.median <= limit;
   else if (baseOk) row.met = kind === 'speedup' ? row.ratio >= limit : row.ratio <= limit;
   if (memLimitMb !== undefined) {
     if (memory) {

@@ -46,4 +46,5 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-await buildProgram(process.argv[2]).parseAsync(process.argv);
+// Not awaited at the top level: the bundle is CommonJS (see scripts/bundle.mjs), which has no top-level await.
+void buildProgram(process.argv[2]).parseAsync(process.argv);

@@ -21,12 +21,28 @@ function colourEnabled(stream: NodeJS.WriteStream): boolean {
 
 const plain: Palette = { green: (t) => t, red: (t) => t, yellow: (t) => t, bold: (t) => t, dim: (t) => t };
 
-// chalk is loaded only when some output is coloured: scripts and CI (no TTY) skip its start-up cost.
-const wantColour = colourEnabled(process.stdout) || colourEnabled(process.stderr);
-const { Chalk } = wantColour ? await import('chalk') : { Chalk: undefined };
+/**
+ * One ANSI style (16-colour level, as chalk at level 1 writes it): a close code met inside the text re-opens
+ * the style, so `green('a ' + bold('b') + ' c')` stays green, and a line break closes and re-opens it. Written here rather than loading chalk, so
+ * that no module is loaded, and nothing awaited, when the CLI starts.
+ */
+function ansi(open: number, close: number): (text: string) => string {
+  const on = `\u001b[${open}m`;
+  const off = `\u001b[${close}m`;
+  return (text) => (text === '' ? '' : on + text.replaceAll(off, off + on).replace(/\r?\n/g, `${off}$&${on}`) + off);
+}
+
+/** The styles when colour is on (exported for the test that compares them with chalk). */
+export const ANSI: Palette = {
+  green: ansi(32, 39),
+  red: ansi(31, 39),
+  yellow: ansi(33, 39),
+  bold: ansi(1, 22),
+  dim: ansi(2, 22),
+};
 
 function paletteFor(stream: NodeJS.WriteStream): Palette {
-  return Chalk && colourEnabled(stream) ? new Chalk({ level: 1 }) : plain;
+  return colourEnabled(stream) ? ANSI : plain;
 }
 
 export const out = paletteFor(process.stdout);

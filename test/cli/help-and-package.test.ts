@@ -68,7 +68,10 @@ describe('the npm package', () => {
     const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
     for (const f of [
       'bin/mtlskit.js',
-      'dist/bundle/main.js',
+      'dist/bundle/mtlskit.cjs',
+      'dist/bundle/x509-runtime.cjs',
+      'dist/bundle/meta.json',
+      'bin/package.json',
       'templates/ca.conf',
       'templates/server.conf',
       'templates/client.conf',
