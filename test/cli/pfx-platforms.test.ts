@@ -8,6 +8,7 @@ import { createSecureContext } from 'node:tls';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { pycaPython } from '../helpers/tools.js';
 
 const PLATFORMS = ['macos', 'ios', 'windows', 'windows-legacy', 'java', 'android', 'openssl', 'postman', 'modern'];
 const PASSWORD = 'pfx pw';
@@ -108,7 +109,7 @@ describe('export pfx --for', () => {
         'key, cert, cas = pkcs12.load_key_and_certificates(open(sys.argv[1], "rb").read(), sys.argv[2].encode())',
         'print(type(key).__name__, cert.subject.rfc4514_string(), len(cas))',
       ].join('\n');
-      const r = tool('/root/.pyenv/versions/3.11.7/bin/python3', ['-c', script, file(p), PASSWORD]);
+      const r = tool(pycaPython(), ['-c', script, file(p), PASSWORD]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout.trim()).toMatch(/RSAPrivateKey CN=client,O=Client Company Name 1$/);
     });

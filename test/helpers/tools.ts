@@ -37,6 +37,11 @@ export const TOOLS = {
   'pkcs11-tool': { probe: ['pkcs11-tool', ['--show-info']], install: 'apt-get install opensc' },
   tmux: { probe: ['tmux', ['-V']], install: 'apt-get install tmux' },
   easyrsa: { probe: [easyrsaPath(), ['--version']], install: 'apt-get install easy-rsa' },
+  'pyca-verification': {
+    probe: [pycaPython(), ['-c', 'from cryptography.x509 import verification']],
+    install:
+      "python3 -m pip install 'cryptography>=42' (Debian 12's python3-cryptography is 38, without x509.verification)",
+  },
 } satisfies Record<string, ToolInfo>;
 
 /** Debian installs easy-rsa outside PATH. */
@@ -46,6 +51,12 @@ export function easyrsaPath(): string {
     ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'easyrsa')),
   ];
   return candidates.find((p) => existsSync(p)) ?? 'easyrsa';
+}
+
+/** A python3 whose cryptography has x509.verification (>= 42): the pyenv one where it exists, else python3. */
+export function pycaPython(): string {
+  const pyenv = '/root/.pyenv/versions/3.11.7/bin/python3';
+  return existsSync(pyenv) ? pyenv : 'python3';
 }
 
 export type ToolName = keyof typeof TOOLS;
@@ -60,7 +71,8 @@ function probe(name: ToolName): boolean {
   const [cmd, args] = TOOLS[name].probe as [string, string[]];
   const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
   if (r.error) return false;
-  if (name === 'python3-cryptography' || name === 'openssl' || name === 'curl') return r.status === 0;
+  if (name === 'python3-cryptography' || name === 'pyca-verification' || name === 'openssl' || name === 'curl')
+    return r.status === 0;
   return r.status !== 127;
 }
 

@@ -13,11 +13,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile, spawnSync } from 'node:child_process';
 import { BIN, openssl, tempDir } from '../helpers/run.js';
-import { suiteRequiresTool } from '../helpers/tools.js';
+import { pycaPython, suiteRequiresTool } from '../helpers/tools.js';
 import {
   ALG,
   DAY,
@@ -46,10 +46,9 @@ import {
 
 // pyca's x509.verification needs cryptography >= 42; Debian 12's python3-cryptography is 38, so the python that
 // has it (pyenv here) is preferred.
-const PYENV_PYTHON = '/root/.pyenv/versions/3.11.7/bin/python3';
-const PYTHON = existsSync(PYENV_PYTHON) ? PYENV_PYTHON : 'python3';
+const PYTHON = pycaPython();
 /** Every case asks all three validators: without one of them the matrix is skipped, naming it and its install line. */
-const validatorsPresent = suiteRequiresTool('openssl', 'python3-cryptography', 'certtool');
+const validatorsPresent = suiteRequiresTool('openssl', 'pyca-verification', 'certtool');
 const tmp = tempDir('mtlskit-strict-');
 const f = (n: string) => join(tmp.dir, n);
 const NOW = Math.floor(Date.now() / 1000);
