@@ -182,12 +182,13 @@ export async function revokeSerialsLocked(
     entry.revokedAt = revokedAt;
     if (reason) entry.reason = reason;
   });
-  store.writeIndex(index);
+  // The new index and the CRL that lists the revocations are one transaction, as in revoke.
   return writeCrl(
     ca,
     index.flatMap((e) =>
       e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? revokedAt, reason: e.reason }] : [],
     ),
     crlDays,
+    [store.indexFile(index)],
   );
 }
