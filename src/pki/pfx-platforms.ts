@@ -4,19 +4,9 @@
  * agree), `export pfx --for` picks its profile, and `show FILE.pfx` matches a bundle against it.
  */
 import { LEGACY_PROFILE, MODERN_PROFILE, type PfxProfile } from './pkcs12.js';
+import { PFX_PLATFORMS, type PfxPlatform } from './pfx-platform-names.js';
 
-export const PFX_PLATFORMS = [
-  'macos',
-  'ios',
-  'windows',
-  'windows-legacy',
-  'java',
-  'android',
-  'openssl',
-  'postman',
-  'modern',
-] as const;
-export type PfxPlatform = (typeof PFX_PLATFORMS)[number];
+export { PFX_PLATFORMS, type PfxPlatform };
 export const DEFAULT_PFX_PLATFORM: PfxPlatform = 'modern';
 /** `export pfx --legacy` has always written 3DES + a SHA-1 MAC with 2048 iterations: the windows-legacy profile. */
 export const LEGACY_ALIAS: PfxPlatform = 'windows-legacy';

@@ -4,19 +4,10 @@ import { newPassword, passwordFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 import { offerValues } from '../../completion-values.js';
 import { usageError } from '../../../errors.js';
+import { PFX_PLATFORMS } from '../../../pki/pfx-platform-names.js';
 
-/** Kept here (a light module) so --help, the check and completion need no crypto import; pki/pfx-platforms.ts has the same list. */
-export const PFX_FOR_VALUES = [
-  'macos',
-  'ios',
-  'windows',
-  'windows-legacy',
-  'java',
-  'android',
-  'openssl',
-  'postman',
-  'modern',
-] as const;
+/** The platform names, from a module without imports: --help, the check and completion load no crypto. */
+export const PFX_FOR_VALUES = PFX_PLATFORMS;
 
 interface Options extends CommonOptions {
   passout?: string;
