@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isEncryptedKey } from '../pki/keys.js';
-import { caPaths } from '../store/ca-store.js';
+import { CaStore } from '../store/ca-store.js';
 
 export interface CrlSchedule {
   /** A crontab line: daily for CRLs valid a week or more, else hourly; the CRL's validity stays `days`. */
@@ -13,9 +13,10 @@ export interface CrlSchedule {
 
 /** `keyEncrypted`: whether ca.key needs --passin (default: read from DIR/ca.key). */
 export function crlSchedule(dir: string, days: number, keyEncrypted?: boolean): CrlSchedule {
-  const { dir: absolute, key, settings } = caPaths(dir);
+  const store = new CaStore(dir);
+  const { dir: absolute, key } = store.paths;
   // A CA key in a PKCS#11 token (mtlskit.json names it, there is no ca.key) needs its PIN instead.
-  const inToken = !existsSync(key) && existsSync(settings) && /"pkcs11"\s*:/.test(readFileSync(settings, 'utf8'));
+  const inToken = store.keyInToken();
   const encrypted = keyEncrypted ?? (existsSync(key) && isEncryptedKey(readFileSync(key)));
   const when = days >= 7 ? '17 3 * * *' : '17 * * * *';
   const secret = inToken ? ' --pin file:/PATH/TO/token-pin' : encrypted ? ' --passin file:/PATH/TO/ca-password' : '';

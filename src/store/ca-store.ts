@@ -251,13 +251,6 @@ export class CaStore {
     };
   }
 
-  /** Reads and advances the CRL number on its own (call under the lock); a CRL should commit nextCrlNumber().file with it. */
-  takeCrlNumber(): bigint {
-    const { number, file } = this.nextCrlNumber();
-    this.commitSync({ files: [file] });
-    return number;
-  }
-
   /**
    * Keeps certs/SERIAL.pem for an issued certificate as a hard link to the file just written (no second
    * copy of the data to write and sync); a later --force re-issue replaces NAME.crt but not this link.
