@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { curl, freePort, startNodeServer } from '../helpers/tls.js';
+import { requireTool } from '../helpers/tools.js';
 import { execFile, spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -196,6 +197,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
   });
 
   it("Java's PKIX trust manager over a keytool truststore builds the same paths", async () => {
+    requireTool('java', 'keytool');
     // JVMs start slowly: run them without blocking the test worker's event loop.
     const store = async (name: string, certs: string[]) => {
       const path = join(tmp.dir, `${name}.p12`);
@@ -336,6 +338,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
   });
 
   it('nginx as the gateway: ca-bundle.crt + crl-bundle.pem during the overlap, then ca.crt alone with the cross-certificate', async () => {
+    requireTool('nginx', 'curl', 'openssl');
     const [overlap, after] = [await freePort(), await freePort()];
     const prefix = join(tmp.dir, 'nginx');
     mkdirSync(join(prefix, 'logs'), { recursive: true });

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, tempDir, tool } from '../helpers/run.js';
+import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let script: string;
@@ -75,6 +76,7 @@ describe('mtlskit completion', () => {
   });
 
   it('zsh: the script registers through bashcompinit and its function completes --for values and NAMEs', () => {
+    requireTool('zsh');
     const file = join(tmp.dir, 'mtlskit.zsh');
     writeFileSync(file, mtlskitOk(['completion', 'zsh']).stdout);
     // _bash_complete runs the function under `emulate sh` (0-based arrays); do the same.
@@ -107,6 +109,7 @@ describe('mtlskit completion', () => {
   });
 
   it('fish: the script parses and completes --for values, subcommands and NAMEs', () => {
+    requireTool('fish');
     const file = join(tmp.dir, 'mtlskit.fish');
     writeFileSync(file, mtlskitOk(['completion', 'fish']).stdout);
     expect(tool('fish', ['-n', file]).status).toBe(0);

@@ -29,13 +29,17 @@ export const TOOLS = {
   certutil: { probe: ['certutil', ['-H']], install: 'apt-get install libnss3-tools' },
   nginx: { probe: ['nginx', ['-v']], install: 'apt-get install nginx-light' },
   'python3-cryptography': {
-    probe: ['python3', ['-c', 'import cryptography']],
-    install: 'apt-get install python3-cryptography (or: python3 -m pip install cryptography)',
+    // The API the tests use (CRL and PKCS#12 readers, time fields) is that of cryptography >= 42; Debian 12 has 38.
+    probe: ['python3', ['-c', 'from cryptography.x509 import verification']],
+    install: "python3 -m pip install 'cryptography>=42' (Debian 12's python3-cryptography is 38)",
   },
   certtool: { probe: ['certtool', ['--version']], install: 'apt-get install gnutls-bin' },
   'softhsm2-util': { probe: ['softhsm2-util', ['--version']], install: 'apt-get install softhsm2' },
   'pkcs11-tool': { probe: ['pkcs11-tool', ['--show-info']], install: 'apt-get install opensc' },
   tmux: { probe: ['tmux', ['-V']], install: 'apt-get install tmux' },
+  java: { probe: ['java', ['-version']], install: 'apt-get install default-jre-headless' },
+  zsh: { probe: ['zsh', ['--version']], install: 'apt-get install zsh' },
+  fish: { probe: ['fish', ['--version']], install: 'apt-get install fish' },
   easyrsa: { probe: [easyrsaPath(), ['--version']], install: 'apt-get install easy-rsa' },
   'pyca-verification': {
     probe: [pycaPython(), ['-c', 'from cryptography.x509 import verification']],
