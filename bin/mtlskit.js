@@ -4,10 +4,12 @@
  * compiles src/ and bundles it into dist/bundle/mtlskit.cjs; this file starts it as cheaply as it can (issue 19):
  *
  * - `--version`, and `--help` without a terminal, are answered here without loading the CLI.
- * - Otherwise the bundle is compiled with a V8 code cache kept in the user's cache folder
+ * - A command group (`mtlskit verify ...`) runs from its own bundle, dist/bundle/group-<name>.cjs, which holds only
+ *   that group's code; anything else (`help`, an unknown command) from the whole CLI, dist/bundle/mtlskit.cjs.
+ * - The bundle is compiled with a V8 code cache kept in the user's cache folder
  *   ($XDG_CACHE_HOME/mtlskit, else ~/.cache/mtlskit): module.enableCompileCache() where Node has it (>= 22.1),
- *   else vm.Script cachedData, one cache file per command group. A cache is only an optimisation: it is keyed
- *   by the mtlskit version, the Node version and the bundle's digest, size and time, carries a checksum, is
+ *   else vm.Script cachedData, one cache file per bundle. A cache is only an optimisation: it is keyed
+ *   by the mtlskit version, the Node version, the build's digest and the bundle's size and time, carries a checksum, is
  *   written to a temporary file and renamed (so concurrent runs never see half a file), and every failure to
  *   read or write it (corrupt, stale, read-only home) is ignored silently. MTLSKIT_NO_CACHE=1 turns it off.
  */
@@ -16,7 +18,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const BUNDLE_DIR = path.join(__dirname, '..', 'dist', 'bundle');
-const BUNDLE = path.join(BUNDLE_DIR, 'mtlskit.cjs');
 const args = process.argv.slice(2);
 
 /**
@@ -138,22 +139,30 @@ function writeCache(dir, file, key, prefix, data) {
   }
 }
 
-/** Where this command's code cache lives, and its bytes when a valid one is there; undefined when off or unusable. */
-function cacheFor() {
+/** Where this bundle's code cache lives, and its bytes when a valid one is there; undefined when off or unusable. */
+function cacheFor(meta, bundle) {
   if (cacheDisabled()) return undefined;
   try {
-    const meta = readMeta();
     const dir = cacheDir();
-    if (!meta || !dir || !Array.isArray(meta.groups)) return undefined;
-    const st = fs.statSync(BUNDLE);
-    const group = meta.groups.includes(args[0]) ? args[0] : 'other';
+    if (!meta || !dir) return undefined;
+    const st = fs.statSync(bundle.file);
     const prefix = `${meta.version}-node${process.versions.node}-${process.arch}-${String(meta.sha256).slice(0, 16)}-`;
-    const file = path.join(dir, `${prefix}${group}.v8cache`);
-    const key = `${prefix}${group}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+    const file = path.join(dir, `${prefix}${bundle.name}.v8cache`);
+    const key = `${prefix}${bundle.name}-${st.size}-${Math.trunc(st.mtimeMs)}`;
     return { dir, file, key, prefix, data: readCache(file, key) };
   } catch {
     return undefined;
   }
+}
+
+/** The bundle for this command line: its command group's, or the whole CLI's (`help`, an unknown command). */
+function bundleFor(meta) {
+  const group = Array.isArray(meta?.groups) && meta.groups.includes(args[0]) ? args[0] : undefined;
+  if (group) {
+    const file = path.join(BUNDLE_DIR, `group-${group}.cjs`);
+    if (fs.existsSync(file)) return { name: group, file };
+  }
+  return { name: 'other', file: path.join(BUNDLE_DIR, 'mtlskit.cjs') };
 }
 
 /**
@@ -161,13 +170,13 @@ function cacheFor() {
  * (and loses the one it is given when it comes from a cache), so the bundle's import() calls come back here
  * (module.mtlskitImport; see scripts/bundle.mjs).
  */
-function runWithCodeCache() {
+function runWithCodeCache(meta, bundle) {
   const vm = require('node:vm');
   // ASCII (scripts/bundle.mjs checks it): latin1 copies the bytes into a string without decoding UTF-8.
-  const source = fs.readFileSync(BUNDLE, 'latin1');
-  const cache = cacheFor();
+  const source = fs.readFileSync(bundle.file, 'latin1');
+  const cache = cacheFor(meta, bundle);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: BUNDLE,
+    filename: bundle.file,
     cachedData: cache?.data,
   });
   if (cache && (!cache.data || script.cachedDataRejected)) {
@@ -182,17 +191,19 @@ function runWithCodeCache() {
   }
   const module = {
     exports: {},
-    filename: BUNDLE,
-    id: BUNDLE,
+    filename: bundle.file,
+    id: bundle.file,
     loaded: false,
     mtlskitImport: (id) =>
       import(id.startsWith('.') ? require('node:url').pathToFileURL(path.join(BUNDLE_DIR, id)).href : id),
   };
-  const bundleRequire = require('node:module').createRequire(BUNDLE);
-  script.runInThisContext()(module.exports, bundleRequire, module, BUNDLE, BUNDLE_DIR);
+  const bundleRequire = require('node:module').createRequire(bundle.file);
+  script.runInThisContext()(module.exports, bundleRequire, module, bundle.file, BUNDLE_DIR);
 }
 
 function start() {
+  const meta = readMeta();
+  const bundle = bundleFor(meta);
   const { enableCompileCache } = require('node:module');
   if (typeof enableCompileCache === 'function') {
     const dir = cacheDisabled() ? undefined : cacheDir();
@@ -203,8 +214,8 @@ function start() {
         // the cache is optional
       }
     }
-    require(BUNDLE);
-  } else runWithCodeCache();
+    require(bundle.file);
+  } else runWithCodeCache(meta, bundle);
 }
 
 if (!fastPath()) start();

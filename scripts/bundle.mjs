@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled CLI (dist/cli/main.js) and its dependencies into dist/bundle/ (issue 19):
+ * Bundles the compiled CLI (dist/cli/) and its dependencies into dist/bundle/ (issue 19):
  *
- * - dist/bundle/mtlskit.cjs: the whole CLI and core in ONE CommonJS file. bin/mtlskit.js compiles it with a V8
- *   code cache, so a run reads one file, synchronously, instead of resolving and reading
- *   a graph of ES modules on the thread pool. Lazily imported modules (`await import('./x.js')`) stay lazy:
- *   esbuild turns them into functions that run on first use, so a command still evaluates only what it needs.
+ * - dist/bundle/group-<name>.cjs: one CommonJS file per command group (src/cli/groups/<name>.ts), holding only
+ *   that group's commands and what they use. bin/mtlskit.js runs `mtlskit verify ...` from group-verify.cjs:
+ *   one synchronous read, and a V8 code cache, of about a third of the code. Lazily imported modules
+ *   (`await import('./x.js')`) stay lazy: esbuild turns them into functions that run on first use.
+ * - dist/bundle/mtlskit.cjs: the whole CLI (dist/cli/main.js), for `--help`, `help`, unknown commands.
  * - dist/bundle/x509-runtime.cjs: @peculiar/x509 and its dependencies (about 0.8 MB), used only by `show` and
- *   `probe`; kept out of mtlskit.cjs so that other commands never read or compile it.
- * - dist/bundle/meta.json: the version, the bundle's SHA-256 (part of the code cache key), the command groups
- *   (one cache file each) and the output of `mtlskit --help` without a terminal, which bin/mtlskit.js prints
+ *   `probe`; kept out of the other bundles so that other commands never read or compile it.
+ * - dist/bundle/meta.json: the version, a SHA-256 over every bundle (the build's identity, part of the code cache
+ *   key), the command groups and the output of `mtlskit --help` without a terminal, which bin/mtlskit.js prints
  *   without loading the CLI at all. Generated here from the real command tree, so it cannot drift.
+ * The group bundles repeat shared code (commander, the DER core): a few MB on disk, against about 15 ms on
+ * every run that a single bundle costs to read, compile and evaluate.
  * node-forge, @inquirer/prompts and pkcs11js (a native addon) stay external: they are loaded only for legacy PFX,
  * prompts and PKCS#11 keys.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -85,14 +89,56 @@ const lazyBuiltins = {
   },
 };
 
-await build({
+/** The command groups: one file each in dist/cli/groups/ (compiled from src/cli/groups/), named after the group. */
+const groupNames = readdirSync('dist/cli/groups')
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => basename(f, '.js'))
+  .sort();
+
+/** `mtlskit-group:<name>`: an entry that runs the program with only that group's commands. */
+const groupEntries = {
+  name: 'group-entries',
+  setup(b) {
+    b.onResolve({ filter: /^mtlskit-group:/ }, (a) => ({
+      path: a.path.slice('mtlskit-group:'.length),
+      namespace: 'group',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'group' }, ({ path: name }) => ({
+      contents: [
+        `import { registerGroup } from ${JSON.stringify(resolve('dist/cli/groups', `${name}.js`))};`,
+        `import { runProgram } from ${JSON.stringify(resolve('dist/cli/program.js'))};`,
+        'runProgram(registerGroup);',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: resolve('dist/cli'),
+    }));
+  },
+};
+
+const { outputFiles } = await build({
   ...common,
-  entryPoints: { mtlskit: 'dist/cli/main.js' },
+  entryPoints: {
+    mtlskit: 'dist/cli/main.js',
+    ...Object.fromEntries(groupNames.map((g) => [`group-${g}`, `mtlskit-group:${g}`])),
+  },
   external: ['node-forge', '@inquirer/prompts', 'pkcs11js'],
-  plugins: [x509Apart, lazyBuiltins],
+  plugins: [x509Apart, lazyBuiltins, groupEntries],
   define: importMetaUrl.define,
   write: false,
-}).then(({ outputFiles: [out] }) => writeFileSync(out.path, withImportHook(out.text)));
+});
+for (const out of outputFiles) writeFileSync(out.path, asAscii(withImportHook(out.text), out.path));
+
+/**
+ * esbuild's charset 'ascii' escapes strings, regular expressions and names, but keeps some comments as written
+ * (JSDoc on fields): those characters are escaped too, which in a comment changes nothing and anywhere else means
+ * the same character. bin/mtlskit.js reads the bundles as latin1 (a copy, no decoding), so they must be ASCII.
+ */
+function asAscii(text, file) {
+  const escaped = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (/[^\x00-\x7f]/.test(escaped))
+    throw new Error(`bundle: ${file} must be ASCII (bin/mtlskit.js reads it as latin1)`);
+  return escaped;
+}
 
 /**
  * bin/mtlskit.js compiles mtlskit.cjs with vm.Script, where Node 20 gives import() no loader (and loses it
@@ -122,20 +168,17 @@ if (help.status !== 0 || !help.stdout.includes('Usage: mtlskit')) {
   throw new Error(`bundle: \`mtlskit --help\` failed (${help.status}): ${help.stderr}`);
 }
 // The command groups, as `--help` lists them (the same reading test/cli/help-and-package.test.ts does).
-const groups = (help.stdout.split(/\nCommands:\n/)[1] ?? '')
+const listed = (help.stdout.split(/\nCommands:\n/)[1] ?? '')
   .split('\n')
   .map((l) => /^  ([a-z][a-z0-9-]*)\b/.exec(l)?.[1])
   .filter((n) => n !== undefined && n !== 'help');
+if ([...listed].sort().join(' ') !== groupNames.join(' '))
+  throw new Error(`bundle: --help lists ${listed.join(' ')}, but src/cli/groups/ has ${groupNames.join(' ')}`);
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
-// esbuild's charset 'ascii' escapes strings, regular expressions and names, but keeps some comments as written
-// (JSDoc on fields): those characters are escaped too, which in a comment changes nothing and anywhere else means
-// the same character.
-const bundleText = readFileSync('dist/bundle/mtlskit.cjs', 'utf8');
-if (/[^\x00-\x7f]/.test(bundleText)) {
-  const escaped = bundleText.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  writeFileSync('dist/bundle/mtlskit.cjs', escaped);
-}
-if (/[^\x00-\x7f]/.test(readFileSync('dist/bundle/mtlskit.cjs', 'latin1')))
-  throw new Error('bundle: dist/bundle/mtlskit.cjs must be ASCII (bin/mtlskit.js reads it as latin1)');
-const sha256 = createHash('sha256').update(readFileSync('dist/bundle/mtlskit.cjs')).digest('hex');
-writeFileSync('dist/bundle/meta.json', JSON.stringify({ version, sha256, groups, help: help.stdout }, null, 2) + '\n');
+const digest = createHash('sha256');
+for (const f of readdirSync('dist/bundle').sort()) digest.update(f).update(readFileSync(`dist/bundle/${f}`));
+const sha256 = digest.digest('hex');
+writeFileSync(
+  'dist/bundle/meta.json',
+  JSON.stringify({ version, sha256, groups: listed, help: help.stdout }, null, 2) + '\n',
+);

@@ -3,6 +3,7 @@
  * NO_COLOR is set) or one JSON object on stdout with --json, the stable contract for CI.
  */
 import { EXIT_CODES, MtlsError } from '../errors.js';
+import { isTerminal, writeErr, writeOut } from './stdio.js';
 
 /** The few styles mtlskit uses; identity functions when colour is off. */
 export interface Palette {
@@ -13,10 +14,10 @@ export interface Palette {
   dim(text: string): string;
 }
 
-function colourEnabled(stream: NodeJS.WriteStream): boolean {
+function colourEnabled(fd: 1 | 2): boolean {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
-  return !noColor && (forced || stream.isTTY === true);
+  return !noColor && (forced || isTerminal(fd));
 }
 
 const plain: Palette = { green: (t) => t, red: (t) => t, yellow: (t) => t, bold: (t) => t, dim: (t) => t };
@@ -41,12 +42,12 @@ export const ANSI: Palette = {
   dim: ansi(2, 22),
 };
 
-function paletteFor(stream: NodeJS.WriteStream): Palette {
-  return colourEnabled(stream) ? ANSI : plain;
+function paletteFor(fd: 1 | 2): Palette {
+  return colourEnabled(fd) ? ANSI : plain;
 }
 
-export const out = paletteFor(process.stdout);
-export const err = paletteFor(process.stderr);
+export const out = paletteFor(1);
+export const err = paletteFor(2);
 
 export interface OutputOptions {
   json?: boolean;
@@ -65,32 +66,32 @@ export class Output {
     // A batch repeats the conf's warnings for every certificate: say each once.
     if (this.warnings.includes(message)) return;
     this.warnings.push(message);
-    if (!this.json) process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+    if (!this.json) writeErr(`${err.yellow('warning:')} ${message}\n`);
   }
 
   /** Progress or detail lines for humans; silent under --json. */
   info(message: string): void {
-    if (!this.json) process.stderr.write(`${message}\n`);
+    if (!this.json) writeErr(`${message}\n`);
   }
 
   /** A one-off note before slow work (RSA-4096 keys, big CRLs): only on a terminal, never under --json. */
   slowWork(message: string): void {
-    if (!this.json && process.stderr.isTTY) process.stderr.write(`${message}\n`);
+    if (!this.json && isTerminal(2)) writeErr(`${message}\n`);
   }
 
   /** A progress line for long work, only on a terminal (stderr) and never under --json. */
   progress(done: number, total: number, what = 'done'): void {
-    if (this.json || !process.stderr.isTTY || total < 20) return;
+    if (this.json || !isTerminal(2) || total < 20) return;
     if (done !== total && done % Math.max(1, Math.floor(total / 100)) !== 0) return;
-    process.stderr.write(`\r${done}/${total} ${what}${done === total ? '\n' : ''}`);
+    writeErr(`\r${done}/${total} ${what}${done === total ? '\n' : ''}`);
   }
 
   /** The command's result: human lines, or the JSON object (with ok: true and any warnings). */
   result(jsonResult: Record<string, unknown>, humanLines: string[]): void {
     if (this.json) {
-      process.stdout.write(JSON.stringify({ ok: true, ...jsonResult, warnings: this.warnings }, null, 2) + '\n');
+      writeOut(JSON.stringify({ ok: true, ...jsonResult, warnings: this.warnings }, null, 2) + '\n');
     } else {
-      for (const line of humanLines) process.stdout.write(line + '\n');
+      for (const line of humanLines) writeOut(line + '\n');
     }
   }
 }
@@ -107,7 +108,7 @@ export function renderError(error: unknown, json: boolean): number {
             `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in mtlskit; run again with DEBUG=mtlskit and report the output.`,
           );
   if (json) {
-    process.stdout.write(
+    writeOut(
       JSON.stringify(
         { ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, ...e.details } },
         null,
@@ -115,10 +116,10 @@ export function renderError(error: unknown, json: boolean): number {
       ) + '\n',
     );
   } else {
-    process.stderr.write(`${err.red('error:')} ${e.message}\n`);
+    writeErr(`${err.red('error:')} ${e.message}\n`);
   }
   if (process.env.DEBUG?.split(',').includes('mtlskit') && error instanceof Error) {
-    process.stderr.write(`${error.stack}\n`);
+    writeErr(`${error.stack}\n`);
   }
   return e.exitCode ?? EXIT_CODES.INTERNAL;
 }

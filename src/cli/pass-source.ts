@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { MtlsError, usageError } from '../errors.js';
+import { isTerminal } from './stdio.js';
 
 let stdinLines: string[] | undefined;
 
@@ -100,7 +101,7 @@ export async function obtainPassword(req: PasswordRequest): Promise<string> {
   let password: string;
   if (req.source !== undefined) {
     password = readPassSource(req.source, req.flag);
-  } else if (process.stdin.isTTY && process.stdout.isTTY) {
+  } else if (isTerminal(0) && isTerminal(1)) {
     password = await promptPassword(req);
   } else {
     throw new MtlsError(

@@ -69,6 +69,8 @@ describe('the npm package', () => {
     for (const f of [
       'bin/mtlskit.js',
       'dist/bundle/mtlskit.cjs',
+      'dist/bundle/group-verify.cjs',
+      'dist/bundle/group-ca.cjs',
       'dist/bundle/x509-runtime.cjs',
       'dist/bundle/meta.json',
       'bin/package.json',

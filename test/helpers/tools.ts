@@ -28,6 +28,7 @@ export const TOOLS = {
   pk12util: { probe: ['pk12util', ['-h']], install: 'apt-get install libnss3-tools' },
   certutil: { probe: ['certutil', ['-H']], install: 'apt-get install libnss3-tools' },
   nginx: { probe: ['nginx', ['-v']], install: 'apt-get install nginx-light' },
+  python3: { probe: ['python3', ['--version']], install: 'apt-get install python3' },
   'python3-cryptography': {
     // The API the tests use (CRL and PKCS#12 readers, time fields) is that of cryptography >= 42; Debian 12 has 38.
     probe: ['python3', ['-c', 'from cryptography.x509 import verification']],

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describeCommand, runAction } from '../command-kit.js';
 import { usageError } from '../../errors.js';
+import { writeOut } from '../stdio.js';
 
 const SHELL_VALUES = ['bash', 'zsh', 'fish'] as const;
 
@@ -39,7 +40,7 @@ export function registerCompletion(program: Command): void {
       registerCommands(tree);
       const script = shell === 'bash' ? bashScript(tree) : shell === 'zsh' ? zshScript(tree) : fishScript(tree);
       if (opts.json) output.result({ shell, script }, []);
-      else process.stdout.write(script);
+      else writeOut(script);
     }),
   );
   cmd.registeredArguments[0]!.argChoices = [...SHELL_VALUES];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeCommand, runAction, type CommonOptions } from '../command-kit.js';
 import { out, type Output } from '../output.js';
+import { writeOut } from '../stdio.js';
 
 interface Options extends CommonOptions {
   repair?: boolean;
@@ -40,9 +41,7 @@ async function doctorAction(opts: Options, output: Output): Promise<number> {
   const repaired = opts.repair ? await repairStore(opts.dir) : undefined;
   const report = examineStore(opts.dir);
   if (output.json) {
-    process.stdout.write(
-      JSON.stringify({ ok: report.sound, ...report, ...(repaired ? { repaired } : {}) }, null, 2) + '\n',
-    );
+    writeOut(JSON.stringify({ ok: report.sound, ...report, ...(repaired ? { repaired } : {}) }, null, 2) + '\n');
     return report.sound ? 0 : 1;
   }
   const lines: string[] = [];
@@ -70,6 +69,6 @@ async function doctorAction(opts: Options, output: Output): Promise<number> {
       lines.push(`Run 'mtlskit doctor --repair --dir ${opts.dir}' to fix ${fixable} of them.`);
   }
   for (const n of report.notes) lines.push(`  ${out.dim(`note: ${n}`)}`);
-  for (const line of lines) process.stdout.write(line + '\n');
+  for (const line of lines) writeOut(line + '\n');
   return report.sound ? 0 : 1;
 }

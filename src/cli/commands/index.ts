@@ -1,81 +1,47 @@
-/** The command tree; each file below registers one command and imports its heavy modules lazily. */
+/**
+ * The whole command tree, in the order `mtlskit --help` lists it. Each group registers itself from its own
+ * file in src/cli/groups/ (the file name is the group's name), so that scripts/bundle.mjs can build one bundle
+ * per group; each command file imports its heavy modules lazily, inside its action.
+ */
 import type { Command } from 'commander';
-import { registerCaInit } from './ca/init.js';
-import { registerCaPasswd } from './ca/passwd.js';
-import { registerCaMoveToPkcs11 } from './ca/move-to-pkcs11.js';
-import { registerCaAdopt } from './ca/adopt.js';
-import { registerCaRenew } from './ca/renew.js';
-import { registerRenew } from './renew.js';
-import { registerStatus } from './status.js';
-import { registerCaRotate } from './ca/rotate.js';
-import { registerServerIssue } from './server/issue.js';
-import { registerClientIssue } from './client/issue.js';
-import { registerCsrCreate } from './csr/create.js';
-import { registerCsrSign } from './csr/sign.js';
-import { registerExportPfx } from './export/pfx.js';
-import { registerExportTruststore } from './export/truststore.js';
-import { registerExportP7b } from './export/p7b.js';
-import { registerExportKey } from './export/key.js';
-import { registerExportCert } from './export/cert.js';
-import { registerImportPfx } from './import/pfx.js';
-import { registerImportP7b } from './import/p7b.js';
-import { registerCompletion } from './completion.js';
-import { registerRevoke } from './revoke.js';
-import { registerCrlGen } from './crl/gen.js';
-import { registerVerify } from './verify.js';
-import { registerWizard } from './wizard.js';
-import { registerShow } from './show.js';
-import { registerList } from './list.js';
-import { registerServe } from './serve.js';
-import { registerProbe } from './probe.js';
-import { registerDoctor } from './doctor.js';
+import { registerGroup as ca } from '../groups/ca.js';
+import { registerGroup as client } from '../groups/client.js';
+import { registerGroup as completion } from '../groups/completion.js';
+import { registerGroup as crl } from '../groups/crl.js';
+import { registerGroup as csr } from '../groups/csr.js';
+import { registerGroup as doctor } from '../groups/doctor.js';
+import { registerGroup as exportGroup } from '../groups/export.js';
+import { registerGroup as importGroup } from '../groups/import.js';
+import { registerGroup as list } from '../groups/list.js';
+import { registerGroup as probe } from '../groups/probe.js';
+import { registerGroup as renew } from '../groups/renew.js';
+import { registerGroup as revoke } from '../groups/revoke.js';
+import { registerGroup as serve } from '../groups/serve.js';
+import { registerGroup as server } from '../groups/server.js';
+import { registerGroup as show } from '../groups/show.js';
+import { registerGroup as status } from '../groups/status.js';
+import { registerGroup as verify } from '../groups/verify.js';
+import { registerGroup as wizard } from '../groups/wizard.js';
 
 const GROUPS: Record<string, (program: Command) => void> = {
-  ca: (program) => {
-    const ca = program.command('ca').description('create and manage the certificate authority');
-    registerCaInit(ca);
-    registerCaPasswd(ca);
-    registerCaMoveToPkcs11(ca);
-    registerCaAdopt(ca);
-    registerCaRenew(ca);
-    registerCaRotate(ca);
-  },
-  server: (program) =>
-    registerServerIssue(program.command('server').description('server certificates (what the API gateway presents)')),
-  client: (program) =>
-    registerClientIssue(program.command('client').description('client certificates (what the integration presents)')),
-  csr: (program) => {
-    const csr = program
-      .command('csr')
-      .description("certificate signing requests, for another party's CA or from elsewhere");
-    registerCsrCreate(csr);
-    registerCsrSign(csr);
-  },
-  export: (program) => {
-    const exp = program.command('export').description('bundle keys and certificates for other tools');
-    registerExportPfx(exp);
-    registerExportTruststore(exp);
-    registerExportP7b(exp);
-    registerExportKey(exp);
-    registerExportCert(exp);
-  },
-  import: (program) => {
-    const imp = program.command('import').description('unpack bundles made by other tools');
-    registerImportPfx(imp);
-    registerImportP7b(imp);
-  },
-  revoke: registerRevoke,
-  crl: (program) => registerCrlGen(program.command('crl').description('certificate revocation lists')),
-  verify: registerVerify,
-  wizard: registerWizard,
-  show: registerShow,
-  list: registerList,
-  serve: registerServe,
-  probe: registerProbe,
-  doctor: registerDoctor,
-  renew: registerRenew,
-  status: registerStatus,
-  completion: registerCompletion,
+  ca,
+  server,
+  client,
+  csr,
+  export: exportGroup,
+  import: importGroup,
+  revoke,
+  crl,
+  verify,
+  wizard,
+  show,
+  list,
+  serve,
+  probe,
+  doctor,
+  renew,
+  status,
+  completion,
 };
 
 /**

@@ -3,6 +3,7 @@ import { describeCommand, runAction, type CommonOptions } from '../command-kit.j
 import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { usageError } from '../../errors.js';
+import { writeOut } from '../stdio.js';
 
 interface Options extends CommonOptions {
   ca?: string;
@@ -88,8 +89,8 @@ export function registerProbe(program: Command): void {
             ? `${out.green('OK')} mTLS request to ${url.href} succeeded (HTTP ${result.status}).`
             : `${out.red('FAILED')} ${result.cause?.message ?? 'the mTLS request did not succeed.'}`,
         ];
-        if (output.json) process.stdout.write(JSON.stringify({ url: url.href, ...result }, null, 2) + '\n');
-        else for (const l of lines) process.stdout.write(l + '\n');
+        if (output.json) writeOut(JSON.stringify({ url: url.href, ...result }, null, 2) + '\n');
+        else for (const l of lines) writeOut(l + '\n');
         return result.ok ? 0 : 1;
       }),
     );

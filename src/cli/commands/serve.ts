@@ -4,6 +4,7 @@ import { passwordFrom } from '../inputs.js';
 import { out } from '../output.js';
 import { MtlsError, usageError } from '../../errors.js';
 import type { LogEntry } from '../../tls/echo-server.js';
+import { writeErr, writeOut } from '../stdio.js';
 
 interface Options extends CommonOptions {
   port: string;
@@ -133,9 +134,9 @@ export function registerServe(program: Command): void {
         );
         const log = (entry: LogEntry) => {
           const time = new Date().toISOString();
-          if (output.json) process.stdout.write(JSON.stringify({ time, ...entry }) + '\n');
+          if (output.json) writeOut(JSON.stringify({ time, ...entry }) + '\n');
           else
-            process.stderr.write(
+            writeErr(
               `${time} ${entry.event === 'request' ? entry.message : entry.event === 'stopping' ? entry.message : out.red(entry.message)}\n`,
             );
         };
@@ -188,9 +189,9 @@ export function registerServe(program: Command): void {
             `The TLS server could not be set up from ${opts.dir} (${e.message.split('\n')[0]}); check ${opts.cert}.crt and ${opts.cert}.key belong together.`,
           );
         }
-        if (output.json) process.stdout.write(JSON.stringify({ listening: true, url: server.url }) + '\n');
+        if (output.json) writeOut(JSON.stringify({ listening: true, url: server.url }) + '\n');
         else
-          process.stderr.write(
+          writeErr(
             `${out.green('✔')} listening on ${server.url} — requires a client certificate from ${caFile}${opts.crl ? ', checks crl.pem' : ''}. Ctrl-C stops.\n`,
           );
         const onSignal = (signal: NodeJS.Signals) => void server.close(`${signal} received`);

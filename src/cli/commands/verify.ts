@@ -6,6 +6,7 @@ import { usageError } from '../../errors.js';
 import { parseDate } from './revoke.js';
 import type { VerifyProfile } from '../../pki/verify-lint.js';
 import type { Platform } from '../../pki/leaf-policy.js';
+import { writeOut } from '../stdio.js';
 
 interface Options extends CommonOptions {
   ca?: string;
@@ -123,7 +124,7 @@ export function registerVerify(program: Command): void {
           ? "nginx and curl accept this; Go, rustls and browsers refuse it: fix what is listed (for a CA made by the OpenSSL walkthrough, run 'mtlskit ca adopt'), or check with --profile openssl if only OpenSSL-based peers matter."
           : undefined;
         if (output.json) {
-          process.stdout.write(
+          writeOut(
             JSON.stringify(
               {
                 ok: false,
@@ -139,10 +140,9 @@ export function registerVerify(program: Command): void {
             ) + '\n',
           );
         } else {
-          process.stdout.write(`${out.red('REJECTED')} ${certFile}${pathText ? `: ${pathText}` : ''}\n`);
-          for (const p of r.problems)
-            process.stdout.write(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
-          if (opensslNote) process.stdout.write(`  ${opensslNote}\n`);
+          writeOut(`${out.red('REJECTED')} ${certFile}${pathText ? `: ${pathText}` : ''}\n`);
+          for (const p of r.problems) writeOut(`  ${out.red('✘')} ${p.message} ${out.dim(`[${p.code}]`)}\n`);
+          if (opensslNote) writeOut(`  ${opensslNote}\n`);
         }
         return 1;
       }),

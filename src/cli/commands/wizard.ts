@@ -3,6 +3,7 @@ import { collect, describeCommand, parseDays, runAction, type CommonOptions } fr
 import { readPassSource } from '../pass-source.js';
 import { out, type Output } from '../output.js';
 import { MtlsError, usageError } from '../../errors.js';
+import { isTerminal, writeErr } from '../stdio.js';
 
 interface Options extends Omit<CommonOptions, 'dir'> {
   dir?: string;
@@ -85,7 +86,7 @@ export function registerWizard(program: Command): void {
 async function wizardAction(opts: Options, output: Output): Promise<void> {
   const wizard = await import('../../ca/wizard.js');
   const interactive = !opts.yes;
-  if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) {
+  if (interactive && !(isTerminal(0) && isTerminal(1))) {
     throw usageError(
       'The wizard asks questions and there is no terminal; run it with --yes (and flags for the answers) in scripts and CI.',
     );
@@ -144,7 +145,7 @@ async function wizardAction(opts: Options, output: Output): Promise<void> {
   const onInterrupt = () => {
     import('node:fs').then(({ rmSync }) => {
       rmSync(run.staging, { recursive: true, force: true });
-      process.stderr.write('\ncancelled; nothing was written.\n');
+      writeErr('\ncancelled; nothing was written.\n');
       process.exit(130);
     });
   };
@@ -196,8 +197,8 @@ async function askCaPassword(): Promise<string | undefined> {
   for (;;) {
     const first = await password({ message: 'Password for ca.key', mask: '*' });
     const again = await password({ message: 'Repeat the ca.key password', mask: '*' });
-    if (first === '') process.stderr.write('The password cannot be empty.\n');
-    else if (first !== again) process.stderr.write('The two passwords differ; try again.\n');
+    if (first === '') writeErr('The password cannot be empty.\n');
+    else if (first !== again) writeErr('The two passwords differ; try again.\n');
     else return first;
   }
 }
@@ -251,8 +252,8 @@ async function askQuestions(
     for (;;) {
       pfxPassword = await password({ message: 'Password for client.pfx', mask: '*' });
       const again = await password({ message: 'Repeat the password', mask: '*' });
-      if (pfxPassword === '') process.stderr.write('The password cannot be empty.\n');
-      else if (pfxPassword !== again) process.stderr.write('The two passwords differ; try again.\n');
+      if (pfxPassword === '') writeErr('The password cannot be empty.\n');
+      else if (pfxPassword !== again) writeErr('The two passwords differ; try again.\n');
       else break;
     }
   }

@@ -3,6 +3,7 @@ import { describeCommand, runAction, parseDays, type CommonOptions } from '../..
 import { newPassword, passwordFrom, subjectFrom, tokenAccessFrom } from '../../inputs.js';
 import { out } from '../../output.js';
 import { usageError } from '../../../errors.js';
+import { isTerminal } from '../../stdio.js';
 
 interface Options extends CommonOptions {
   config?: string;
@@ -166,7 +167,7 @@ export function registerCaInit(parent: Command): void {
             : `  private key  ${result.files.key}   (${result.keyType}${result.keyEncrypted ? ', encrypted' : ', not encrypted: keep it private'})`,
           `  next: mtlskit server issue --dir ${opts.dir} --dns api.example.com   |   mtlskit client issue --dir ${opts.dir}`,
         ]);
-        if (!result.pkcs11 && !result.keyEncrypted && process.stdin.isTTY && process.stdout.isTTY)
+        if (!result.pkcs11 && !result.keyEncrypted && isTerminal(0) && isTerminal(1))
           output.info(
             `note: ${result.files.key} is not encrypted; encrypt it later with 'mtlskit ca passwd --dir ${opts.dir}' (or move it into a token with 'mtlskit ca move-to-pkcs11').`,
           );

@@ -1,0 +1,1 @@
+export { registerCompletion as registerGroup } from '../commands/completion.js';

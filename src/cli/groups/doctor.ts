@@ -1,0 +1,1 @@
+export { registerDoctor as registerGroup } from '../commands/doctor.js';

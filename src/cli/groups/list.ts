@@ -1,0 +1,1 @@
+export { registerList as registerGroup } from '../commands/list.js';

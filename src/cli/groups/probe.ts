@@ -1,0 +1,1 @@
+export { registerProbe as registerGroup } from '../commands/probe.js';

@@ -1,0 +1,1 @@
+export { registerRenew as registerGroup } from '../commands/renew.js';

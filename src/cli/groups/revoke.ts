@@ -1,0 +1,1 @@
+export { registerRevoke as registerGroup } from '../commands/revoke.js';

@@ -1,0 +1,1 @@
+export { registerServe as registerGroup } from '../commands/serve.js';

@@ -1,0 +1,1 @@
+export { registerShow as registerGroup } from '../commands/show.js';

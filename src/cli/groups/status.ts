@@ -1,0 +1,1 @@
+export { registerStatus as registerGroup } from '../commands/status.js';

@@ -1,0 +1,1 @@
+export { registerVerify as registerGroup } from '../commands/verify.js';

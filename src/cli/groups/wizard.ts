@@ -1,0 +1,1 @@
+export { registerWizard as registerGroup } from '../commands/wizard.js';
