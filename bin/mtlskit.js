@@ -181,7 +181,10 @@ function runWithCodeCache(meta, bundle) {
   });
   if (cache && (!cache.data || script.cachedDataRejected)) {
     // Written when the process ends, so that it holds every function this command compiled.
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      // A run that only printed help or a usage error (exit 2) ran little of the command: its cache would leave
+      // the rest to be compiled on every later run, so it is not kept.
+      if (code === 2 || args.includes('--help') || args.includes('-h')) return;
       try {
         writeCache(cache.dir, cache.file, cache.key, cache.prefix, script.createCachedData());
       } catch {

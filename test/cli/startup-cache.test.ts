@@ -53,6 +53,15 @@ describe('the code cache never changes what a command does', () => {
     }
   });
 
+  it('a run that only prints help or a usage error writes no cache; the next real run does', () => {
+    const home = freshCacheHome();
+    expect(run(['verify', '--help'], { XDG_CACHE_HOME: home }).status).toBe(0);
+    expect(run(['verify', '--no-such-flag'], { XDG_CACHE_HOME: home }).status).toBe(2);
+    expect(readdirSync(home)).toEqual([]);
+    same(run(commands[0], { XDG_CACHE_HOME: home }), expected[0]);
+    expect(cacheFiles()).toHaveLength(1);
+  });
+
   it('without XDG_CACHE_HOME the cache goes to ~/.cache/mtlskit', () => {
     const home = join(tmp.dir, 'home');
     mkdirSync(home);
