@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, type CommanderError } from 'commander';
 import { EXIT_CODES } from '../errors.js';
+import { outputQueued } from './stdio.js';
 
 /** Adds commands to the program: one group or all of them. */
 export type RegisterCommands = (program: Command) => void;
@@ -43,5 +44,12 @@ export function runProgram(register: RegisterCommands): void {
   // Batch writes sync files in parallel on libuv's pool; four threads would serialise them. Set before first use.
   process.env.UV_THREADPOOL_SIZE ??= '16';
   // Not awaited at the top level: the bundles are CommonJS (see scripts/bundle.mjs), which has no top-level await.
-  void buildProgram(register).parseAsync(process.argv);
+  void buildProgram(register)
+    .parseAsync(process.argv)
+    .then(() => {
+      // The command has finished (serve finishes when its server closes) and its output is written: end now rather
+      // than wait for Node's idle work (a garbage collection, a key generated ahead that was not used), which
+      // costs a few milliseconds on every run. 'exit' handlers (PKCS#11 C_Finalize, the code cache) still run.
+      if (!outputQueued()) process.exit();
+    });
 }

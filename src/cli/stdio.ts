@@ -49,6 +49,11 @@ function writeTo(fd: OutFd, text: string): void {
   }
 }
 
+/** Whether some output went to Node's stream (see above) and may still be on its way. */
+export function outputQueued(): boolean {
+  return handedOver[1] || handedOver[2];
+}
+
 /** Writes text to stdout. */
 export function writeOut(text: string): void {
   writeTo(1, text);
