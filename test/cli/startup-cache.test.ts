@@ -62,6 +62,18 @@ describe('the code cache never changes what a command does', () => {
     expect(cacheFiles()).toHaveLength(1);
   });
 
+  it('MTLSKIT_TIMING=1 adds one line on stderr saying where the time went, and changes nothing else', () => {
+    const home = freshCacheHome();
+    for (let round = 0; round < 2; round++) {
+      const r = run(commands[1], { XDG_CACHE_HOME: home, MTLSKIT_TIMING: '1' });
+      expect({ ...r, stderr: '' }).toEqual({ ...expected[1], stderr: '' });
+      const line =
+        /^mtlskit timing: node [\d.]+ \| read [\d.]+ \| cache [\d.]+ \| compile [\d.]+ \| top level [\d.]+ \| command [\d.]+ \| total [\d.]+\n$/m;
+      expect(r.stderr.replace(line, '')).toBe(expected[1].stderr);
+      expect(r.stderr).toMatch(line);
+    }
+  });
+
   it('without XDG_CACHE_HOME the cache goes to ~/.cache/mtlskit', () => {
     const home = join(tmp.dir, 'home');
     mkdirSync(home);
