@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 /**
  * The mtlskit executable (CommonJS: see bin/package.json). `npm run build` (run by `npm install` via `prepare`)
- * compiles src/ and bundles it into dist/bundle/mtlskit.cjs; this file starts it as cheaply as it can (issue 19):
+ * compiles src/ and bundles it into dist/bundle/; this file starts it as cheaply as it can (issue 19):
  *
  * - `--version`, and `--help` without a terminal, are answered here without loading the CLI.
  * - A command group (`mtlskit verify ...`) runs from its own bundle, dist/bundle/group-<name>.cjs, which holds only
  *   that group's code; anything else (`help`, an unknown command) from the whole CLI, dist/bundle/mtlskit.cjs.
  * - The bundle is compiled with a V8 code cache kept in the user's cache folder
  *   ($XDG_CACHE_HOME/mtlskit, else ~/.cache/mtlskit): module.enableCompileCache() where Node has it (>= 22.1),
- *   else vm.Script cachedData, one cache file per bundle. A cache is only an optimisation: it is keyed
- *   by the mtlskit version, the Node version, the build's digest and the bundle's size and time, carries a checksum, is
+ *   else vm.Script cachedData, one cache file per bundle. A cache is only an optimisation: it is keyed by the
+ *   mtlskit version, the Node version, the build's digest and the bundle's size and time, carries a checksum, is
  *   written to a temporary file and renamed (so concurrent runs never see half a file), and every failure to
  *   read or write it (corrupt, stale, read-only home) is ignored silently. MTLSKIT_NO_CACHE=1 turns it off.
  */

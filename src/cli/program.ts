@@ -33,7 +33,13 @@ export function buildProgram(register: RegisterCommands): Command {
     });
   program.addHelpText(
     'after',
-    `\nStart here:\n  $ mtlskit wizard --yes          # a CA, server and client certificates, client.pfx and a CRL in ./pki\n  $ mtlskit <command> --help      # every command lists examples and exit codes\n`,
+    [
+      '',
+      'Start here:',
+      '  $ mtlskit wizard --yes          # a CA, server and client certificates, client.pfx and a CRL in ./pki',
+      '  $ mtlskit <command> --help      # every command lists examples and exit codes',
+      '',
+    ].join('\n'),
   );
   register(program);
   return program;
