@@ -135,8 +135,31 @@ function readCache(file, key) {
   }
 }
 
-/** Writes a cache file atomically (temporary file, then rename) and removes the files of other builds. */
-function writeCache(dir, file, key, prefix, data) {
+/** Builds whose caches are kept: this one and the two last used before it (see removeOldBuilds). */
+const KEEP_BUILDS = 3;
+
+/**
+ * Removes the cache files of all but the KEEP_BUILDS builds written to most recently. Keeping a few, rather than
+ * only this build's, lets two installed versions (a global one and a project's) run in turn without each
+ * deleting the other's cache. A file is `<build prefix><group>.v8cache`; group names have no '-'.
+ */
+function removeOldBuilds(dir) {
+  const builds = new Map();
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith('.v8cache')) continue;
+    const build = name.slice(0, name.lastIndexOf('-') + 1);
+    const mtime = fs.statSync(path.join(dir, name)).mtimeMs;
+    const b = builds.get(build) ?? { newest: 0, names: [] };
+    b.newest = Math.max(b.newest, mtime);
+    b.names.push(name);
+    builds.set(build, b);
+  }
+  const old = [...builds.values()].sort((a, b) => b.newest - a.newest).slice(KEEP_BUILDS);
+  for (const { names } of old) for (const name of names) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/** Writes a cache file atomically (temporary file, then rename) and removes the files of builds long unused. */
+function writeCache(dir, file, key, data) {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -144,9 +167,7 @@ function writeCache(dir, file, key, prefix, data) {
       mode: 0o600,
     });
     fs.renameSync(tmp, file);
-    for (const name of fs.readdirSync(dir)) {
-      if (name.endsWith('.v8cache') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
-    }
+    removeOldBuilds(dir);
   } catch {
     try {
       fs.rmSync(tmp, { force: true });
@@ -166,7 +187,7 @@ function cacheFor(meta, bundle) {
     const prefix = `${meta.version}-node${process.versions.node}-${process.arch}-${String(meta.sha256).slice(0, 16)}-`;
     const file = path.join(dir, `${prefix}${bundle.name}.v8cache`);
     const key = `${prefix}${bundle.name}-${st.size}-${Math.trunc(st.mtimeMs)}`;
-    return { dir, file, key, prefix, data: readCache(file, key) };
+    return { dir, file, key, data: readCache(file, key) };
   } catch {
     return undefined;
   }
@@ -206,7 +227,7 @@ function runWithCodeCache(meta, bundle) {
       // the rest to be compiled on every later run, so it is not kept.
       if (code === 2 || args.includes('--help') || args.includes('-h')) return;
       try {
-        writeCache(cache.dir, cache.file, cache.key, cache.prefix, script.createCachedData());
+        writeCache(cache.dir, cache.file, cache.key, script.createCachedData());
       } catch {
         // the cache is optional
       }

@@ -172,6 +172,9 @@ const listed = (help.stdout.split(/\nCommands:\n/)[1] ?? '')
   .split('\n')
   .map((l) => /^  ([a-z][a-z0-9-]*)\b/.exec(l)?.[1])
   .filter((n) => n !== undefined && n !== 'help');
+// bin/mtlskit.js names cache files `<build>-<group>.v8cache` and finds the build before the last '-'.
+if (groupNames.some((g) => !/^[a-z][a-z0-9]*$/.test(g)))
+  throw new Error(`bundle: command group names are lowercase letters and digits: ${groupNames.join(' ')}`);
 if ([...listed].sort().join(' ') !== groupNames.join(' '))
   throw new Error(`bundle: --help lists ${listed.join(' ')}, but src/cli/groups/ has ${groupNames.join(' ')}`);
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT, mtlskit, mtlskitOk, tempDir, type RunResult } from '../helpers/run.js';
 
@@ -117,11 +126,27 @@ describe('the code cache never changes what a command does', () => {
     ]);
     expect(stale.equals(good)).toBe(false);
     writeFileSync(file, stale);
-    // and a leftover of an older mtlskit version, which the next write removes
-    writeFileSync(join(home, 'mtlskit', `0.0.0-old-${name}`), good);
     same(run(commands[0], { XDG_CACHE_HOME: home }), expected[0]);
     expect(readFileSync(file).equals(stale)).toBe(false);
     expect(cacheFiles()).toEqual([name]);
+  });
+
+  it('caches of the two builds used last before this one are kept, older ones removed', () => {
+    const home = freshCacheHome();
+    run(commands[0], { XDG_CACHE_HOME: home });
+    const name = cacheFiles()[0];
+    const good = readFileSync(join(home, 'mtlskit', name));
+    // three other builds (other versions, or another install), last written one, two and three days ago
+    const day = 86_400;
+    const others = [1, 2, 3].map((d) => {
+      const other = join(home, 'mtlskit', `0.0.${d}-node${process.versions.node}-x-0123456789abcdef-verify.v8cache`);
+      writeFileSync(other, good, { mode: 0o600 });
+      utimesSync(other, Date.now() / 1000 - d * day, Date.now() / 1000 - d * day);
+      return other.slice(other.lastIndexOf('/') + 1);
+    });
+    unlinkSync(join(home, 'mtlskit', name));
+    same(run(commands[0], { XDG_CACHE_HOME: home }), expected[0]);
+    expect(cacheFiles().sort()).toEqual([name, others[0], others[1]].sort());
   });
 
   it('a cache file that others may write is not used, and is replaced by one only this user may write', () => {
