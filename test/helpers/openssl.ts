@@ -1,0 +1,46 @@
+/**
+ * openssl as the interop tests use it: set-up steps that must succeed (`opensslOk`), the arguments of a new
+ * P-256 key for `openssl req` (`newP256Key`), and the independent check of a certificate (`opensslVerify`).
+ */
+import { openssl, type RunResult } from './run.js';
+
+/** Runs openssl for a set-up step: throws with the command and its stderr when it exits non-zero. */
+export function opensslOk(args: string[], opts: { cwd?: string; input?: string } = {}): RunResult {
+  const r = openssl(args, opts);
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
+  return r;
+}
+
+/** `openssl req` arguments for a new unencrypted EC P-256 key written to `keyOut`. */
+export function newP256Key(keyOut: string): string[] {
+  return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyOut];
+}
+
+export interface VerifyOptions {
+  /** `-x509_strict` (the default); false only where a test checks openssl without it. */
+  strict?: boolean;
+  /** `-purpose sslserver|sslclient`. */
+  purpose?: 'sslserver' | 'sslclient';
+  /** `-verify_hostname NAME`. */
+  hostname?: string;
+  /** `-crl_check -CRLfile CRL`: the certificate itself is checked against the CRL. */
+  crl?: string;
+  /** `-untrusted FILE`: intermediates. */
+  untrusted?: string;
+  cwd?: string;
+}
+
+/**
+ * `openssl verify [-x509_strict] [-purpose P] [-verify_hostname H] [-crl_check -CRLfile CRL] [-untrusted U]
+ * -CAfile CA CERT`: exit status 0 and "CERT: OK" when openssl accepts the certificate.
+ */
+export function opensslVerify(ca: string, cert: string, opts: VerifyOptions = {}): RunResult {
+  const args = ['verify'];
+  if (opts.strict ?? true) args.push('-x509_strict');
+  if (opts.purpose) args.push('-purpose', opts.purpose);
+  if (opts.hostname !== undefined) args.push('-verify_hostname', opts.hostname);
+  if (opts.crl !== undefined) args.push('-crl_check', '-CRLfile', opts.crl);
+  if (opts.untrusted !== undefined) args.push('-untrusted', opts.untrusted);
+  args.push('-CAfile', ca, cert);
+  return openssl(args, { cwd: opts.cwd });
+}
