@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { curl, startNodeServer, startOpensslServer } from '../helpers/tls.js';
+import { newP256Key } from '../helpers/openssl.js';
+import { curl, mtlsServerOptions, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let pki: string;
@@ -143,13 +144,7 @@ describe('real mTLS handshakes', () => {
   });
 
   it('Node https with requestCert/rejectUnauthorized accepts our client and rejects others', async () => {
-    const srv = await startNodeServer({
-      key: readFileSync(join(pki, 'server.key')),
-      cert: readFileSync(join(pki, 'server.crt')),
-      ca: readFileSync(join(pki, 'ca.crt')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const srv = await startNodeServer(mtlsServerOptions(pki));
     try {
       const good = await curl(srv.port, clientArgs(pki), 'api-mtls.example.com');
       expect(good.stdout).toBe('hello Client Company Name\n');
@@ -171,13 +166,7 @@ describe('csr create and csr sign', () => {
     openssl([
       'req',
       '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
+      ...newP256Key(key),
       '-out',
       csr,
       '-subj',

@@ -44,3 +44,34 @@ export function opensslVerify(ca: string, cert: string, opts: VerifyOptions = {}
   args.push('-CAfile', ca, cert);
   return openssl(args, { cwd: opts.cwd });
 }
+
+export interface SignCsrOptions {
+  /** The CSR, the CA's certificate and key, and where the certificate goes. */
+  csr: string;
+  ca: string;
+  caKey: string;
+  out: string;
+  days: number;
+  /** The extension lines; `extensions` names their section when the file has sections. */
+  extfile: string;
+  extensions?: string;
+  /** `-set_serial SERIAL`; without it `-CAcreateserial` (a random serial, kept next to the CA). */
+  serial?: string;
+  /** `-sha256`, `-sha384`, ...: the signature's digest; openssl's default without it. */
+  digest?: string;
+  /** More arguments, e.g. `-passin` for the CA key or `-sigopt`. */
+  extra?: string[];
+  cwd?: string;
+}
+
+/** `openssl x509 -req`: the CA signs the CSR, as a set-up step that must succeed. */
+export function opensslSignCsr(o: SignCsrOptions): RunResult {
+  const args = ['x509', '-req', '-in', o.csr, '-CA', o.ca, '-CAkey', o.caKey];
+  args.push(...(o.serial === undefined ? ['-CAcreateserial'] : ['-set_serial', o.serial]));
+  args.push('-days', String(o.days));
+  if (o.digest) args.push(`-${o.digest}`);
+  args.push(...(o.extra ?? []), '-extfile', o.extfile);
+  if (o.extensions) args.push('-extensions', o.extensions);
+  args.push('-out', o.out);
+  return opensslOk(args, { cwd: o.cwd });
+}

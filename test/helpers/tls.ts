@@ -3,6 +3,8 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, connect } from 'node:net';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { requireTool, spawnFailed } from './tools.js';
 
 export function freePort(): Promise<number> {
@@ -65,6 +67,21 @@ export async function startOpensslServer(args: string[], cwd?: string): Promise<
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * startNodeServer options for the mTLS server of a PKI folder: DIR/NAME.key and DIR/NAME.crt (NAME "server"),
+ * trusting DIR/ca.crt (or the `ca` files of DIR given), a client certificate required.
+ */
+export function mtlsServerOptions(dir: string, opts: { name?: string; ca?: string[] } = {}): ServerOptions {
+  const name = opts.name ?? 'server';
+  return {
+    key: readFileSync(join(dir, `${name}.key`)),
+    cert: readFileSync(join(dir, `${name}.crt`)),
+    ca: (opts.ca ?? ['ca.crt']).map((f) => readFileSync(join(dir, f))),
+    requestCert: true,
+    rejectUnauthorized: true,
   };
 }
 
