@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'nod
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
-import { startNodeServer } from '../helpers/tls.js';
+import { mtlsServerOptions, startNodeServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -93,13 +93,7 @@ describe('mtlskit export pfx', () => {
     ]);
     expect(keytool.stdout).toContain('PrivateKeyEntry');
     expect(keytool.stdout).toContain('Certificate chain length: 3');
-    const srv = await startNodeServer({
-      key: readFileSync(join(dir, 'server.key')),
-      cert: readFileSync(join(dir, 'server.crt')),
-      ca: readFileSync(join(dir, 'ca.crt')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const srv = await startNodeServer(mtlsServerOptions(dir));
     try {
       const body = await new Promise<string>((resolve, reject) => {
         const req = request(
