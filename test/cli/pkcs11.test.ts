@@ -78,9 +78,17 @@ async function ok(args: string[]): Promise<RunResult> {
 }
 const d = (name: string) => join(tmp.dir, name);
 const tokenFlags = ['--pkcs11-module', MODULE!, '--pin', `pass:${PIN}`];
-/** `mtlskit ca init --dir DIR --pkcs11 URI [MORE]` with the module and the PIN. */
-const initTokenCa = (dir: string, uri: string, ...more: string[]) =>
-  run(['ca', 'init', '--dir', dir, '--pkcs11', uri, ...more, ...tokenFlags]);
+/** The arguments of `mtlskit ca init --dir DIR --pkcs11 URI` with the module and the PIN, then `more`. */
+const tokenCaInit = (dir: string, uri: string, ...more: string[]) => [
+  'ca',
+  'init',
+  '--dir',
+  dir,
+  '--pkcs11',
+  uri,
+  ...tokenFlags,
+  ...more,
+];
 
 function listObjects(token = 'mtlskit'): string {
   const r = tool(
@@ -120,20 +128,17 @@ describe('ca init --pkcs11 and signing through the token', () => {
   ] as const) {
     it(`${keyType}: the key is generated in the token (sensitive, never extractable), no ca.key, and everything signs`, async () => {
       const dir = d(`token-${label}`);
-      const r = await ok([
-        'ca',
-        'init',
-        '--dir',
-        dir,
-        '--pkcs11',
-        `pkcs11:token=mtlskit;object=${label}`,
-        ...tokenFlags,
-        '--key-type',
-        keyType,
-        '--subject',
-        `/O=Token Test/CN=${label} Root`,
-        '--json',
-      ]);
+      const r = await ok(
+        tokenCaInit(
+          dir,
+          `pkcs11:token=mtlskit;object=${label}`,
+          '--key-type',
+          keyType,
+          '--subject',
+          `/O=Token Test/CN=${label} Root`,
+          '--json',
+        ),
+      );
       const result = JSON.parse(r.stdout);
       expect(result.files.key).toBeUndefined();
       expect(result.pkcs11.uri).toMatch(new RegExp(`^pkcs11:token=mtlskit;object=${label};id=(%[0-9a-f]{2})+$`));
@@ -199,19 +204,7 @@ describe('ca init --pkcs11 and signing through the token', () => {
     const root = d('file-root');
     await ok(['ca', 'init', '--dir', root, '--key-type', 'ec:P-256', '--subject', '/O=Chain/CN=File Root']);
     const inter = d('token-inter');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      inter,
-      '--issuer',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=inter-key',
-      ...tokenFlags,
-      '--key-type',
-      'ec:P-256',
-    ]);
+    await ok(tokenCaInit(inter, 'pkcs11:token=second;object=inter-key', '--issuer', root, '--key-type', 'ec:P-256'));
     expect(existsSync(join(inter, 'ca.key'))).toBe(false);
     expect(privateKeyBlock('inter-key', 'second')).toMatch(/never extractable/);
     await ok(['client', 'issue', 'leaf', '--dir', inter, '--pin', `pass:${PIN}`]);
@@ -235,29 +228,9 @@ describe('ca init --pkcs11 and signing through the token', () => {
 
   it('parent and intermediate in the same token: --pin serves both (one login), and --force swaps key kinds cleanly', async () => {
     const root = d('same-token-root');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=same-root',
-      ...tokenFlags,
-      '--key-type',
-      'ec:P-384',
-    ]);
+    await ok(tokenCaInit(root, 'pkcs11:token=second;object=same-root', '--key-type', 'ec:P-384'));
     const inter = d('same-token-inter');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      inter,
-      '--issuer',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=same-inter',
-      ...tokenFlags,
-    ]);
+    await ok(tokenCaInit(inter, 'pkcs11:token=second;object=same-inter', '--issuer', root));
     await ok(['server', 'issue', '--dir', inter, '--dns', 'same.example.test', '--pin', `pass:${PIN}`]);
     expect(
       opensslVerify(join(root, 'ca.crt'), join(inter, 'server.crt'), { untrusted: join(inter, 'ca.crt') }).status,
@@ -267,8 +240,8 @@ describe('ca init --pkcs11 and signing through the token', () => {
     // A file CA replaced (--force) by a token CA loses its ca.key; the reverse drops the token settings.
     const swap = d('swap');
     await ok(['ca', 'init', '--dir', swap, '--crl-url', 'http://crl.example.test/ca.crl']);
-    expect((await initTokenCa(swap, 'pkcs11:token=second;object=swap')).status).toBe(3);
-    await ok(['ca', 'init', '--dir', swap, '--force', '--pkcs11', 'pkcs11:token=second;object=swap', ...tokenFlags]);
+    expect((await run(tokenCaInit(swap, 'pkcs11:token=second;object=swap'))).status).toBe(3);
+    await ok(tokenCaInit(swap, 'pkcs11:token=second;object=swap', '--force'));
     expect(existsSync(join(swap, 'ca.key'))).toBe(false);
     await ok(['ca', 'init', '--dir', swap, '--force']);
     expect(existsSync(join(swap, 'ca.key'))).toBe(true);
@@ -299,17 +272,7 @@ describe('ca init --pkcs11 and signing through the token', () => {
     );
     expect(keygen.status, keygen.stderr).toBe(0);
     const dir = d('existing-pss');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      dir,
-      '--pkcs11',
-      'pkcs11:token=second;id=%a1%b2',
-      '--pkcs11-existing',
-      ...tokenFlags,
-      '--rsa-pss',
-    ]);
+    await ok(tokenCaInit(dir, 'pkcs11:token=second;id=%a1%b2', '--pkcs11-existing', '--rsa-pss'));
     expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-text']).stdout).toContain('rsassaPss');
     await ok(['client', 'issue', '--dir', dir, '--pin', `pass:${PIN}`]);
     const text = openssl(['x509', '-in', join(dir, 'client.crt'), '-noout', '-text']).stdout;
@@ -447,11 +410,11 @@ describe('bad input with a token', () => {
   });
 
   it('a token or key that is not there exits 2 listing what exists', async () => {
-    const noToken = await initTokenCa(d('no-token'), 'pkcs11:token=nosuch;object=k');
+    const noToken = await run(tokenCaInit(d('no-token'), 'pkcs11:token=nosuch;object=k'));
     expect(noToken.status).toBe(2);
     expect(noToken.stderr).toContain("'mtlskit'");
     expect(noToken.stderr).toContain("'second'");
-    const noKey = await initTokenCa(d('no-key'), 'pkcs11:token=mtlskit;object=nosuch', '--pkcs11-existing');
+    const noKey = await run(tokenCaInit(d('no-key'), 'pkcs11:token=mtlskit;object=nosuch', '--pkcs11-existing'));
     expect(noKey.status).toBe(2);
     expect(noKey.stderr).toContain("'ca-p256'");
     expect(existsSync(d('no-key'))).toBe(false);
@@ -506,7 +469,7 @@ describe('bad input with a token', () => {
   });
 
   it('a label that already exists is not overwritten (exit 3)', async () => {
-    const r = await initTokenCa(d('dup'), 'pkcs11:token=mtlskit;object=ca-p256');
+    const r = await run(tokenCaInit(d('dup'), 'pkcs11:token=mtlskit;object=ca-p256'));
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('--pkcs11-existing');
   });

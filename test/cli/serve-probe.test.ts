@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newP256Key } from '../helpers/openssl.js';
 import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -22,13 +23,7 @@ function expiredClient(dir: string) {
   openssl([
     'req',
     '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    p(dir, 'old.key'),
+    ...newP256Key(p(dir, 'old.key')),
     '-out',
     p(dir, 'old.csr'),
     '-subj',
@@ -54,6 +49,13 @@ function expiredClient(dir: string) {
     '-notext',
   ]);
   if (r.status !== 0) throw new Error(r.stderr);
+}
+
+/** An intermediate CA of `a` in `sub` (P-256), with a localhost server certificate and the default client. */
+function issuingCa(sub: string, subject: string) {
+  mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', subject, '--key-type', 'ec:P-256']);
+  mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
+  mtlskitOk(['client', 'issue', '--dir', sub]);
 }
 
 beforeAll(() => {
@@ -251,20 +253,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
 
   it('with an intermediate CA in --dir: accepts its clients, refuses a sibling signed by the root', async () => {
     const sub = join(tmp.dir, 'sub');
-    mtlskitOk([
-      'ca',
-      'init',
-      '--dir',
-      sub,
-      '--issuer',
-      a,
-      '--subject',
-      '/O=Acme/CN=Acme Issuing CA',
-      '--key-type',
-      'ec:P-256',
-    ]);
-    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
-    mtlskitOk(['client', 'issue', '--dir', sub]);
+    issuingCa(sub, '/O=Acme/CN=Acme Issuing CA');
     const srv = await startServe(['--dir', sub]);
     try {
       const viaCurl = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(sub)], 'localhost');
@@ -284,20 +273,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
 
   it("with an intermediate CA and --crl: needs the root's CRL too (--crl-file), then refuses only the revoked client", async () => {
     const sub = join(tmp.dir, 'sub-crl');
-    mtlskitOk([
-      'ca',
-      'init',
-      '--dir',
-      sub,
-      '--issuer',
-      a,
-      '--subject',
-      '/O=Acme/CN=Acme CRL Issuing CA',
-      '--key-type',
-      'ec:P-256',
-    ]);
-    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
-    mtlskitOk(['client', 'issue', '--dir', sub]);
+    issuingCa(sub, '/O=Acme/CN=Acme CRL Issuing CA');
     mtlskitOk(['client', 'issue', 'leaver', '--dir', sub]);
     mtlskitOk(['revoke', 'leaver', '--dir', sub]);
     mtlskitOk(['crl', 'gen', '--dir', a]);

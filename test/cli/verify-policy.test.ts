@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { opensslOk, opensslVerify } from '../helpers/openssl.js';
+import { opensslDsaParams, opensslOk, opensslVerify } from '../helpers/openssl.js';
 import {
   DAY,
   buildCert,
@@ -157,16 +157,7 @@ describe('weak keys', () => {
     opensslOk(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
     opensslOk(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
     // Any DSA key is refused; small parameters keep openssl quick.
-    opensslOk([
-      'genpkey',
-      '-genparam',
-      '-algorithm',
-      'DSA',
-      '-pkeyopt',
-      'dsa_paramgen_bits:1024',
-      '-out',
-      f('dsa.param'),
-    ]);
+    opensslDsaParams(f('dsa.param'));
     opensslOk(['genpkey', '-paramfile', f('dsa.param'), '-out', f('dsa.key')]);
     opensslOk(['req', '-new', '-key', f('dsa.key'), '-subj', '/CN=dsa', '-out', f('dsa.csr')]);
     for (const [csr, reason] of [

@@ -11,6 +11,11 @@ export function opensslOk(args: string[], opts: { cwd?: string; input?: string }
   return r;
 }
 
+/** DSA domain parameters (1024 bits, which keeps openssl quick) written to `out`. */
+export function opensslDsaParams(out: string): RunResult {
+  return opensslOk(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', out]);
+}
+
 /** `openssl req` arguments for a new unencrypted EC P-256 key written to `keyOut`. */
 export function newP256Key(keyOut: string): string[] {
   return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyOut];

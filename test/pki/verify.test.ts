@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openssl, tempDir } from '../helpers/run.js';
-import { opensslOk, opensslSignCsr } from '../helpers/openssl.js';
+import { opensslDsaParams, opensslOk, opensslSignCsr } from '../helpers/openssl.js';
 import { readDerObjects } from '../../src/pki/pem.js';
 import { certificateFields } from '../../src/pki/cert-fields.js';
 import {
@@ -814,26 +814,8 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
   }
 
   beforeAll(() => {
-    opensslOk([
-      'genpkey',
-      '-genparam',
-      '-algorithm',
-      'DSA',
-      '-pkeyopt',
-      'dsa_paramgen_bits:1024',
-      '-out',
-      d('dsa-a.param'),
-    ]);
-    opensslOk([
-      'genpkey',
-      '-genparam',
-      '-algorithm',
-      'DSA',
-      '-pkeyopt',
-      'dsa_paramgen_bits:1024',
-      '-out',
-      d('dsa-b.param'),
-    ]);
+    opensslDsaParams(d('dsa-a.param'));
+    opensslDsaParams(d('dsa-b.param'));
     build('inherit', 'dsa-a.param');
     build('mismatch', 'dsa-b.param');
   });
