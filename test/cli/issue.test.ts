@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { newP256Key } from '../helpers/openssl.js';
-import { curl, mtlsServerOptions, startNodeServer, startOpensslServer } from '../helpers/tls.js';
+import { curl, mtlsServerOptions, opensslMtlsServerArgs, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let pki: string;
@@ -118,17 +118,7 @@ describe('real mTLS handshakes', () => {
   ];
 
   it('openssl s_server -Verify 1 -verify_return_error accepts our client and rejects others', async () => {
-    const srv = await startOpensslServer([
-      '-cert',
-      join(pki, 'server.crt'),
-      '-key',
-      join(pki, 'server.key'),
-      '-CAfile',
-      join(pki, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(pki));
     try {
       const good = await curl(srv.port, clientArgs(pki), 'api-mtls.example.com');
       expect(good.stderr).toBe('');

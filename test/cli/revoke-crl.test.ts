@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { opensslVerify } from '../helpers/openssl.js';
-import { curl, mtlsServerOptions, startNodeServer, startOpensslServer } from '../helpers/tls.js';
+import { curl, mtlsServerOptions, opensslMtlsServerArgs, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -240,20 +240,7 @@ describe('TLS servers enforce the CRL', () => {
   ];
 
   it('openssl s_server -crl_check rejects the revoked client and accepts the good one', async () => {
-    const srv = await startOpensslServer([
-      '-cert',
-      join(dir, 'server.crt'),
-      '-key',
-      join(dir, 'server.key'),
-      '-CAfile',
-      join(dir, 'ca.crt'),
-      '-CRL',
-      join(dir, 'crl.pem'),
-      '-crl_check',
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(dir, { crl: join(dir, 'crl.pem') }));
     try {
       expect((await curl(srv.port, client('good'), 'localhost')).status).toBe(0);
       const bad = await curl(srv.port, client('bad'), 'localhost');

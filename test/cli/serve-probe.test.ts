@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { newP256Key } from '../helpers/openssl.js';
-import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
+import { curl, freePort, opensslMtlsServerArgs, runAsync, startOpensslServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -351,18 +351,7 @@ describe('mtlskit probe against openssl s_server', () => {
   for (const version of ['-tls1_2', '-tls1_3']) {
     it(`diagnoses alerts from OpenSSL (${version}): success, no certificate, unknown CA, revoked, expired, wrong purpose`, async () => {
       const srv = await startOpensslServer([
-        '-cert',
-        p(a, 'server-chain.crt'),
-        '-key',
-        p(a, 'server.key'),
-        '-CAfile',
-        p(a, 'ca.crt'),
-        '-CRL',
-        p(a, 'crl.pem'),
-        '-crl_check',
-        '-Verify',
-        '1',
-        '-verify_return_error',
+        ...opensslMtlsServerArgs(a, { cert: 'server-chain.crt', crl: p(a, 'crl.pem') }),
         version,
       ]);
       try {
@@ -407,17 +396,7 @@ describe('mtlskit probe against openssl s_server', () => {
     expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain(
       'RC2',
     );
-    const srv = await startOpensslServer([
-      '-cert',
-      p(a, 'server.crt'),
-      '-key',
-      p(a, 'server.key'),
-      '-CAfile',
-      p(a, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(a));
     try {
       const r = await probe(`https://localhost:${srv.port}/`, [
         '--ca',
@@ -435,17 +414,7 @@ describe('mtlskit probe against openssl s_server', () => {
 
   it('reads a PFX for the client side', async () => {
     mtlskitOk(['export', 'pfx', '--dir', a, '--passout', 'pass:probe']);
-    const srv = await startOpensslServer([
-      '-cert',
-      p(a, 'server.crt'),
-      '-key',
-      p(a, 'server.key'),
-      '-CAfile',
-      p(a, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(a));
     try {
       const r = await probe(`https://localhost:${srv.port}/`, [
         '--ca',

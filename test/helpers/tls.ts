@@ -44,6 +44,18 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * startOpensslServer arguments for the mTLS server of a PKI folder: DIR/server.crt (or `cert`) and DIR/server.key,
+ * a client certificate required and checked against DIR/ca.crt (-Verify 1 -verify_return_error), and against
+ * `crl` too when given (-CRL CRL -crl_check).
+ */
+export function opensslMtlsServerArgs(dir: string, opts: { cert?: string; crl?: string } = {}): string[] {
+  const args = ['-cert', join(dir, opts.cert ?? 'server.crt'), '-key', join(dir, 'server.key')];
+  args.push('-CAfile', join(dir, 'ca.crt'));
+  if (opts.crl !== undefined) args.push('-CRL', opts.crl, '-crl_check');
+  return [...args, '-Verify', '1', '-verify_return_error'];
+}
+
 /** `openssl s_server -www` with the given extra arguments (e.g. -Verify 1 -verify_return_error -CAfile ca.crt). */
 export async function startOpensslServer(args: string[], cwd?: string): Promise<RunningServer> {
   requireTool('openssl');
