@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
 import { newP256Key, opensslSignCsr } from '../helpers/openssl.js';
-import { curl, freePort, mtlsServerOptions, startNodeServer } from '../helpers/tls.js';
+import { curl, freePort, mtlsServerOptions, runAsync, startNodeServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir('mtlskit-rotate-')));
@@ -568,15 +568,8 @@ describe('ca init --force over a rotated folder', () => {
   });
 });
 
-/** Runs a tool without blocking the event loop; status, stdout, stderr. */
-function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 90_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ status: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** Runs keytool or java without blocking the event loop, with room for the JVM's start-up. */
+const runTool = (cmd: string, args: string[]) => runAsync(cmd, args, { timeoutMs: 90_000 });
 
 /** GET https://127.0.0.1:PORT/ with a client certificate chain; the status, or 0 when the handshake fails. */
 function httpsGet(

@@ -126,25 +126,37 @@ export interface AsyncResult {
   stderr: string;
 }
 
-/** Runs a command without blocking the event loop (an in-process server must keep answering). */
-export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<AsyncResult> {
+/**
+ * Runs a command without blocking the event loop (an in-process server must keep answering); it is killed after
+ * `timeoutMs` (30 s unless given), which reads as a non-zero status.
+ */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<AsyncResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        try {
-          spawnFailed(cmd, err);
-        } catch (e) {
-          reject(e);
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          try {
+            spawnFailed(cmd, err as NodeJS.ErrnoException);
+          } catch (e) {
+            reject(e);
+          }
+          return;
         }
-        return;
-      }
-      const status = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ status, stdout, stderr });
-    });
+        const status = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 
