@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key, opensslOk, opensslSignCsr, opensslVerify } from '../helpers/openssl.js';
+import { newKeyArgs, opensslOk, opensslSignCsr, opensslVerify } from '../helpers/openssl.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -203,8 +203,8 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
         '[ leaf ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nauthorityKeyIdentifier = keyid\n',
     );
     // prettier-ignore
-    ok(['req', '-x509', ...newP256Key('root.key'), '-out', 'root.crt', '-subj', '/O=Acme/CN=Acme Root', '-days', '100', '-extensions', 'v3_ca', '-config', 'ext.conf'], d);
-    ok(['req', '-new', ...newP256Key('sub.key'), '-out', 'sub.csr', '-subj', '/O=Acme/CN=Acme Sub'], d);
+    ok(['req', '-x509', ...newKeyArgs('root.key'), '-out', 'root.crt', '-subj', '/O=Acme/CN=Acme Root', '-days', '100', '-extensions', 'v3_ca', '-config', 'ext.conf'], d);
+    ok(['req', '-new', ...newKeyArgs('sub.key'), '-out', 'sub.csr', '-subj', '/O=Acme/CN=Acme Sub'], d);
     opensslSignCsr({
       csr: 'sub.csr',
       ca: 'root.crt',
@@ -227,7 +227,7 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
         [
           'req',
           '-new',
-          ...newP256Key(join(e, 'private', `${name}.key`)),
+          ...newKeyArgs(join(e, 'private', `${name}.key`)),
           '-out',
           `${name}.csr`,
           '-subj',
@@ -297,7 +297,7 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     ok(['genrsa', '-aes256', '-passout', 'pass:oddpw', '-out', 'odd.key', '2048'], d);
     // prettier-ignore
     ok(['req', '-x509', '-key', 'odd.key', '-passin', 'pass:oddpw', '-out', 'odd.crt', '-subj', '/O=Odd CA', '-days', '100', '-extensions', 'odd_ca', '-config', 'odd.conf'], d);
-    ok(['req', '-new', ...newP256Key('oddleaf.key'), '-out', 'oddleaf.csr', '-subj', '/CN=oddleaf'], d);
+    ok(['req', '-new', ...newKeyArgs('oddleaf.key'), '-out', 'oddleaf.csr', '-subj', '/CN=oddleaf'], d);
     opensslSignCsr({
       csr: 'oddleaf.csr',
       ca: 'odd.crt',

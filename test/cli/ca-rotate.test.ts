@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key, opensslSignCsr } from '../helpers/openssl.js';
+import { newKeyArgs, opensslSignCsr } from '../helpers/openssl.js';
 import { curl, freePort, mtlsServerOptions, runAsync, startNodeServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 import { spawn } from 'node:child_process';
@@ -448,7 +448,7 @@ describe('a leaf whose authorityKeyIdentifier names its CA by issuer and serial 
     const req = openssl([
       'req',
       '-new',
-      ...newP256Key(f('legacy.key')),
+      ...newKeyArgs(f('legacy.key')),
       '-subj',
       '/CN=legacy',
       '-out',

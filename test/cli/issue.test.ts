@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key } from '../helpers/openssl.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 import { curl, mtlsServerOptions, opensslMtlsServerArgs, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -156,7 +156,7 @@ describe('csr create and csr sign', () => {
     openssl([
       'req',
       '-new',
-      ...newP256Key(key),
+      ...newKeyArgs(key),
       '-out',
       csr,
       '-subj',

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { BIN, openssl, tempDir, tool, type RunResult } from '../helpers/run.js';
-import { newP256Key, opensslVerify } from '../helpers/openssl.js';
+import { newKeyArgs, opensslVerify } from '../helpers/openssl.js';
 import { suiteRequiresTool } from '../helpers/tools.js';
 
 const MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'].find((p) =>
@@ -184,7 +184,7 @@ describe('ca init --pkcs11 and signing through the token', () => {
       const csrKey = join(dir, 'partner.key.pem');
       const csr = join(dir, 'partner.csr');
       expect(
-        openssl(['req', '-new', ...newP256Key(csrKey), '-subj', '/O=Partner/CN=partner-erp', '-out', csr]).status,
+        openssl(['req', '-new', ...newKeyArgs(csrKey), '-subj', '/O=Partner/CN=partner-erp', '-out', csr]).status,
       ).toBe(0);
       await ok(['csr', 'sign', csr, '--dir', dir, '--profile', 'client', '--pin', `pass:${PIN}`]);
       expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'partner.crt'), { purpose: 'sslclient' }).status).toBe(0);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key } from '../helpers/openssl.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 import { curl, freePort, opensslMtlsServerArgs, runAsync, startOpensslServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -23,7 +23,7 @@ function expiredClient(dir: string) {
   openssl([
     'req',
     '-new',
-    ...newP256Key(p(dir, 'old.key')),
+    ...newKeyArgs(p(dir, 'old.key')),
     '-out',
     p(dir, 'old.csr'),
     '-subj',

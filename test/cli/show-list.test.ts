@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key } from '../helpers/openssl.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 
 const SHOW = join(FIXTURES, 'show');
 
@@ -107,7 +107,7 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
       openssl([
         'req',
         '-x509',
-        ...newP256Key(join(tmp.dir, 'soon.key')),
+        ...newKeyArgs(join(tmp.dir, 'soon.key')),
         '-subj',
         '/CN=soon',
         '-days',

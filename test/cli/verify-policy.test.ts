@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { opensslDsaParams, opensslOk, opensslVerify } from '../helpers/openssl.js';
+import { newKeyArgs, opensslDsaParams, opensslOk, opensslVerify } from '../helpers/openssl.js';
 import {
   DAY,
   buildCert,
@@ -141,19 +141,7 @@ describe('weak keys', () => {
   });
 
   it('csr sign refuses an RSA-1024, a P-192 and a DSA CSR with exit 5 and the reason; --key refuses a weak key', () => {
-    opensslOk([
-      'req',
-      '-new',
-      '-newkey',
-      'rsa:1024',
-      '-nodes',
-      '-keyout',
-      f('r1024.key'),
-      '-subj',
-      '/CN=r1024',
-      '-out',
-      f('r1024.csr'),
-    ]);
+    opensslOk(['req', '-new', ...newKeyArgs(f('r1024.key'), 'rsa:1024'), '-subj', '/CN=r1024', '-out', f('r1024.csr')]);
     opensslOk(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
     opensslOk(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
     // Any DSA key is refused; small parameters keep openssl quick.

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { opensslSignCsr } from '../helpers/openssl.js';
+import { newKeyArgs, opensslSignCsr } from '../helpers/openssl.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let dir: string;
@@ -63,11 +63,7 @@ describe('mtlskit verify (CLI)', () => {
       openssl([
         'req',
         '-x509',
-        '-newkey',
-        'ed25519',
-        '-nodes',
-        '-keyout',
-        ed(`${root}.key`),
+        ...newKeyArgs(ed(`${root}.key`), 'ed25519'),
         '-out',
         ed(`${root}.crt`),
         '-subj',
@@ -80,11 +76,7 @@ describe('mtlskit verify (CLI)', () => {
     openssl([
       'req',
       '-new',
-      '-newkey',
-      'ed25519',
-      '-nodes',
-      '-keyout',
-      ed('ed-leaf.key'),
+      ...newKeyArgs(ed('ed-leaf.key'), 'ed25519'),
       '-out',
       ed('ed-leaf.csr'),
       '-subj',

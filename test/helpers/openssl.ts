@@ -1,6 +1,6 @@
 /**
  * openssl as the interop tests use it: set-up steps that must succeed (`opensslOk`), the arguments of a new
- * P-256 key for `openssl req` (`newP256Key`), and the independent check of a certificate (`opensslVerify`).
+ * key for `openssl req` (`newKeyArgs`), and the independent check of a certificate (`opensslVerify`).
  */
 import { openssl, type RunResult } from './run.js';
 
@@ -16,9 +16,14 @@ export function opensslDsaParams(out: string): RunResult {
   return opensslOk(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', out]);
 }
 
-/** `openssl req` arguments for a new unencrypted EC P-256 key written to `keyOut`. */
-export function newP256Key(keyOut: string): string[] {
-  return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyOut];
+/**
+ * `openssl req` arguments for a new unencrypted key written to `keyOut`. `keyType` as mtlskit's --key-type:
+ * ec:CURVE (ec:P-256 unless given), rsa:BITS or ed25519.
+ */
+export function newKeyArgs(keyOut: string, keyType = 'ec:P-256'): string[] {
+  const [alg, curve] = keyType.split(':');
+  const spec = alg === 'ec' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`] : ['-newkey', keyType];
+  return [...spec, '-nodes', '-keyout', keyOut];
 }
 
 export interface VerifyOptions {

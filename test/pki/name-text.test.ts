@@ -7,7 +7,7 @@ import { x509 } from '../../src/pki/x509-runtime.js';
 import { canonicalName, nameDerToSlashForm, nameDerToText, readNameAttributes } from '../../src/pki/name-text.js';
 import { certificateFields } from '../../src/pki/cert-fields.js';
 import { derSequence, derSet, derOid, derTlv } from '../../src/pki/der.js';
-import { newP256Key } from '../helpers/openssl.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 
 /** Makes a self-signed certificate with openssl for this subject (and string_mask); the folder holding c.pem. */
 function opensslCertificate(subject: string, stringMask: string, extraArgs: string[]): string {
@@ -18,7 +18,7 @@ function opensslCertificate(subject: string, stringMask: string, extraArgs: stri
     [
       'req',
       '-x509',
-      ...newP256Key(join(dir, 'k')),
+      ...newKeyArgs(join(dir, 'k')),
       '-out',
       join(dir, 'c.pem'),
       '-outform',

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { newP256Key, opensslOk, opensslSignCsr } from '../helpers/openssl.js';
+import { newKeyArgs, opensslOk, opensslSignCsr } from '../helpers/openssl.js';
 import { readDerObjects } from '../../src/pki/pem.js';
 import { loadPrivateKey } from '../../src/pki/keys.js';
 import { verifyCertificate, type VerifyProfile } from '../../src/pki/verify.js';
@@ -18,19 +18,11 @@ const AT_FUTURE = Math.floor(Date.now() / 1000) + 2 * 365 * 86400;
 const AT_PAST = Math.floor(Date.now() / 1000) - 2 * 86400;
 
 /** A self-signed root with the given extra -addext lines. */
-function root(
-  name: string,
-  subject: string,
-  addext: string[] = [],
-  keyAlg = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
-) {
+function root(name: string, subject: string, addext: string[] = [], keyType = 'ec:P-256') {
   opensslOk([
     'req',
     '-x509',
-    ...keyAlg,
-    '-nodes',
-    '-keyout',
-    d(`${name}.key`),
+    ...newKeyArgs(d(`${name}.key`), keyType),
     '-out',
     d(`${name}.crt`),
     '-subj',
@@ -53,21 +45,10 @@ function issue(
   issuer: string,
   subject: string,
   ext: string[],
-  opts: { days?: number; digest?: string; keyAlg?: string[]; sigopts?: string[] } = {},
+  opts: { days?: number; digest?: string; keyType?: string; sigopts?: string[] } = {},
 ) {
   writeFileSync(d(`${name}.ext`), ext.join('\n') + '\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
-  opensslOk([
-    'req',
-    '-new',
-    ...(opts.keyAlg ?? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
-    '-nodes',
-    '-keyout',
-    d(`${name}.key`),
-    '-out',
-    d(`${name}.csr`),
-    '-subj',
-    subject,
-  ]);
+  opensslOk(['req', '-new', ...newKeyArgs(d(`${name}.key`), opts.keyType), '-out', d(`${name}.csr`), '-subj', subject]);
   opensslSignCsr({
     csr: d(`${name}.csr`),
     ca: d(`${issuer}.crt`),
@@ -128,21 +109,21 @@ beforeAll(() => {
     'extendedKeyUsage = serverAuth',
     'subjectAltName = DNS:api.example.com',
   ]);
-  root('rsa-root', '/O=RSA/CN=RSA Root', [], ['-newkey', 'rsa:2048']);
+  root('rsa-root', '/O=RSA/CN=RSA Root', [], 'rsa:2048');
   issue('pss', 'rsa-root', '/O=RSA/CN=api.example.com', LEAF_SERVER, {
-    keyAlg: ['-newkey', 'rsa:2048'],
+    keyType: 'rsa:2048',
     sigopts: ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'],
   });
-  root('p384', '/O=P384/CN=P-384 Root', [], ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384']);
+  root('p384', '/O=P384/CN=P-384 Root', [], 'ec:P-384');
   issue('p521', 'p384', '/O=P384/CN=api.example.com', LEAF_SERVER, {
-    keyAlg: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'],
+    keyType: 'ec:P-521',
     digest: 'sha384',
   });
   // CA key rollover: a self-issued certificate for the new key, signed by the old one (RFC 4210 "newWithOld").
   opensslOk([
     'req',
     '-new',
-    ...newP256Key(d('rollover.key')),
+    ...newKeyArgs(d('rollover.key')),
     '-out',
     d('rollover.csr'),
     '-subj',
@@ -174,7 +155,7 @@ beforeAll(() => {
   opensslOk([
     'req',
     '-x509',
-    ...newP256Key(d('nocrl.key')),
+    ...newKeyArgs(d('nocrl.key')),
     '-out',
     d('nocrl.crt'),
     '-subj',
