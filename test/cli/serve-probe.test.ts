@@ -111,6 +111,16 @@ async function probe(url: string, args: string[]) {
   };
 }
 
+/** probe with the client key and certificate from `pfx` (password source `passin`) against a's mTLS openssl server. */
+async function probeWithPfx(pfx: string, passin: string) {
+  const srv = await startOpensslServer(opensslMtlsServerArgs(a));
+  try {
+    return await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', pfx, '--passin', passin]);
+  } finally {
+    await srv.stop();
+  }
+}
+
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -396,38 +406,14 @@ describe('mtlskit probe against openssl s_server', () => {
     expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain(
       'RC2',
     );
-    const srv = await startOpensslServer(opensslMtlsServerArgs(a));
-    try {
-      const r = await probe(`https://localhost:${srv.port}/`, [
-        '--ca',
-        p(a, 'ca.crt'),
-        '--pfx',
-        pfx,
-        '--passin',
-        'pass:old',
-      ]);
-      expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
-    } finally {
-      await srv.stop();
-    }
+    const r = await probeWithPfx(pfx, 'pass:old');
+    expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
   });
 
   it('reads a PFX for the client side', async () => {
     mtlskitOk(['export', 'pfx', '--dir', a, '--passout', 'pass:probe']);
-    const srv = await startOpensslServer(opensslMtlsServerArgs(a));
-    try {
-      const r = await probe(`https://localhost:${srv.port}/`, [
-        '--ca',
-        p(a, 'ca.crt'),
-        '--pfx',
-        p(a, 'client.pfx'),
-        '--passin',
-        'pass:probe',
-      ]);
-      expect(r.json.ok).toBe(true);
-    } finally {
-      await srv.stop();
-    }
+    const r = await probeWithPfx(p(a, 'client.pfx'), 'pass:probe');
+    expect(r.json.ok).toBe(true);
   });
 });
 
