@@ -6,7 +6,7 @@
  * are followed when the certificate's cRLDistributionPoints names the CRL issuer.
  */
 import { badInput } from '../errors.js';
-import { parseCrl, type ParsedCrl } from './crl.js';
+import { parseCrl, REVOCATION_REASONS, type ParsedCrl } from './crl.js';
 import {
   children,
   content,
@@ -29,19 +29,6 @@ import { verifyWithAlgorithm } from './verify-signature.js';
 export const ALL_REASONS = 0x1fe;
 const REMOVE_FROM_CRL = 8;
 const KU_CRL_SIGN = 64;
-const REASON_NAMES = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  '',
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-];
 /** CRL extensions processed here: AKI, CRL number, IDP, delta CRL indicator, freshest CRL, AIA. */
 const UNDERSTOOD_CRL_EXTENSIONS = new Set([
   '2.5.29.35',
@@ -229,7 +216,7 @@ function entryFor(info: CrlInfo, cert: CertInfo): Entry | undefined {
     if (info.idp?.indirect) return indirectEntry(info, cert);
     const e = info.crl.lookup(cert.serialHex);
     if (!e) return undefined;
-    return { revokedAt: e.revokedAt, reason: e.reason ? REASON_NAMES.indexOf(e.reason) : undefined };
+    return { revokedAt: e.revokedAt, reason: e.reason ? REVOCATION_REASONS.indexOf(e.reason) : undefined };
   });
 }
 
@@ -437,7 +424,8 @@ function applyDeltas(
 }
 
 function revokedMessage(cert: CertInfo, entry: Entry, source: string): string {
-  const reason = entry.reason !== undefined && REASON_NAMES[entry.reason] ? ` (${REASON_NAMES[entry.reason]})` : '';
+  const name = entry.reason !== undefined ? REVOCATION_REASONS[entry.reason] : undefined;
+  const reason = name ? ` (${name})` : '';
   const hold =
     entry.reason === 6
       ? 'it is on hold; ask the CA to release it or issue a new certificate'

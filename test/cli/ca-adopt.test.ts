@@ -2,16 +2,14 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs, opensslOk, opensslSignCsr, opensslVerify } from '../helpers/openssl.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
 afterAll(() => tmp.cleanup());
 
-function ok(args: string[], cwd: string): string {
-  const r = openssl(args, { cwd });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout;
-}
+/** An openssl set-up step in `cwd` that must succeed; its stdout. */
+const ok = (args: string[], cwd: string): string => opensslOk(args, { cwd }).stdout;
 
 const field = (cwd: string, file: string, flag: string) => ok(['x509', '-in', file, '-noout', flag], cwd).trim();
 
@@ -132,13 +130,12 @@ describe('ca adopt: the OpenSSL walkthrough CA (v1, no extensions)', () => {
     expect(readFileSync(join(pki, 'ca-original.crt'), 'utf8')).toBe(readFileSync(join(w, 'ca.crt'), 'utf8'));
     // Partners' old files keep working: OpenSSL matches server.crt's AKI (issuer + serial) against the new CA.
     for (const f of ['server.crt', 'client.crt']) {
-      const v = openssl(['verify', '-CAfile', join(pki, 'ca.crt'), f], { cwd: w });
+      const v = opensslVerify(join(pki, 'ca.crt'), f, { strict: false, cwd: w });
       expect(v.stdout + v.stderr).toContain(`${f}: OK`);
     }
     expect(
-      openssl(['verify', '-CAfile', join(pki, 'ca.crt'), '-verify_hostname', 'api-mtls.example.com', 'server.crt'], {
-        cwd: w,
-      }).status,
+      opensslVerify(join(pki, 'ca.crt'), 'server.crt', { strict: false, hostname: 'api-mtls.example.com', cwd: w })
+        .status,
     ).toBe(0);
     const mode = ok(['pkey', '-in', join(pki, 'ca.key'), '-noout', '-text_pub'], w);
     expect(mode).toContain('2048 bit');
@@ -158,30 +155,20 @@ describe('ca adopt: the OpenSSL walkthrough CA (v1, no extensions)', () => {
     mtlskitOk(['revoke', 'client', '--reason', 'cessationOfOperation'], { cwd: w });
     const crl = ok(['crl', '-in', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), '-noout', '-text'], w);
     expect(crl).toContain(`Serial Number: ${clientSerial}`);
-    const revoked = openssl(
-      ['verify', '-crl_check', '-CRLfile', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), 'client.crt'],
-      { cwd: w },
-    );
+    const revoked = opensslVerify(join(pki, 'ca.crt'), 'client.crt', {
+      strict: false,
+      crl: join(pki, 'crl.pem'),
+      cwd: w,
+    });
     expect(revoked.stdout + revoked.stderr).toContain('certificate revoked');
     expect(
-      openssl(
-        ['verify', '-crl_check', '-CRLfile', join(pki, 'crl.pem'), '-CAfile', join(pki, 'ca.crt'), 'server.crt'],
-        { cwd: w },
-      ).status,
+      opensslVerify(join(pki, 'ca.crt'), 'server.crt', { strict: false, crl: join(pki, 'crl.pem'), cwd: w }).status,
     ).toBe(0);
   });
 
   it('issues new client certificates that pass openssl verify -x509_strict -purpose sslclient', () => {
     mtlskitOk(['client', 'issue', 'partner'], { cwd: w });
-    const v = openssl([
-      'verify',
-      '-x509_strict',
-      '-purpose',
-      'sslclient',
-      '-CAfile',
-      join(pki, 'ca.crt'),
-      join(pki, 'partner.crt'),
-    ]);
+    const v = opensslVerify(join(pki, 'ca.crt'), join(pki, 'partner.crt'), { purpose: 'sslclient' });
     expect(v.stdout + v.stderr).toContain('partner.crt: OK');
   });
 
@@ -201,7 +188,7 @@ describe('ca adopt: the OpenSSL walkthrough CA (v1, no extensions)', () => {
     for (const flag of ['-serial', '-pubkey', '-subject'])
       expect(field(pki, 'ca.crt', flag)).toBe(field(w, 'ca.crt', flag));
     for (const f of [join(w, 'server.crt'), join(pki, 'partner.crt')])
-      expect(openssl(['verify', '-CAfile', join(pki, 'ca.crt'), f]).status).toBe(0);
+      expect(opensslVerify(join(pki, 'ca.crt'), f, { strict: false }).status).toBe(0);
   });
 });
 
@@ -216,27 +203,18 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
         '[ leaf ]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nauthorityKeyIdentifier = keyid\n',
     );
     // prettier-ignore
-    ok(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-subj', '/O=Acme/CN=Acme Root', '-days', '100', '-extensions', 'v3_ca', '-config', 'ext.conf'], d);
-    ok(
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'sub.key',
-        '-out',
-        'sub.csr',
-        '-subj',
-        '/O=Acme/CN=Acme Sub',
-      ],
-      d,
-    );
-    // prettier-ignore
-    ok(['x509', '-req', '-in', 'sub.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '90', '-extfile', 'ext.conf', '-extensions', 'v3_ca', '-out', 'sub.crt'], d);
+    ok(['req', '-x509', ...newKeyArgs('root.key'), '-out', 'root.crt', '-subj', '/O=Acme/CN=Acme Root', '-days', '100', '-extensions', 'v3_ca', '-config', 'ext.conf'], d);
+    ok(['req', '-new', ...newKeyArgs('sub.key'), '-out', 'sub.csr', '-subj', '/O=Acme/CN=Acme Sub'], d);
+    opensslSignCsr({
+      csr: 'sub.csr',
+      ca: 'root.crt',
+      caKey: 'root.key',
+      out: 'sub.crt',
+      days: 90,
+      extfile: 'ext.conf',
+      extensions: 'v3_ca',
+      cwd: d,
+    });
     // An easy-rsa style pki/: index.txt, issued/, revoked/certs_by_serial/, private/.
     const e = join(d, 'easy', 'pki');
     for (const sub of ['issued', 'private', 'revoked/certs_by_serial']) mkdirSync(join(e, sub), { recursive: true });
@@ -249,13 +227,7 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
         [
           'req',
           '-new',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          join(e, 'private', `${name}.key`),
+          ...newKeyArgs(join(e, 'private', `${name}.key`)),
           '-out',
           `${name}.csr`,
           '-subj',
@@ -263,8 +235,16 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
         ],
         d,
       );
-      // prettier-ignore
-      ok(['x509', '-req', '-in', `${name}.csr`, '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '30', '-extfile', 'ext.conf', '-extensions', 'leaf', '-out', `${name}.crt`], d);
+      opensslSignCsr({
+        csr: `${name}.csr`,
+        ca: 'root.crt',
+        caKey: 'root.key',
+        out: `${name}.crt`,
+        days: 30,
+        extfile: 'ext.conf',
+        extensions: 'leaf',
+        cwd: d,
+      });
       const serial = field(d, `${name}.crt`, '-serial').split('=')[1]!;
       const end = ok(['x509', '-in', `${name}.crt`, '-noout', '-dateopt', 'iso_8601', '-enddate'], d);
       const yymmdd = end.split('=')[1]!.trim().replace(/[-: ]/g, '').slice(2, 14) + 'Z';
@@ -304,20 +284,7 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     });
     expect(readFileSync(join(d, 'sub', 'ca-chain.crt'), 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
     mtlskitOk(['client', 'issue', 'c1', '--dir', 'sub'], { cwd: d });
-    const v = openssl(
-      [
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        'root.crt',
-        '-untrusted',
-        'sub/ca-chain.crt',
-        'sub/c1.crt',
-      ],
-      { cwd: d },
-    );
+    const v = opensslVerify('root.crt', 'sub/c1.crt', { purpose: 'sslclient', untrusted: 'sub/ca-chain.crt', cwd: d });
     expect(v.stdout + v.stderr).toContain('c1.crt: OK');
   });
 
@@ -330,26 +297,18 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     ok(['genrsa', '-aes256', '-passout', 'pass:oddpw', '-out', 'odd.key', '2048'], d);
     // prettier-ignore
     ok(['req', '-x509', '-key', 'odd.key', '-passin', 'pass:oddpw', '-out', 'odd.crt', '-subj', '/O=Odd CA', '-days', '100', '-extensions', 'odd_ca', '-config', 'odd.conf'], d);
-    ok(
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'oddleaf.key',
-        '-out',
-        'oddleaf.csr',
-        '-subj',
-        '/CN=oddleaf',
-      ],
-      d,
-    );
-    // prettier-ignore
-    ok(['x509', '-req', '-in', 'oddleaf.csr', '-CA', 'odd.crt', '-CAkey', 'odd.key', '-passin', 'pass:oddpw', '-CAcreateserial', '-days', '30', '-extfile', 'odd.conf', '-extensions', 'leaf', '-out', 'oddleaf.crt'], d);
+    ok(['req', '-new', ...newKeyArgs('oddleaf.key'), '-out', 'oddleaf.csr', '-subj', '/CN=oddleaf'], d);
+    opensslSignCsr({
+      csr: 'oddleaf.csr',
+      ca: 'odd.crt',
+      caKey: 'odd.key',
+      out: 'oddleaf.crt',
+      days: 30,
+      extfile: 'odd.conf',
+      extensions: 'leaf',
+      extra: ['-passin', 'pass:oddpw'],
+      cwd: d,
+    });
     expect(ok(['x509', '-in', 'oddleaf.crt', '-noout', '-ext', 'authorityKeyIdentifier'], d)).toContain('01:02:03:04');
     expect(mtlskit(['ca', 'adopt', '--key', 'odd.key', '--cert', 'odd.crt', '--dir', 'odd'], { cwd: d }).status).toBe(
       4,
@@ -377,15 +336,12 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     expect(r.reissued).toBe(true);
     expect(r.reissueReasons).toEqual(['basicConstraints is not critical', 'it has no keyUsage']);
     expect(r.subjectKeyIdentifier).toBe('0102030405060708090a0b0c0d0e0f1011121314');
-    const v = openssl(['verify', '-x509_strict', '-CAfile', 'odd/ca.crt', 'oddleaf.crt'], { cwd: d });
+    const v = opensslVerify('odd/ca.crt', 'oddleaf.crt', { cwd: d });
     expect(v.stdout + v.stderr).toContain('oddleaf.crt: OK');
     expect(readFileSync(join(d, 'odd', 'ca.key'), 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
     expect(mtlskit(['crl', 'gen', '--dir', 'odd'], { cwd: d }).status).toBe(4);
     mtlskitOk(['crl', 'gen', '--dir', 'odd', '--passin', 'pass:oddpw'], { cwd: d });
-    expect(
-      openssl(['verify', '-crl_check', '-CRLfile', 'odd/crl.pem', '-CAfile', 'odd/ca.crt', 'oddleaf.crt'], { cwd: d })
-        .status,
-    ).toBe(0);
+    expect(opensslVerify('odd/ca.crt', 'oddleaf.crt', { strict: false, crl: 'odd/crl.pem', cwd: d }).status).toBe(0);
   });
 
   it("recognises an easy-rsa pki/ folder: issued and revoked certificates, with easy-rsa's revocation", () => {
@@ -403,9 +359,6 @@ describe('ca adopt: a v3 CA is kept as it is; an intermediate needs its chain; e
     const crl = ok(['crl', '-in', 'fromeasy/crl.pem', '-CAfile', 'root.crt', '-noout', '-text'], d);
     expect(crl).toContain(`Serial Number: ${bobSerial}`);
     expect(crl).toContain('Key Compromise');
-    expect(
-      openssl(['verify', '-crl_check', '-CRLfile', 'fromeasy/crl.pem', '-CAfile', 'root.crt', 'alice.crt'], { cwd: d })
-        .status,
-    ).toBe(0);
+    expect(opensslVerify('root.crt', 'alice.crt', { strict: false, crl: 'fromeasy/crl.pem', cwd: d }).status).toBe(0);
   });
 });

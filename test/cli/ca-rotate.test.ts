@@ -9,9 +9,10 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { curl, freePort, startNodeServer } from '../helpers/tls.js';
+import { newKeyArgs, opensslSignCsr } from '../helpers/openssl.js';
+import { curl, freePort, mtlsServerOptions, runAsync, startNodeServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir('mtlskit-rotate-')));
@@ -154,13 +155,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
   });
 
   it('a Node https server that trusts only the new root accepts an old client that sends ca-old-signed-by-new.crt', async () => {
-    const server = await startNodeServer({
-      key: readFileSync(f('api.key')),
-      cert: readFileSync(f('api.crt')),
-      ca: [readFileSync(f('ca.crt'))],
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const server = await startNodeServer(mtlsServerOptions(dir, { name: 'api', ca: ['ca.crt'] }));
     try {
       const get = (cert: string) =>
         httpsGet(server.port, { key: readFileSync(f('alice.key')), cert, ca: readFileSync(f('ca.crt')) });
@@ -175,13 +170,7 @@ describe('ca rotate on a root with certificates issued before and after', () => 
   });
 
   it('a Node https server that still trusts only the old root accepts a new client that sends ca-new-signed-by-old.crt', async () => {
-    const server = await startNodeServer({
-      key: readFileSync(f('api.key')),
-      cert: readFileSync(f('api.crt')),
-      ca: [readFileSync(f('ca-old.crt'))],
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const server = await startNodeServer(mtlsServerOptions(dir, { name: 'api', ca: ['ca-old.crt'] }));
     try {
       const get = (cert: string) =>
         httpsGet(server.port, { key: readFileSync(f('carol.key')), cert, ca: readFileSync(f('ca-bundle.crt')) });
@@ -459,40 +448,23 @@ describe('a leaf whose authorityKeyIdentifier names its CA by issuer and serial 
     const req = openssl([
       'req',
       '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      f('legacy.key'),
+      ...newKeyArgs(f('legacy.key')),
       '-subj',
       '/CN=legacy',
       '-out',
       f('legacy.csr'),
     ]);
     expect(req.status, req.stderr).toBe(0);
-    const sign = openssl([
-      'x509',
-      '-req',
-      '-in',
-      f('legacy.csr'),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-set_serial',
-      '99',
-      '-days',
-      '30',
-      '-extfile',
-      f('legacy.cnf'),
-      '-extensions',
-      'l',
-      '-out',
-      f('legacy.crt'),
-    ]);
-    expect(sign.status, sign.stderr).toBe(0);
+    opensslSignCsr({
+      csr: f('legacy.csr'),
+      ca: f('ca.crt'),
+      caKey: f('ca.key'),
+      out: f('legacy.crt'),
+      serial: '99',
+      days: 30,
+      extfile: f('legacy.cnf'),
+      extensions: 'l',
+    });
     expect(openssl(['x509', '-in', f('legacy.crt'), '-noout', '-ext', 'authorityKeyIdentifier']).stdout).toContain(
       'serial:',
     );
@@ -596,15 +568,8 @@ describe('ca init --force over a rotated folder', () => {
   });
 });
 
-/** Runs a tool without blocking the event loop; status, stdout, stderr. */
-function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 90_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = (err as { code?: unknown } | null)?.code;
-      resolve({ status: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** Runs keytool or java without blocking the event loop, with room for the JVM's start-up. */
+const runTool = (cmd: string, args: string[]) => runAsync(cmd, args, { timeoutMs: 90_000 });
 
 /** GET https://127.0.0.1:PORT/ with a client certificate chain; the status, or 0 when the handshake fails. */
 function httpsGet(

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, tempDir, tool } from '../helpers/run.js';
 import { requireTool } from '../helpers/tools.js';
+import { PFX_PLATFORMS } from '../../src/pki/pfx-platform-names.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let script: string;
@@ -46,17 +47,7 @@ describe('mtlskit completion', () => {
   });
 
   it('completes `mtlskit export pfx --for ` to the platform names', () => {
-    expect(complete(['mtlskit', 'export', 'pfx', '--for', ''])).toEqual([
-      'macos',
-      'ios',
-      'windows',
-      'windows-legacy',
-      'java',
-      'android',
-      'openssl',
-      'postman',
-      'modern',
-    ]);
+    expect(complete(['mtlskit', 'export', 'pfx', '--for', ''])).toEqual([...PFX_PLATFORMS]);
     expect(complete(['mtlskit', 'export', 'pfx', '--for', 'win'])).toEqual(['windows', 'windows-legacy']);
   });
 
@@ -94,15 +85,7 @@ describe('mtlskit completion', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       '_bash_complete -o default -F _mtlskit',
       // zsh's compgen leaves prefix matching to zsh itself, so every value comes back here.
-      'macos',
-      'ios',
-      'windows',
-      'windows-legacy',
-      'java',
-      'android',
-      'openssl',
-      'postman',
-      'modern',
+      ...PFX_PLATFORMS,
       'gateway',
       'partner-erp',
     ]);

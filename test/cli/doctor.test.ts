@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { newKeyArgs, opensslOk } from '../helpers/openssl.js';
 import { easyrsaPath, requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -204,36 +205,32 @@ describe('mtlskit doctor', () => {
         'organizationName = optional',
       ].join('\n') + '\n',
     );
-    const ok = (args: string[]) => {
-      const r = openssl(args);
-      if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-    };
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    ok(
-      ['req', '-x509', ...ec, '-keyout', join(dir, 'private', 'cakey.pem'), '-out', join(dir, 'cacert.pem')].concat([
-        '-subj',
-        '/O=Demo/CN=Demo CA',
-        '-days',
-        '30',
-      ]),
-    );
+    opensslOk([
+      'req',
+      '-x509',
+      ...newKeyArgs(join(dir, 'private', 'cakey.pem')),
+      '-out',
+      join(dir, 'cacert.pem'),
+      '-subj',
+      '/O=Demo/CN=Demo CA',
+      '-days',
+      '30',
+    ]);
     chmodSync(join(dir, 'private', 'cakey.pem'), 0o600);
     for (const n of ['one', 'two']) {
-      ok([
+      opensslOk([
         'req',
         '-new',
-        ...ec,
-        '-keyout',
-        join(tmp.dir, `${n}.key`),
+        ...newKeyArgs(join(tmp.dir, `${n}.key`)),
         '-out',
         join(tmp.dir, `${n}.csr`),
         '-subj',
         `/O=Demo/CN=${n}`,
       ]);
-      ok(['ca', '-batch', '-config', conf, '-in', join(tmp.dir, `${n}.csr`), '-out', join(tmp.dir, `${n}.crt`)]);
+      opensslOk(['ca', '-batch', '-config', conf, '-in', join(tmp.dir, `${n}.csr`), '-out', join(tmp.dir, `${n}.crt`)]);
     }
-    ok(['ca', '-config', conf, '-revoke', join(tmp.dir, 'two.crt')]);
-    ok(['ca', '-config', conf, '-gencrl', '-out', join(dir, 'crl.pem')]);
+    opensslOk(['ca', '-config', conf, '-revoke', join(tmp.dir, 'two.crt')]);
+    opensslOk(['ca', '-config', conf, '-gencrl', '-out', join(dir, 'crl.pem')]);
 
     const before = snapshot(dir);
     const r = mtlskitOk(['doctor', '--dir', dir, '--json']);

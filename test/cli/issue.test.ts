@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { curl, startNodeServer, startOpensslServer } from '../helpers/tls.js';
+import { newKeyArgs } from '../helpers/openssl.js';
+import { curl, mtlsServerOptions, opensslMtlsServerArgs, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let pki: string;
@@ -117,17 +118,7 @@ describe('real mTLS handshakes', () => {
   ];
 
   it('openssl s_server -Verify 1 -verify_return_error accepts our client and rejects others', async () => {
-    const srv = await startOpensslServer([
-      '-cert',
-      join(pki, 'server.crt'),
-      '-key',
-      join(pki, 'server.key'),
-      '-CAfile',
-      join(pki, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(pki));
     try {
       const good = await curl(srv.port, clientArgs(pki), 'api-mtls.example.com');
       expect(good.stderr).toBe('');
@@ -143,13 +134,7 @@ describe('real mTLS handshakes', () => {
   });
 
   it('Node https with requestCert/rejectUnauthorized accepts our client and rejects others', async () => {
-    const srv = await startNodeServer({
-      key: readFileSync(join(pki, 'server.key')),
-      cert: readFileSync(join(pki, 'server.crt')),
-      ca: readFileSync(join(pki, 'ca.crt')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const srv = await startNodeServer(mtlsServerOptions(pki));
     try {
       const good = await curl(srv.port, clientArgs(pki), 'api-mtls.example.com');
       expect(good.stdout).toBe('hello Client Company Name\n');
@@ -171,13 +156,7 @@ describe('csr create and csr sign', () => {
     openssl([
       'req',
       '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
+      ...newKeyArgs(key),
       '-out',
       csr,
       '-subj',

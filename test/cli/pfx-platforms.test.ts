@@ -159,38 +159,18 @@ describe('export pfx --for', () => {
 
   it('an unknown --for, or --legacy with another --for, is one sentence naming the accepted values, exit 2, nothing written', () => {
     const out = join(tmp.dir, 'nope.pfx');
-    const r = mtlskit(['export', 'pfx', '--dir', dir, '--for', 'solaris', '--passout', 'pass:x', '--out', out]);
+    /** `mtlskit export pfx --dir DIR --for PLATFORM ... --out nope.pfx`, which must be refused. */
+    const exportFor = (platform: string, ...more: string[]) =>
+      mtlskit(['export', 'pfx', '--dir', dir, '--for', platform, ...more, '--out', out]);
+    const r = exportFor('solaris', '--passout', 'pass:x');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       "error: --for 'solaris' is not a platform mtlskit knows; use one of macos, ios, windows, windows-legacy, java, android, openssl, postman, modern.",
     );
-    const both = mtlskit([
-      'export',
-      'pfx',
-      '--dir',
-      dir,
-      '--for',
-      'java',
-      '--legacy',
-      '--passout',
-      'pass:x',
-      '--out',
-      out,
-    ]);
+    const both = exportFor('java', '--legacy', '--passout', 'pass:x');
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('--legacy means --for windows-legacy');
-    const noPass = mtlskit([
-      'export',
-      'pfx',
-      '--dir',
-      dir,
-      '--for',
-      'java',
-      '--passout',
-      'env:MTLSKIT_UNSET_VAR',
-      '--out',
-      out,
-    ]);
+    const noPass = exportFor('java', '--passout', 'env:MTLSKIT_UNSET_VAR');
     expect(noPass.status).toBe(2);
     expect(noPass.stderr).toContain('MTLSKIT_UNSET_VAR is not set');
     expect(existsSync(out)).toBe(false);

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'nod
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
-import { startNodeServer } from '../helpers/tls.js';
+import { mtlsServerOptions, startNodeServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -18,6 +18,21 @@ beforeAll(() => {
   mtlskitOk(['client', 'issue', 'leaf', '--dir', join(dir, 'sub'), '--key-type', 'ec:P-256']);
 });
 afterAll(() => tmp.cleanup());
+
+/** `mtlskit export pfx` of the client in `dir` to `out`, with `password`, in the --legacy format when asked. */
+function exportClientPfx(out: string, password: string, legacy: boolean) {
+  mtlskitOk([
+    'export',
+    'pfx',
+    '--dir',
+    dir,
+    '--passout',
+    `pass:${password}`,
+    '--out',
+    out,
+    ...(legacy ? ['--legacy'] : []),
+  ]);
+}
 
 describe('mtlskit export pfx', () => {
   it('writes the OpenSSL 3 format by default: AES-256-CBC, PBKDF2, SHA-256 MAC, mode 0600', () => {
@@ -37,17 +52,7 @@ describe('mtlskit export pfx', () => {
 
   it('--legacy writes 3DES and a SHA-1 MAC that openssl -legacy and keytool read', () => {
     requireTool('openssl', 'keytool');
-    mtlskitOk([
-      'export',
-      'pfx',
-      '--dir',
-      dir,
-      '--passout',
-      'pass:pw2',
-      '--legacy',
-      '--out',
-      join(tmp.dir, 'legacy.pfx'),
-    ]);
+    exportClientPfx(join(tmp.dir, 'legacy.pfx'), 'pw2', true);
     const info = openssl([
       'pkcs12',
       '-legacy',
@@ -93,13 +98,7 @@ describe('mtlskit export pfx', () => {
     ]);
     expect(keytool.stdout).toContain('PrivateKeyEntry');
     expect(keytool.stdout).toContain('Certificate chain length: 3');
-    const srv = await startNodeServer({
-      key: readFileSync(join(dir, 'server.key')),
-      cert: readFileSync(join(dir, 'server.crt')),
-      ca: readFileSync(join(dir, 'ca.crt')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const srv = await startNodeServer(mtlsServerOptions(dir));
     try {
       const body = await new Promise<string>((resolve, reject) => {
         const req = request(
@@ -168,17 +167,7 @@ describe('other consumers read our bundles', () => {
     it(`python cryptography loads key, certificate and CA from the ${kind} bundle`, () => {
       requireTool('python3-cryptography');
       const out = join(tmp.dir, `py-${kind}.pfx`);
-      mtlskitOk([
-        'export',
-        'pfx',
-        '--dir',
-        dir,
-        '--passout',
-        'pass:py-pw',
-        '--out',
-        out,
-        ...(legacy ? ['--legacy'] : []),
-      ]);
+      exportClientPfx(out, 'py-pw', legacy);
       const script = [
         'import sys',
         'from cryptography.hazmat.primitives.serialization import pkcs12',
@@ -195,17 +184,7 @@ describe('other consumers read our bundles', () => {
     it(`NSS pk12util imports the ${kind} bundle`, () => {
       requireTool('pk12util', 'certutil');
       const out = join(tmp.dir, `nss-${kind}.pfx`);
-      mtlskitOk([
-        'export',
-        'pfx',
-        '--dir',
-        dir,
-        '--passout',
-        'pass:nss-pw',
-        '--out',
-        out,
-        ...(legacy ? ['--legacy'] : []),
-      ]);
+      exportClientPfx(out, 'nss-pw', legacy);
       const db = join(tmp.dir, `nssdb-${kind}`);
       mkdirSync(db);
       expect(tool('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']).status).toBe(0);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { BIN, openssl, tempDir, tool, type RunResult } from '../helpers/run.js';
+import { newKeyArgs, opensslVerify } from '../helpers/openssl.js';
 import { suiteRequiresTool } from '../helpers/tools.js';
 
 const MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'].find((p) =>
@@ -77,6 +78,17 @@ async function ok(args: string[]): Promise<RunResult> {
 }
 const d = (name: string) => join(tmp.dir, name);
 const tokenFlags = ['--pkcs11-module', MODULE!, '--pin', `pass:${PIN}`];
+/** The arguments of `mtlskit ca init --dir DIR --pkcs11 URI` with the module and the PIN, then `more`. */
+const tokenCaInit = (dir: string, uri: string, ...more: string[]) => [
+  'ca',
+  'init',
+  '--dir',
+  dir,
+  '--pkcs11',
+  uri,
+  ...tokenFlags,
+  ...more,
+];
 
 function listObjects(token = 'mtlskit'): string {
   const r = tool(
@@ -116,20 +128,17 @@ describe('ca init --pkcs11 and signing through the token', () => {
   ] as const) {
     it(`${keyType}: the key is generated in the token (sensitive, never extractable), no ca.key, and everything signs`, async () => {
       const dir = d(`token-${label}`);
-      const r = await ok([
-        'ca',
-        'init',
-        '--dir',
-        dir,
-        '--pkcs11',
-        `pkcs11:token=mtlskit;object=${label}`,
-        ...tokenFlags,
-        '--key-type',
-        keyType,
-        '--subject',
-        `/O=Token Test/CN=${label} Root`,
-        '--json',
-      ]);
+      const r = await ok(
+        tokenCaInit(
+          dir,
+          `pkcs11:token=mtlskit;object=${label}`,
+          '--key-type',
+          keyType,
+          '--subject',
+          `/O=Token Test/CN=${label} Root`,
+          '--json',
+        ),
+      );
       const result = JSON.parse(r.stdout);
       expect(result.files.key).toBeUndefined();
       expect(result.pkcs11.uri).toMatch(new RegExp(`^pkcs11:token=mtlskit;object=${label};id=(%[0-9a-f]{2})+$`));
@@ -144,33 +153,18 @@ describe('ca init --pkcs11 and signing through the token', () => {
       expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-text']).stdout).toContain(
         keyType.startsWith('ec') ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption',
       );
-      expect(openssl(['verify', '-x509_strict', '-CAfile', join(dir, 'ca.crt'), join(dir, 'ca.crt')]).status).toBe(0);
+      expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'ca.crt')).status).toBe(0);
 
       // Later commands need only --pin: the module comes from mtlskit.json.
       await ok(['client', 'issue', 'alice', '--dir', dir, '--pin', `pass:${PIN}`]);
-      const v = openssl([
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'alice.crt'),
-      ]);
+      const v = opensslVerify(join(dir, 'ca.crt'), join(dir, 'alice.crt'), { purpose: 'sslclient' });
       expect(v.status, v.stderr).toBe(0);
       await ok(['server', 'issue', '--dir', dir, '--dns', 'api.example.test', '--pin', `pass:${PIN}`]);
       expect(
-        openssl([
-          'verify',
-          '-x509_strict',
-          '-purpose',
-          'sslserver',
-          '-verify_hostname',
-          'api.example.test',
-          '-CAfile',
-          join(dir, 'ca.crt'),
-          join(dir, 'server.crt'),
-        ]).status,
+        opensslVerify(join(dir, 'ca.crt'), join(dir, 'server.crt'), {
+          purpose: 'sslserver',
+          hostname: 'api.example.test',
+        }).status,
       ).toBe(0);
 
       // revoke + crl gen: a CRL signed by the token that openssl checks against ca.crt.
@@ -179,15 +173,10 @@ describe('ca init --pkcs11 and signing through the token', () => {
       const crl = openssl(['crl', '-in', join(dir, 'crl.pem'), '-CAfile', join(dir, 'ca.crt'), '-noout']);
       expect(crl.status, crl.stderr).toBe(0);
       expect(crl.stderr + crl.stdout).toContain('verify OK');
-      const revoked = openssl([
-        'verify',
-        '-crl_check',
-        '-CRLfile',
-        join(dir, 'crl.pem'),
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'alice.crt'),
-      ]);
+      const revoked = opensslVerify(join(dir, 'ca.crt'), join(dir, 'alice.crt'), {
+        strict: false,
+        crl: join(dir, 'crl.pem'),
+      });
       expect(revoked.status).not.toBe(0);
       expect(revoked.stdout + revoked.stderr).toContain('revoked');
 
@@ -195,34 +184,10 @@ describe('ca init --pkcs11 and signing through the token', () => {
       const csrKey = join(dir, 'partner.key.pem');
       const csr = join(dir, 'partner.csr');
       expect(
-        openssl([
-          'req',
-          '-new',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          csrKey,
-          '-subj',
-          '/O=Partner/CN=partner-erp',
-          '-out',
-          csr,
-        ]).status,
+        openssl(['req', '-new', ...newKeyArgs(csrKey), '-subj', '/O=Partner/CN=partner-erp', '-out', csr]).status,
       ).toBe(0);
       await ok(['csr', 'sign', csr, '--dir', dir, '--profile', 'client', '--pin', `pass:${PIN}`]);
-      expect(
-        openssl([
-          'verify',
-          '-x509_strict',
-          '-purpose',
-          'sslclient',
-          '-CAfile',
-          join(dir, 'ca.crt'),
-          join(dir, 'partner.crt'),
-        ]).status,
-      ).toBe(0);
+      expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'partner.crt'), { purpose: 'sslclient' }).status).toBe(0);
     });
   }
 
@@ -232,50 +197,21 @@ describe('ca init --pkcs11 and signing through the token', () => {
     writeFileSync(csv, 'name\nb1\nb2\nb3\n');
     await ok(['client', 'issue', '--dir', dir, '--batch', csv, '--key-type', 'ec:P-256', '--pin', `pass:${PIN}`]);
     for (const n of ['b1', 'b2', 'b3'])
-      expect(
-        openssl([
-          'verify',
-          '-x509_strict',
-          '-purpose',
-          'sslclient',
-          '-CAfile',
-          join(dir, 'ca.crt'),
-          join(dir, `${n}.crt`),
-        ]).status,
-      ).toBe(0);
+      expect(opensslVerify(join(dir, 'ca.crt'), join(dir, `${n}.crt`), { purpose: 'sslclient' }).status).toBe(0);
   });
 
   it('an intermediate with its key in the token chains to a file-key root, and a token root signs a file-key intermediate', async () => {
     const root = d('file-root');
     await ok(['ca', 'init', '--dir', root, '--key-type', 'ec:P-256', '--subject', '/O=Chain/CN=File Root']);
     const inter = d('token-inter');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      inter,
-      '--issuer',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=inter-key',
-      ...tokenFlags,
-      '--key-type',
-      'ec:P-256',
-    ]);
+    await ok(tokenCaInit(inter, 'pkcs11:token=second;object=inter-key', '--issuer', root, '--key-type', 'ec:P-256'));
     expect(existsSync(join(inter, 'ca.key'))).toBe(false);
     expect(privateKeyBlock('inter-key', 'second')).toMatch(/never extractable/);
     await ok(['client', 'issue', 'leaf', '--dir', inter, '--pin', `pass:${PIN}`]);
-    const v = openssl([
-      'verify',
-      '-x509_strict',
-      '-purpose',
-      'sslclient',
-      '-CAfile',
-      join(root, 'ca.crt'),
-      '-untrusted',
-      join(inter, 'ca.crt'),
-      join(inter, 'leaf.crt'),
-    ]);
+    const v = opensslVerify(join(root, 'ca.crt'), join(inter, 'leaf.crt'), {
+      purpose: 'sslclient',
+      untrusted: join(inter, 'ca.crt'),
+    });
     expect(v.status, v.stderr).toBe(0);
 
     // The other way round: the token-held root signs an intermediate whose key is a file (--passin is the PIN).
@@ -284,64 +220,28 @@ describe('ca init --pkcs11 and signing through the token', () => {
     expect(existsSync(join(fileInter, 'ca.key'))).toBe(true);
     await ok(['server', 'issue', '--dir', fileInter, '--dns', 'x.example.test']);
     expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-CAfile',
-        join(d('token-ca-rsa'), 'ca.crt'),
-        '-untrusted',
-        join(fileInter, 'ca.crt'),
-        join(fileInter, 'server.crt'),
-      ]).status,
+      opensslVerify(join(d('token-ca-rsa'), 'ca.crt'), join(fileInter, 'server.crt'), {
+        untrusted: join(fileInter, 'ca.crt'),
+      }).status,
     ).toBe(0);
   });
 
   it('parent and intermediate in the same token: --pin serves both (one login), and --force swaps key kinds cleanly', async () => {
     const root = d('same-token-root');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=same-root',
-      ...tokenFlags,
-      '--key-type',
-      'ec:P-384',
-    ]);
+    await ok(tokenCaInit(root, 'pkcs11:token=second;object=same-root', '--key-type', 'ec:P-384'));
     const inter = d('same-token-inter');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      inter,
-      '--issuer',
-      root,
-      '--pkcs11',
-      'pkcs11:token=second;object=same-inter',
-      ...tokenFlags,
-    ]);
+    await ok(tokenCaInit(inter, 'pkcs11:token=second;object=same-inter', '--issuer', root));
     await ok(['server', 'issue', '--dir', inter, '--dns', 'same.example.test', '--pin', `pass:${PIN}`]);
     expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-CAfile',
-        join(root, 'ca.crt'),
-        '-untrusted',
-        join(inter, 'ca.crt'),
-        join(inter, 'server.crt'),
-      ]).status,
+      opensslVerify(join(root, 'ca.crt'), join(inter, 'server.crt'), { untrusted: join(inter, 'ca.crt') }).status,
     ).toBe(0);
     expect(openssl(['x509', '-in', join(root, 'ca.crt'), '-noout', '-text']).stdout).toContain('ecdsa-with-SHA384');
 
     // A file CA replaced (--force) by a token CA loses its ca.key; the reverse drops the token settings.
     const swap = d('swap');
     await ok(['ca', 'init', '--dir', swap, '--crl-url', 'http://crl.example.test/ca.crl']);
-    expect(
-      (await run(['ca', 'init', '--dir', swap, '--pkcs11', 'pkcs11:token=second;object=swap', ...tokenFlags])).status,
-    ).toBe(3);
-    await ok(['ca', 'init', '--dir', swap, '--force', '--pkcs11', 'pkcs11:token=second;object=swap', ...tokenFlags]);
+    expect((await run(tokenCaInit(swap, 'pkcs11:token=second;object=swap'))).status).toBe(3);
+    await ok(tokenCaInit(swap, 'pkcs11:token=second;object=swap', '--force'));
     expect(existsSync(join(swap, 'ca.key'))).toBe(false);
     await ok(['ca', 'init', '--dir', swap, '--force']);
     expect(existsSync(join(swap, 'ca.key'))).toBe(true);
@@ -372,32 +272,12 @@ describe('ca init --pkcs11 and signing through the token', () => {
     );
     expect(keygen.status, keygen.stderr).toBe(0);
     const dir = d('existing-pss');
-    await ok([
-      'ca',
-      'init',
-      '--dir',
-      dir,
-      '--pkcs11',
-      'pkcs11:token=second;id=%a1%b2',
-      '--pkcs11-existing',
-      ...tokenFlags,
-      '--rsa-pss',
-    ]);
+    await ok(tokenCaInit(dir, 'pkcs11:token=second;id=%a1%b2', '--pkcs11-existing', '--rsa-pss'));
     expect(openssl(['x509', '-in', join(dir, 'ca.crt'), '-noout', '-text']).stdout).toContain('rsassaPss');
     await ok(['client', 'issue', '--dir', dir, '--pin', `pass:${PIN}`]);
     const text = openssl(['x509', '-in', join(dir, 'client.crt'), '-noout', '-text']).stdout;
     expect(text).toContain('rsassaPss');
-    expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'client.crt'),
-      ]).status,
-    ).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'client.crt'), { purpose: 'sslclient' }).status).toBe(0);
   });
 
   it('show pkcs11 lists tokens and key objects with their flags, never key material', async () => {
@@ -445,7 +325,7 @@ describe('bad input with a token', () => {
     expect(crl.status).toBe(4);
     expect(snapshot(dir)).toEqual(before);
     await ok(['client', 'issue', 'after-wrong-pins', '--dir', dir, '--pin', `pass:${PIN}`]);
-    expect(openssl(['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'after-wrong-pins.crt')]).status).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'after-wrong-pins.crt'), { strict: false }).status).toBe(0);
   });
 
   it('logs into the token exactly once per command, right or wrong PIN (counted by OpenSC pkcs11-spy)', async () => {
@@ -530,28 +410,11 @@ describe('bad input with a token', () => {
   });
 
   it('a token or key that is not there exits 2 listing what exists', async () => {
-    const noToken = await run([
-      'ca',
-      'init',
-      '--dir',
-      d('no-token'),
-      '--pkcs11',
-      'pkcs11:token=nosuch;object=k',
-      ...tokenFlags,
-    ]);
+    const noToken = await run(tokenCaInit(d('no-token'), 'pkcs11:token=nosuch;object=k'));
     expect(noToken.status).toBe(2);
     expect(noToken.stderr).toContain("'mtlskit'");
     expect(noToken.stderr).toContain("'second'");
-    const noKey = await run([
-      'ca',
-      'init',
-      '--dir',
-      d('no-key'),
-      '--pkcs11',
-      'pkcs11:token=mtlskit;object=nosuch',
-      '--pkcs11-existing',
-      ...tokenFlags,
-    ]);
+    const noKey = await run(tokenCaInit(d('no-key'), 'pkcs11:token=mtlskit;object=nosuch', '--pkcs11-existing'));
     expect(noKey.status).toBe(2);
     expect(noKey.stderr).toContain("'ca-p256'");
     expect(existsSync(d('no-key'))).toBe(false);
@@ -606,15 +469,7 @@ describe('bad input with a token', () => {
   });
 
   it('a label that already exists is not overwritten (exit 3)', async () => {
-    const r = await run([
-      'ca',
-      'init',
-      '--dir',
-      d('dup'),
-      '--pkcs11',
-      'pkcs11:token=mtlskit;object=ca-p256',
-      ...tokenFlags,
-    ]);
+    const r = await run(tokenCaInit(d('dup'), 'pkcs11:token=mtlskit;object=ca-p256'));
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('--pkcs11-existing');
   });
@@ -669,17 +524,7 @@ describe('ca passwd and ca move-to-pkcs11', () => {
     const access = /Access: +(.*)/.exec(block)![1]!;
     expect(access.replace('never extractable', '')).not.toContain('extractable');
     await ok(['client', 'issue', '--dir', dir, '--pin', `pass:${PIN}`]);
-    expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'client.crt'),
-      ]).status,
-    ).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'client.crt'), { purpose: 'sslclient' }).status).toBe(0);
     const again = await run(['ca', 'passwd', '--dir', dir]);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('token');
@@ -724,17 +569,7 @@ describe('wizard with a CA password or a token', () => {
     expect(existsSync(join(dir, 'ca.key'))).toBe(false);
     expect(JSON.parse(r.stdout).files.caKeyUri).toMatch(/^pkcs11:token=second;object=wizard-ca;id=/);
     expect(privateKeyBlock('wizard-ca', 'second')).toMatch(/never extractable/);
-    expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'client.crt'),
-      ]).status,
-    ).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'client.crt'), { purpose: 'sslclient' }).status).toBe(0);
   });
 });
 
@@ -795,6 +630,6 @@ describe('on a terminal (tmux)', () => {
     const promptLine = shown.split('\n').find((l) => l.includes("PIN for token 'mtlskit'"));
     expect(promptLine).toBeDefined();
     expect(promptLine).not.toContain(PIN);
-    expect(openssl(['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'tty-pin.crt')]).status).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'tty-pin.crt'), { strict: false }).status).toBe(0);
   });
 });

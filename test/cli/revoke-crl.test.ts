@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { curl, startNodeServer, startOpensslServer } from '../helpers/tls.js';
+import { opensslVerify } from '../helpers/openssl.js';
+import { curl, mtlsServerOptions, opensslMtlsServerArgs, startNodeServer, startOpensslServer } from '../helpers/tls.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -44,15 +45,7 @@ describe.each([
     const der = openssl(['crl', '-in', join(dir, 'crl.der'), '-inform', 'DER', '-noout', '-text']).stdout;
     expect(der).toBe(text);
     const verify = (name: string) =>
-      openssl([
-        'verify',
-        '-crl_check',
-        '-CRLfile',
-        join(dir, 'crl.pem'),
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, `${name}.crt`),
-      ]);
+      opensslVerify(join(dir, 'ca.crt'), join(dir, `${name}.crt`), { strict: false, crl: join(dir, 'crl.pem') });
     const revoked = verify('alice');
     expect(revoked.status).not.toBe(0);
     expect(revoked.stdout + revoked.stderr).toContain('certificate revoked');
@@ -247,20 +240,7 @@ describe('TLS servers enforce the CRL', () => {
   ];
 
   it('openssl s_server -crl_check rejects the revoked client and accepts the good one', async () => {
-    const srv = await startOpensslServer([
-      '-cert',
-      join(dir, 'server.crt'),
-      '-key',
-      join(dir, 'server.key'),
-      '-CAfile',
-      join(dir, 'ca.crt'),
-      '-CRL',
-      join(dir, 'crl.pem'),
-      '-crl_check',
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
+    const srv = await startOpensslServer(opensslMtlsServerArgs(dir, { crl: join(dir, 'crl.pem') }));
     try {
       expect((await curl(srv.port, client('good'), 'localhost')).status).toBe(0);
       const bad = await curl(srv.port, client('bad'), 'localhost');
@@ -272,14 +252,7 @@ describe('TLS servers enforce the CRL', () => {
   });
 
   it('Node https with the crl option rejects the revoked client and accepts the good one', async () => {
-    const srv = await startNodeServer({
-      key: readFileSync(join(dir, 'server.key')),
-      cert: readFileSync(join(dir, 'server.crt')),
-      ca: readFileSync(join(dir, 'ca.crt')),
-      crl: readFileSync(join(dir, 'crl.pem')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const srv = await startNodeServer({ ...mtlsServerOptions(dir), crl: readFileSync(join(dir, 'crl.pem')) });
     try {
       expect((await curl(srv.port, client('good'), 'localhost')).stdout).toBe('hello good\n');
       const bad = await curl(srv.port, client('bad'), 'localhost');
@@ -288,13 +261,7 @@ describe('TLS servers enforce the CRL', () => {
       await srv.stop();
     }
     // The same client is accepted when the server does not load the CRL: the CRL is what refused it.
-    const noCrl = await startNodeServer({
-      key: readFileSync(join(dir, 'server.key')),
-      cert: readFileSync(join(dir, 'server.crt')),
-      ca: readFileSync(join(dir, 'ca.crt')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const noCrl = await startNodeServer(mtlsServerOptions(dir));
     try {
       expect((await curl(noCrl.port, client('bad'), 'localhost')).stdout).toBe('hello bad\n');
     } finally {

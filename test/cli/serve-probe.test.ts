@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
-import { curl, freePort, runAsync, startOpensslServer } from '../helpers/tls.js';
+import { newKeyArgs } from '../helpers/openssl.js';
+import { curl, freePort, opensslMtlsServerArgs, runAsync, startOpensslServer } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -22,13 +23,7 @@ function expiredClient(dir: string) {
   openssl([
     'req',
     '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    p(dir, 'old.key'),
+    ...newKeyArgs(p(dir, 'old.key')),
     '-out',
     p(dir, 'old.csr'),
     '-subj',
@@ -54,6 +49,13 @@ function expiredClient(dir: string) {
     '-notext',
   ]);
   if (r.status !== 0) throw new Error(r.stderr);
+}
+
+/** An intermediate CA of `a` in `sub` (P-256), with a localhost server certificate and the default client. */
+function issuingCa(sub: string, subject: string) {
+  mtlskitOk(['ca', 'init', '--dir', sub, '--issuer', a, '--subject', subject, '--key-type', 'ec:P-256']);
+  mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
+  mtlskitOk(['client', 'issue', '--dir', sub]);
 }
 
 beforeAll(() => {
@@ -107,6 +109,16 @@ async function probe(url: string, args: string[]) {
       steps: { step: string; ok: boolean | null; detail: string }[];
     },
   };
+}
+
+/** probe with the client key and certificate from `pfx` (password source `passin`) against a's mTLS openssl server. */
+async function probeWithPfx(pfx: string, passin: string) {
+  const srv = await startOpensslServer(opensslMtlsServerArgs(a));
+  try {
+    return await probe(`https://localhost:${srv.port}/`, ['--ca', p(a, 'ca.crt'), '--pfx', pfx, '--passin', passin]);
+  } finally {
+    await srv.stop();
+  }
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -251,20 +263,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
 
   it('with an intermediate CA in --dir: accepts its clients, refuses a sibling signed by the root', async () => {
     const sub = join(tmp.dir, 'sub');
-    mtlskitOk([
-      'ca',
-      'init',
-      '--dir',
-      sub,
-      '--issuer',
-      a,
-      '--subject',
-      '/O=Acme/CN=Acme Issuing CA',
-      '--key-type',
-      'ec:P-256',
-    ]);
-    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
-    mtlskitOk(['client', 'issue', '--dir', sub]);
+    issuingCa(sub, '/O=Acme/CN=Acme Issuing CA');
     const srv = await startServe(['--dir', sub]);
     try {
       const viaCurl = await curl(srv.port, ['--cacert', p(a, 'ca.crt'), ...client(sub)], 'localhost');
@@ -284,20 +283,7 @@ describe('mtlskit serve with curl and mtlskit probe', () => {
 
   it("with an intermediate CA and --crl: needs the root's CRL too (--crl-file), then refuses only the revoked client", async () => {
     const sub = join(tmp.dir, 'sub-crl');
-    mtlskitOk([
-      'ca',
-      'init',
-      '--dir',
-      sub,
-      '--issuer',
-      a,
-      '--subject',
-      '/O=Acme/CN=Acme CRL Issuing CA',
-      '--key-type',
-      'ec:P-256',
-    ]);
-    mtlskitOk(['server', 'issue', '--dir', sub, '--dns', 'localhost']);
-    mtlskitOk(['client', 'issue', '--dir', sub]);
+    issuingCa(sub, '/O=Acme/CN=Acme CRL Issuing CA');
     mtlskitOk(['client', 'issue', 'leaver', '--dir', sub]);
     mtlskitOk(['revoke', 'leaver', '--dir', sub]);
     mtlskitOk(['crl', 'gen', '--dir', a]);
@@ -375,18 +361,7 @@ describe('mtlskit probe against openssl s_server', () => {
   for (const version of ['-tls1_2', '-tls1_3']) {
     it(`diagnoses alerts from OpenSSL (${version}): success, no certificate, unknown CA, revoked, expired, wrong purpose`, async () => {
       const srv = await startOpensslServer([
-        '-cert',
-        p(a, 'server-chain.crt'),
-        '-key',
-        p(a, 'server.key'),
-        '-CAfile',
-        p(a, 'ca.crt'),
-        '-CRL',
-        p(a, 'crl.pem'),
-        '-crl_check',
-        '-Verify',
-        '1',
-        '-verify_return_error',
+        ...opensslMtlsServerArgs(a, { cert: 'server-chain.crt', crl: p(a, 'crl.pem') }),
         version,
       ]);
       try {
@@ -431,58 +406,14 @@ describe('mtlskit probe against openssl s_server', () => {
     expect(openssl(['pkcs12', '-in', pfx, '-info', '-noout', '-legacy', '-passin', 'pass:old']).stderr).toContain(
       'RC2',
     );
-    const srv = await startOpensslServer([
-      '-cert',
-      p(a, 'server.crt'),
-      '-key',
-      p(a, 'server.key'),
-      '-CAfile',
-      p(a, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
-    try {
-      const r = await probe(`https://localhost:${srv.port}/`, [
-        '--ca',
-        p(a, 'ca.crt'),
-        '--pfx',
-        pfx,
-        '--passin',
-        'pass:old',
-      ]);
-      expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
-    } finally {
-      await srv.stop();
-    }
+    const r = await probeWithPfx(pfx, 'pass:old');
+    expect(r.json.ok, JSON.stringify(r.json)).toBe(true);
   });
 
   it('reads a PFX for the client side', async () => {
     mtlskitOk(['export', 'pfx', '--dir', a, '--passout', 'pass:probe']);
-    const srv = await startOpensslServer([
-      '-cert',
-      p(a, 'server.crt'),
-      '-key',
-      p(a, 'server.key'),
-      '-CAfile',
-      p(a, 'ca.crt'),
-      '-Verify',
-      '1',
-      '-verify_return_error',
-    ]);
-    try {
-      const r = await probe(`https://localhost:${srv.port}/`, [
-        '--ca',
-        p(a, 'ca.crt'),
-        '--pfx',
-        p(a, 'client.pfx'),
-        '--passin',
-        'pass:probe',
-      ]);
-      expect(r.json.ok).toBe(true);
-    } finally {
-      await srv.stop();
-    }
+    const r = await probeWithPfx(p(a, 'client.pfx'), 'pass:probe');
+    expect(r.json.ok).toBe(true);
   });
 });
 

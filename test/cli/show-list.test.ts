@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 
 const SHOW = join(FIXTURES, 'show');
 
@@ -106,13 +107,7 @@ describe('mtlskit show (golden files over fixed fixtures made by openssl)', () =
       openssl([
         'req',
         '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(tmp.dir, 'soon.key'),
+        ...newKeyArgs(join(tmp.dir, 'soon.key')),
         '-subj',
         '/CN=soon',
         '-days',

@@ -8,6 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs, opensslDsaParams, opensslOk, opensslVerify } from '../helpers/openssl.js';
 import {
   DAY,
   buildCert,
@@ -25,12 +26,6 @@ import { verifyCertificate } from '../../src/pki/verify.js';
 const tmp = tempDir('mtlskit-vpolicy-');
 const f = (n: string) => join(tmp.dir, n);
 const dir = f('pki');
-
-function run(args: string[]) {
-  const r = openssl(args);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}:\n${r.stderr}`);
-  return r;
-}
 
 const caExt = (key: TestKey, pathLen?: number): Ext[] => [
   ext('2.5.29.19', derSequence(derBoolean(true), ...(pathLen !== undefined ? [derInteger(pathLen)] : [])), true),
@@ -146,25 +141,13 @@ describe('weak keys', () => {
   });
 
   it('csr sign refuses an RSA-1024, a P-192 and a DSA CSR with exit 5 and the reason; --key refuses a weak key', () => {
-    run([
-      'req',
-      '-new',
-      '-newkey',
-      'rsa:1024',
-      '-nodes',
-      '-keyout',
-      f('r1024.key'),
-      '-subj',
-      '/CN=r1024',
-      '-out',
-      f('r1024.csr'),
-    ]);
-    run(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
-    run(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
+    opensslOk(['req', '-new', ...newKeyArgs(f('r1024.key'), 'rsa:1024'), '-subj', '/CN=r1024', '-out', f('r1024.csr')]);
+    opensslOk(['ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', f('p192.key')]);
+    opensslOk(['req', '-new', '-key', f('p192.key'), '-subj', '/CN=p192', '-out', f('p192.csr')]);
     // Any DSA key is refused; small parameters keep openssl quick.
-    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', f('dsa.param')]);
-    run(['genpkey', '-paramfile', f('dsa.param'), '-out', f('dsa.key')]);
-    run(['req', '-new', '-key', f('dsa.key'), '-subj', '/CN=dsa', '-out', f('dsa.csr')]);
+    opensslDsaParams(f('dsa.param'));
+    opensslOk(['genpkey', '-paramfile', f('dsa.param'), '-out', f('dsa.key')]);
+    opensslOk(['req', '-new', '-key', f('dsa.key'), '-subj', '/CN=dsa', '-out', f('dsa.csr')]);
     for (const [csr, reason] of [
       ['r1024.csr', 'RSA key of 1024 bits'],
       ['p192.csr', 'P-192'],
@@ -184,7 +167,7 @@ describe('weak keys', () => {
 describe('the OpenSSL walkthrough CA: nginx and curl accept it, the strict profile says so', () => {
   it('v1 root: strict rejects with LEGACY_CA and points to ca adopt; --profile openssl accepts', () => {
     const w = f('walk');
-    const sh = (args: string[]) => run(args);
+    const sh = (args: string[]) => opensslOk(args);
     writeFileSync(
       f('walk-ca.cnf'),
       '[ req ]\ndistinguished_name = dn\nprompt = no\n[ dn ]\nO = Server CA Company Name\n',
@@ -231,7 +214,7 @@ describe('the OpenSSL walkthrough CA: nginx and curl accept it, the strict profi
       `${w}-server.crt`,
     ]);
     // What nginx and curl do: plain `openssl verify` accepts the chain.
-    expect(openssl(['verify', '-CAfile', `${w}-ca.crt`, `${w}-server.crt`]).status).toBe(0);
+    expect(opensslVerify(`${w}-ca.crt`, `${w}-server.crt`, { strict: false }).status).toBe(0);
     const args = [
       'verify',
       `${w}-server.crt`,
@@ -268,7 +251,7 @@ describe('CRL structure (RFC 5280 5.1-5.2) under the strict profile', () => {
       f('nonum.cnf'),
       `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${f('nonum-index.txt')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
     );
-    run([
+    opensslOk([
       'ca',
       '-gencrl',
       '-config',
@@ -281,7 +264,7 @@ describe('CRL structure (RFC 5280 5.1-5.2) under the strict profile', () => {
       f('nonum.crl'),
       '-batch',
     ]);
-    expect(run(['crl', '-in', f('nonum.crl'), '-noout', '-text']).stdout).not.toContain('CRL Number');
+    expect(opensslOk(['crl', '-in', f('nonum.crl'), '-noout', '-text']).stdout).not.toContain('CRL Number');
     const strict = mtlskit([...args, '--crl', f('nonum.crl')]);
     expect(strict.status).toBe(1);
     const problems = (JSON.parse(strict.stdout) as { problems: { code: string; message: string }[] }).problems;
@@ -290,15 +273,7 @@ describe('CRL structure (RFC 5280 5.1-5.2) under the strict profile', () => {
     expect(mtlskit([...args, '--crl', f('nonum.crl'), '--profile', 'rfc5280']).status).toBe(0);
     // OpenSSL uses it too (RFC 5280 5.2.3 binds conforming CRL issuers; pyca/cryptography refuses it).
     expect(
-      openssl([
-        'verify',
-        '-crl_check',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        '-CRLfile',
-        f('nonum.crl'),
-        join(dir, 'crl-client.crt'),
-      ]).status,
+      opensslVerify(join(dir, 'ca.crt'), join(dir, 'crl-client.crt'), { strict: false, crl: f('nonum.crl') }).status,
     ).toBe(0);
   });
 });

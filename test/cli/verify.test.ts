@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs, opensslSignCsr } from '../helpers/openssl.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let dir: string;
@@ -62,11 +63,7 @@ describe('mtlskit verify (CLI)', () => {
       openssl([
         'req',
         '-x509',
-        '-newkey',
-        'ed25519',
-        '-nodes',
-        '-keyout',
-        ed(`${root}.key`),
+        ...newKeyArgs(ed(`${root}.key`), 'ed25519'),
         '-out',
         ed(`${root}.crt`),
         '-subj',
@@ -79,11 +76,7 @@ describe('mtlskit verify (CLI)', () => {
     openssl([
       'req',
       '-new',
-      '-newkey',
-      'ed25519',
-      '-nodes',
-      '-keyout',
-      ed('ed-leaf.key'),
+      ...newKeyArgs(ed('ed-leaf.key'), 'ed25519'),
       '-out',
       ed('ed-leaf.csr'),
       '-subj',
@@ -93,24 +86,15 @@ describe('mtlskit verify (CLI)', () => {
       ed('ed-leaf.ext'),
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:ed.example.com\n',
     );
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      ed('ed-leaf.csr'),
-      '-CA',
-      ed('ed-root.crt'),
-      '-CAkey',
-      ed('ed-root.key'),
-      '-set_serial',
-      '7',
-      '-days',
-      '10',
-      '-extfile',
-      ed('ed-leaf.ext'),
-      '-out',
-      ed('ed-leaf.crt'),
-    ]);
+    opensslSignCsr({
+      csr: ed('ed-leaf.csr'),
+      ca: ed('ed-root.crt'),
+      caKey: ed('ed-root.key'),
+      out: ed('ed-leaf.crt'),
+      serial: '7',
+      days: 10,
+      extfile: ed('ed-leaf.ext'),
+    });
     mtlskitOk([
       'verify',
       ed('ed-leaf.crt'),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSy
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
+import { opensslVerify } from '../helpers/openssl.js';
 import { freePort, runAsync } from '../helpers/tls.js';
 import { requireTool, suiteRequiresTool } from '../helpers/tools.js';
 
@@ -27,33 +28,10 @@ function checkSet(dir: string, password: string) {
   for (const f of ['ca.key', 'server.key', 'client.key', 'client.pfx'])
     expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
   const ca = join(dir, 'ca.crt');
-  expect(
-    openssl([
-      'verify',
-      '-x509_strict',
-      '-purpose',
-      'sslserver',
-      '-verify_hostname',
-      'localhost',
-      '-CAfile',
-      ca,
-      join(dir, 'server.crt'),
-    ]).status,
-  ).toBe(0);
-  expect(
-    openssl([
-      'verify',
-      '-x509_strict',
-      '-purpose',
-      'sslclient',
-      '-crl_check',
-      '-CRLfile',
-      join(dir, 'crl.pem'),
-      '-CAfile',
-      ca,
-      join(dir, 'client.crt'),
-    ]).status,
-  ).toBe(0);
+  expect(opensslVerify(ca, join(dir, 'server.crt'), { purpose: 'sslserver', hostname: 'localhost' }).status).toBe(0);
+  expect(opensslVerify(ca, join(dir, 'client.crt'), { purpose: 'sslclient', crl: join(dir, 'crl.pem') }).status).toBe(
+    0,
+  );
   const info = openssl(['pkcs12', '-info', '-in', join(dir, 'client.pfx'), '-passin', `pass:${password}`, '-noout']);
   expect(info.status).toBe(0);
   expect(info.stderr).toContain('AES-256-CBC');

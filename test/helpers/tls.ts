@@ -3,6 +3,8 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, connect } from 'node:net';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { requireTool, spawnFailed } from './tools.js';
 
 export function freePort(): Promise<number> {
@@ -42,6 +44,18 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * startOpensslServer arguments for the mTLS server of a PKI folder: DIR/server.crt (or `cert`) and DIR/server.key,
+ * a client certificate required and checked against DIR/ca.crt (-Verify 1 -verify_return_error), and against
+ * `crl` too when given (-CRL CRL -crl_check).
+ */
+export function opensslMtlsServerArgs(dir: string, opts: { cert?: string; crl?: string } = {}): string[] {
+  const args = ['-cert', join(dir, opts.cert ?? 'server.crt'), '-key', join(dir, 'server.key')];
+  args.push('-CAfile', join(dir, 'ca.crt'));
+  if (opts.crl !== undefined) args.push('-CRL', opts.crl, '-crl_check');
+  return [...args, '-Verify', '1', '-verify_return_error'];
+}
+
 /** `openssl s_server -www` with the given extra arguments (e.g. -Verify 1 -verify_return_error -CAfile ca.crt). */
 export async function startOpensslServer(args: string[], cwd?: string): Promise<RunningServer> {
   requireTool('openssl');
@@ -65,6 +79,21 @@ export async function startOpensslServer(args: string[], cwd?: string): Promise<
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * startNodeServer options for the mTLS server of a PKI folder: DIR/NAME.key and DIR/NAME.crt (NAME "server"),
+ * trusting DIR/ca.crt (or the `ca` files of DIR given), a client certificate required.
+ */
+export function mtlsServerOptions(dir: string, opts: { name?: string; ca?: string[] } = {}): ServerOptions {
+  const name = opts.name ?? 'server';
+  return {
+    key: readFileSync(join(dir, `${name}.key`)),
+    cert: readFileSync(join(dir, `${name}.crt`)),
+    ca: (opts.ca ?? ['ca.crt']).map((f) => readFileSync(join(dir, f))),
+    requestCert: true,
+    rejectUnauthorized: true,
   };
 }
 
@@ -97,25 +126,37 @@ export interface AsyncResult {
   stderr: string;
 }
 
-/** Runs a command without blocking the event loop (an in-process server must keep answering). */
-export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<AsyncResult> {
+/**
+ * Runs a command without blocking the event loop (an in-process server must keep answering); it is killed after
+ * `timeoutMs` (30 s unless given), which reads as a non-zero status.
+ */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<AsyncResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        try {
-          spawnFailed(cmd, err);
-        } catch (e) {
-          reject(e);
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          try {
+            spawnFailed(cmd, err as NodeJS.ErrnoException);
+          } catch (e) {
+            reject(e);
+          }
+          return;
         }
-        return;
-      }
-      const status = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ status, stdout, stderr });
-    });
+        const status = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 import { crossCertificateDer } from '../../src/pki/cross-certificate.js';
 import { signCertificateDer, subjectKeyIdentifierExtension } from '../../src/pki/certificate.js';
 import { profileExtensions } from '../../src/pki/profiles.js';
@@ -25,11 +26,7 @@ describe('crossCertificateDer', () => {
     const r = openssl([
       'req',
       '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      oldKey,
+      ...newKeyArgs(oldKey, 'rsa:2048'),
       '-out',
       oldCrt,
       '-days',

@@ -16,6 +16,25 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
+/** `openssl pkcs8 -topk8`: the key in `plain` encrypted with AES-256 and `iter` PBKDF2 iterations, password "pw". */
+function encryptWithOpenssl(plain: string, iter: string, out: string, ...format: string[]) {
+  return openssl([
+    'pkcs8',
+    '-topk8',
+    '-in',
+    plain,
+    '-v2',
+    'aes256',
+    '-iter',
+    iter,
+    '-passout',
+    'pass:pw',
+    ...format,
+    '-out',
+    out,
+  ]);
+}
+
 describe('encrypted PKCS#8 keys and their iteration count', () => {
   it('opens a key openssl wrote with 10,000 iterations, refuses one with 1,000,001 without trying (BAD_INPUT)', () => {
     requireTool('openssl');
@@ -24,20 +43,7 @@ describe('encrypted PKCS#8 keys and their iteration count', () => {
       0,
     );
     for (const iter of ['10000', '1000001']) {
-      const r = openssl([
-        'pkcs8',
-        '-topk8',
-        '-in',
-        plain,
-        '-v2',
-        'aes256',
-        '-iter',
-        iter,
-        '-passout',
-        'pass:pw',
-        '-out',
-        join(tmp.dir, `${iter}.pem`),
-      ]);
+      const r = encryptWithOpenssl(plain, iter, join(tmp.dir, `${iter}.pem`));
       expect(r.status).toBe(0);
     }
     expect(loadPrivateKey(readFileSync(join(tmp.dir, '10000.pem')), 'pw', '10000.pem').asymmetricKeyType).toBe('ec');
@@ -52,24 +58,7 @@ describe('encrypted PKCS#8 keys and their iteration count', () => {
     const der = join(tmp.dir, 'k.der');
     const plain = join(tmp.dir, 'ec2.pem');
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', plain]);
-    expect(
-      openssl([
-        'pkcs8',
-        '-topk8',
-        '-in',
-        plain,
-        '-v2',
-        'aes256',
-        '-iter',
-        '2048',
-        '-passout',
-        'pass:pw',
-        '-outform',
-        'DER',
-        '-out',
-        der,
-      ]).status,
-    ).toBe(0);
+    expect(encryptWithOpenssl(plain, '2048', der, '-outform', 'DER').status).toBe(0);
     const bytes = readFileSync(der);
     // The count, INTEGER 2048 (02 02 08 00), damaged to 0.
     const at = bytes.indexOf(Buffer.from([0x02, 0x02, 0x08, 0x00]));

@@ -7,9 +7,10 @@ import { x509 } from '../../src/pki/x509-runtime.js';
 import { canonicalName, nameDerToSlashForm, nameDerToText, readNameAttributes } from '../../src/pki/name-text.js';
 import { certificateFields } from '../../src/pki/cert-fields.js';
 import { derSequence, derSet, derOid, derTlv } from '../../src/pki/der.js';
+import { newKeyArgs } from '../helpers/openssl.js';
 
-/** A certificate made by openssl with this subject (and string_mask), its subject Name DER. */
-function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: string[] = []): Buffer {
+/** Makes a self-signed certificate with openssl for this subject (and string_mask); the folder holding c.pem. */
+function opensslCertificate(subject: string, stringMask: string, extraArgs: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'mtlskit-name-'));
   writeFileSync(join(dir, 'req.conf'), `[ req ]\ndistinguished_name = dn\nstring_mask = ${stringMask}\n[ dn ]\n`);
   execFileSync(
@@ -17,13 +18,7 @@ function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: str
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'k'),
+      ...newKeyArgs(join(dir, 'k')),
       '-out',
       join(dir, 'c.pem'),
       '-outform',
@@ -39,45 +34,28 @@ function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: str
     ],
     { stdio: 'pipe' },
   );
+  return dir;
+}
+
+/** The subject Name DER of a certificate openssl made (see opensslCertificate). */
+function subjectDerOf(dir: string): Buffer {
   const der = execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem'), '-outform', 'DER']);
   return certificateFields(Buffer.from(der)).subjectDer;
 }
 
+/** A certificate made by openssl with this subject (and string_mask), its subject Name DER. */
+function opensslSubject(subject: string, stringMask = 'utf8only', extraArgs: string[] = []): Buffer {
+  return subjectDerOf(opensslCertificate(subject, stringMask, extraArgs));
+}
+
 function opensslSubjectWithText(subject: string, extraArgs: string[]): { der: Buffer; opensslText: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mtlskit-name-'));
-  writeFileSync(join(dir, 'req.conf'), `[ req ]\ndistinguished_name = dn\nstring_mask = utf8only\n[ dn ]\n`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'k'),
-      '-out',
-      join(dir, 'c.pem'),
-      '-config',
-      join(dir, 'req.conf'),
-      '-subj',
-      subject,
-      '-utf8',
-      '-days',
-      '1',
-      ...extraArgs,
-    ],
-    { stdio: 'pipe' },
-  );
+  const dir = opensslCertificate(subject, 'utf8only', extraArgs);
   const text = execFileSync(
     'openssl',
     ['x509', '-in', join(dir, 'c.pem'), '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space,sname,-esc_msb'],
     { encoding: 'utf8' },
   );
-  const der = execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem'), '-outform', 'DER']);
-  return { der: certificateFields(Buffer.from(der)).subjectDer, opensslText: text.trim().replace(/^subject=/, '') };
+  return { der: subjectDerOf(dir), opensslText: text.trim().replace(/^subject=/, '') };
 }
 
 /** What the X.509 library makes of the same DER (the reader mtlskit used before): an independent decoding. */

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { newKeyArgs, opensslOk, opensslSignCsr } from '../helpers/openssl.js';
 import { readDerObjects } from '../../src/pki/pem.js';
 import { loadPrivateKey } from '../../src/pki/keys.js';
 import { verifyCertificate, type VerifyProfile } from '../../src/pki/verify.js';
@@ -16,26 +17,12 @@ const d = (name: string) => join(tmp.dir, name);
 const AT_FUTURE = Math.floor(Date.now() / 1000) + 2 * 365 * 86400;
 const AT_PAST = Math.floor(Date.now() / 1000) - 2 * 86400;
 
-function run(args: string[]) {
-  const r = openssl(args);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}:\n${r.stderr}`);
-  return r;
-}
-
 /** A self-signed root with the given extra -addext lines. */
-function root(
-  name: string,
-  subject: string,
-  addext: string[] = [],
-  keyAlg = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
-) {
-  run([
+function root(name: string, subject: string, addext: string[] = [], keyType = 'ec:P-256') {
+  opensslOk([
     'req',
     '-x509',
-    ...keyAlg,
-    '-nodes',
-    '-keyout',
-    d(`${name}.key`),
+    ...newKeyArgs(d(`${name}.key`), keyType),
     '-out',
     d(`${name}.crt`),
     '-subj',
@@ -58,40 +45,20 @@ function issue(
   issuer: string,
   subject: string,
   ext: string[],
-  opts: { days?: number; digest?: string; keyAlg?: string[]; sigopts?: string[] } = {},
+  opts: { days?: number; digest?: string; keyType?: string; sigopts?: string[] } = {},
 ) {
   writeFileSync(d(`${name}.ext`), ext.join('\n') + '\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n');
-  run([
-    'req',
-    '-new',
-    ...(opts.keyAlg ?? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
-    '-nodes',
-    '-keyout',
-    d(`${name}.key`),
-    '-out',
-    d(`${name}.csr`),
-    '-subj',
-    subject,
-  ]);
-  run([
-    'x509',
-    '-req',
-    '-in',
-    d(`${name}.csr`),
-    '-CA',
-    d(`${issuer}.crt`),
-    '-CAkey',
-    d(`${issuer}.key`),
-    '-CAcreateserial',
-    '-days',
-    String(opts.days ?? 365),
-    `-${opts.digest ?? 'sha256'}`,
-    ...(opts.sigopts ?? []),
-    '-extfile',
-    d(`${name}.ext`),
-    '-out',
-    d(`${name}.crt`),
-  ]);
+  opensslOk(['req', '-new', ...newKeyArgs(d(`${name}.key`), opts.keyType), '-out', d(`${name}.csr`), '-subj', subject]);
+  opensslSignCsr({
+    csr: d(`${name}.csr`),
+    ca: d(`${issuer}.crt`),
+    caKey: d(`${issuer}.key`),
+    out: d(`${name}.crt`),
+    days: opts.days ?? 365,
+    digest: opts.digest ?? 'sha256',
+    extra: opts.sigopts,
+    extfile: d(`${name}.ext`),
+  });
 }
 
 const LEAF_SERVER = [
@@ -142,27 +109,21 @@ beforeAll(() => {
     'extendedKeyUsage = serverAuth',
     'subjectAltName = DNS:api.example.com',
   ]);
-  root('rsa-root', '/O=RSA/CN=RSA Root', [], ['-newkey', 'rsa:2048']);
+  root('rsa-root', '/O=RSA/CN=RSA Root', [], 'rsa:2048');
   issue('pss', 'rsa-root', '/O=RSA/CN=api.example.com', LEAF_SERVER, {
-    keyAlg: ['-newkey', 'rsa:2048'],
+    keyType: 'rsa:2048',
     sigopts: ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'],
   });
-  root('p384', '/O=P384/CN=P-384 Root', [], ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384']);
+  root('p384', '/O=P384/CN=P-384 Root', [], 'ec:P-384');
   issue('p521', 'p384', '/O=P384/CN=api.example.com', LEAF_SERVER, {
-    keyAlg: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'],
+    keyType: 'ec:P-521',
     digest: 'sha384',
   });
   // CA key rollover: a self-issued certificate for the new key, signed by the old one (RFC 4210 "newWithOld").
-  run([
+  opensslOk([
     'req',
     '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    d('rollover.key'),
+    ...newKeyArgs(d('rollover.key')),
     '-out',
     d('rollover.csr'),
     '-subj',
@@ -172,23 +133,14 @@ beforeAll(() => {
     d('rollover.ext'),
     'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n',
   );
-  run([
-    'x509',
-    '-req',
-    '-in',
-    d('rollover.csr'),
-    '-CA',
-    d('root.crt'),
-    '-CAkey',
-    d('root.key'),
-    '-CAcreateserial',
-    '-days',
-    '365',
-    '-extfile',
-    d('rollover.ext'),
-    '-out',
-    d('rollover.crt'),
-  ]);
+  opensslSignCsr({
+    csr: d('rollover.csr'),
+    ca: d('root.crt'),
+    caKey: d('root.key'),
+    out: d('rollover.crt'),
+    days: 365,
+    extfile: d('rollover.ext'),
+  });
   issue('after-rollover', 'rollover', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   // Certificate policies: an intermediate that requires an explicit policy (1.2.3.4) from here on.
   issue('pol-int', 'root', '/O=Matrix/CN=Policy CA', [
@@ -200,16 +152,10 @@ beforeAll(() => {
   issue('pol-other', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.99']);
   issue('pol-none', 'pol-int', '/O=Matrix/CN=api.example.com', LEAF_SERVER);
   // A CA whose keyUsage lacks cRLSign, with a CRL openssl ca signs anyway.
-  run([
+  opensslOk([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    d('nocrl.key'),
+    ...newKeyArgs(d('nocrl.key')),
     '-out',
     d('nocrl.crt'),
     '-subj',
@@ -230,7 +176,7 @@ beforeAll(() => {
     d('nocrl.cnf'),
     `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${d('nocrl-index.txt')}\ncrlnumber = ${d('nocrl-number')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
   );
-  run([
+  opensslOk([
     'ca',
     '-gencrl',
     '-config',

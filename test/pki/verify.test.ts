@@ -8,6 +8,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openssl, tempDir } from '../helpers/run.js';
+import { opensslDsaParams, opensslOk, opensslSignCsr } from '../helpers/openssl.js';
 import { readDerObjects } from '../../src/pki/pem.js';
 import { certificateFields } from '../../src/pki/cert-fields.js';
 import {
@@ -38,20 +39,14 @@ const LEAF_EXT = [
   'extendedKeyUsage = serverAuth, clientAuth',
 ];
 
-function run(args: string[]): string {
-  const r = openssl(args);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}:\n${r.stderr}`);
-  return r.stdout;
-}
-
 /** A self-signed root; its extension lines may use the sections in extraSections. */
 function root(name: string, subject: string, ext: string[] = CA_EXT, days = 3650) {
-  run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', d(`${name}.key`)]);
+  opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', d(`${name}.key`)]);
   writeFileSync(
     d(`${name}.cnf`),
     `[ req ]\ndistinguished_name = dn\n[ dn ]\n[ v3 ]\n${[...ext, 'subjectKeyIdentifier = hash'].join('\n')}\n${extraSections}`,
   );
-  run([
+  opensslOk([
     'req',
     '-x509',
     '-new',
@@ -86,29 +81,19 @@ function issue(
     `[ v3 ]\n${[...ext, 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid'].join('\n')}\n${extraSections}`,
   );
   const key = opts.key ?? d(`${name}.key`);
-  if (!opts.key) run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-  run(['req', '-new', '-key', key, '-out', d(`${name}.csr`), '-subj', subject, '-config', '/dev/null']);
-  run([
-    'x509',
-    '-req',
-    '-in',
-    d(`${name}.csr`),
-    '-CA',
-    d(`${issuer}.crt`),
-    '-CAkey',
-    d(`${issuer}.key`),
-    '-set_serial',
-    `0x${serial()}`,
-    '-days',
-    String(opts.days ?? 365),
-    '-sha256',
-    '-extfile',
-    d(`${name}.ext`),
-    '-extensions',
-    'v3',
-    '-out',
-    d(`${name}.crt`),
-  ]);
+  if (!opts.key) opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+  opensslOk(['req', '-new', '-key', key, '-out', d(`${name}.csr`), '-subj', subject, '-config', '/dev/null']);
+  opensslSignCsr({
+    csr: d(`${name}.csr`),
+    ca: d(`${issuer}.crt`),
+    caKey: d(`${issuer}.key`),
+    out: d(`${name}.crt`),
+    serial: `0x${serial()}`,
+    days: opts.days ?? 365,
+    digest: 'sha256',
+    extfile: d(`${name}.ext`),
+    extensions: 'v3',
+  });
 }
 
 let serialCounter = 0x1000;
@@ -138,8 +123,8 @@ function crl(
   );
   const base = ['-config', d(`${name}.cacnf`), '-cert', d(`${signer}.crt`), '-keyfile', d(`${signer}.key`), '-batch'];
   for (const cert of opts.revoke ?? [])
-    run(['ca', ...base, '-revoke', d(`${cert}.crt`), ...(opts.reason ?? ['-crl_reason', 'keyCompromise'])]);
-  run([
+    opensslOk(['ca', ...base, '-revoke', d(`${cert}.crt`), ...(opts.reason ?? ['-crl_reason', 'keyCompromise'])]);
+  opensslOk([
     'ca',
     ...base,
     '-gencrl',
@@ -794,8 +779,8 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
 
   /** Root (with parameters) → intermediate (without) → EC leaf; the intermediate's key comes from `intParams`. */
   function build(prefix: string, intParams: string) {
-    run(['genpkey', '-paramfile', d('dsa-a.param'), '-out', d(`${prefix}-root.key`)]);
-    run(['genpkey', '-paramfile', d(intParams), '-out', d(`${prefix}-int.key`)]);
+    opensslOk(['genpkey', '-paramfile', d('dsa-a.param'), '-out', d(`${prefix}-root.key`)]);
+    opensslOk(['genpkey', '-paramfile', d(intParams), '-out', d(`${prefix}-int.key`)]);
     const rootKey = key(`${prefix}-root`);
     const intKey = key(`${prefix}-int`);
     const rootDer = handCert(
@@ -814,7 +799,7 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
       rootKey,
       caExtensions,
     );
-    run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', d(`${prefix}-leaf.key`)]);
+    opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', d(`${prefix}-leaf.key`)]);
     const leafDer = handCert(
       3,
       name(`${prefix} DSA Int`),
@@ -829,8 +814,8 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
   }
 
   beforeAll(() => {
-    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', d('dsa-a.param')]);
-    run(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-out', d('dsa-b.param')]);
+    opensslDsaParams(d('dsa-a.param'));
+    opensslDsaParams(d('dsa-b.param'));
     build('inherit', 'dsa-a.param');
     build('mismatch', 'dsa-b.param');
   });
