@@ -832,10 +832,9 @@ describe('DSA parameter inheritance (PKITS 4.1.4-4.1.6)', () => {
     };
     const r = await verifyCertificate(inputOf(c));
     expect(r.problems).toEqual([]);
-    // RFC 5280 6.1.4 (l) inherits the parameters; OpenSSL 3 cannot even decode such a certificate
-    // ("No supported data to decode"), so it refuses what OpenSSL 1.x and PKITS 4.1.5 accept.
-    const load = openssl(['x509', '-in', d('inherit-int.crt'), '-noout']);
-    expect(load.status).not.toBe(0);
+    // RFC 5280 6.1.4 (l) inherits the parameters; OpenSSL 3 does not, and refuses what OpenSSL 1.x and PKITS 4.1.5
+    // accept. (Whether `openssl x509` can even load the intermediate differs from key to key, so only the verdict
+    // is compared.)
     expect(opensslValid(c)).toBe(false);
   });
 
