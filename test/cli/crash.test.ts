@@ -22,13 +22,39 @@ afterAll(() => tmp.cleanup());
 interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** What the process wrote to stderr, kept so that a failing batch can be diagnosed from the test's output. */
+  stderr: string;
+  /** Its process id and how long it ran, for matching with a journal or lock that names it. */
+  pid?: number;
+  ms: number;
 }
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
-  const done = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const chunks: Buffer[] = [];
+  child.stderr!.on('data', (c: Buffer) => chunks.push(c));
+  // 'close': the exit status and all of stderr.
+  const done = new Promise<Exit>((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stderr: Buffer.concat(chunks).toString('utf8'),
+        pid: child.pid,
+        ms: Math.round(performance.now() - t0),
+      }),
+    ),
+  );
   return { child, done };
 }
+
+/** A batch's exit, for an assertion message: status or signal, pid, run time and its stderr. */
+const describeExit = (e: Exit) =>
+  `exit ${e.code ?? e.signal} of process ${e.pid} after ${e.ms} ms; stderr: ${JSON.stringify(e.stderr.trim())}`;
 
 function batchFile(path: string, names: string[]): void {
   writeFileSync(path, ['name', ...names].join('\n') + '\n');
@@ -45,10 +71,12 @@ const issueArgs = (dir: string, file: string) => [
   'ec:P-256',
 ];
 
-/** Journals, temporary files and locks anywhere in the store. */
+/** Journals, temporary files, locks and claims to take a lock over, anywhere in the store. */
 function leftovers(dir: string): string[] {
   const names = [...readdirSync(dir), ...readdirSync(join(dir, 'certs')).map((f) => `certs/${f}`)];
-  return names.filter((f) => f.endsWith('.tmp') || f.endsWith('.journal') || f.endsWith('.lock'));
+  return names.filter(
+    (f) => f.endsWith('.tmp') || f.endsWith('.journal') || f.endsWith('.lock') || f.startsWith('.lock-reap.'),
+  );
 }
 
 interface IndexLine {
@@ -115,7 +143,7 @@ describe('kill -9 during client issue --batch', () => {
     const exit = await run.done;
     const total = performance.now() - t0;
     watcher.close();
-    expect(exit.code).toBe(0);
+    expect(exit.code, describeExit(exit)).toBe(0);
     expect(allOrNone(first, names)).toBe('all');
     expect(seen.length).toBeGreaterThan(0);
     const [j0, j1] = [Math.min(...seen), Math.max(...seen)];
@@ -174,7 +202,7 @@ describe('chaos: 8 processes issuing 1,000 certificates while a ninth kills one 
         running.delete(r);
         batches.push({ names, exit });
         if (exit.code === 0) issued += BATCH;
-        else expect(exit.signal, `a batch ended with exit ${exit.code}`).toBe('SIGKILL');
+        else expect(exit.signal, `a batch failed: ${describeExit(exit)}`).toBe('SIGKILL');
       }
     };
 
