@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/run.js';
-import { lockTestHooks, withDirectoryLock } from '../../src/store/lock.js';
+import { lockTestHooks, removeOrphanReapMarkers, withDirectoryLock } from '../../src/store/lock.js';
 import { selfIdentity } from '../../src/store/process-identity.js';
 import { bootId, procStat, unrelatedProcess, zombieProcess } from './processes.js';
 
@@ -136,5 +137,41 @@ describe('withDirectoryLock', () => {
     expect(faster).toBeDefined();
     expect(sawFasterInside).toBe(false);
     expect(readdirSync(tmp.dir)).toEqual([]);
+  });
+
+  /** The claim to remove the lock as it is now (lock.ts names it by the lock's inode, time and bytes). */
+  function claimPath(k: number): string {
+    const st = statSync(lock);
+    const gen = createHash('sha256')
+      .update(`${st.ino}\n${st.mtimeMs}\n${readFileSync(lock, 'utf8')}`)
+      .digest('hex')
+      .slice(0, 16);
+    return join(tmp.dir, `.lock-reap.${gen}.${k}`);
+  }
+
+  it('a waiter killed while claiming the removal of a stale lock hands it over to the next one', async () => {
+    writeFileSync(lock, lockOf({ pid: 2 ** 22 + 778 }));
+    writeFileSync(claimPath(1), lockOf({ pid: 2 ** 22 + 779 }));
+    expect(await withDirectoryLock(lock, async () => 'ran', 300)).toBe('ran');
+    expect(readdirSync(tmp.dir)).toEqual([]);
+  });
+
+  it('waits while another running waiter is removing the stale lock', async () => {
+    writeFileSync(lock, lockOf({ pid: 2 ** 22 + 780 }));
+    const claim = claimPath(1);
+    writeFileSync(claim, lockOf(selfIdentity()));
+    const err = await withDirectoryLock(lock, async () => 'never', 300).catch((e) => e);
+    expect(err.code).toBe('STORE_BUSY');
+    expect(existsSync(lock)).toBe(true);
+    expect(existsSync(claim)).toBe(true);
+  });
+
+  it('clears claims left by waiters that ended (after a takeover, and in doctor --repair), not running ones', () => {
+    const dead = join(tmp.dir, '.lock-reap.0123456789abcdef.1');
+    const live = join(tmp.dir, '.lock-reap.fedcba9876543210.1');
+    writeFileSync(dead, lockOf({ pid: 2 ** 22 + 781 }));
+    writeFileSync(live, lockOf(selfIdentity()));
+    expect(removeOrphanReapMarkers(lock)).toEqual([dead]);
+    expect(readdirSync(tmp.dir)).toEqual(['.lock-reap.fedcba9876543210.1']);
   });
 });

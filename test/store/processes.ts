@@ -30,6 +30,9 @@ export async function zombieProcess(): Promise<{ pid: number; start: string; sto
     parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     parent.once('error', reject);
   });
+  // Killed only once the shell has become `sleep 61`: the shell itself could still reap it.
+  for (let i = 0; i < 500 && readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep'; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const { start } = procStat(pid);
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 200 && procStat(pid).state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
