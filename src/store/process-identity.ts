@@ -9,7 +9,7 @@
  * succeeds for it. /proc/PID also answers for the thread ids of other processes: a thread that was given the
  * id has another start time.
  *
- * Elsewhere (no /proc): kill(pid, 0) only, which takes a reused id for the writer. That errs on the safe side
+ * Elsewhere (no /proc, or a /proc that hides other users' processes): kill(pid, 0) only, which takes a reused id for the writer. That errs on the safe side
  * (waiting for a process that has ended, never taking over the work of one that runs); the lock's age rule
  * (lock.ts) then ends the wait.
  */
@@ -106,7 +106,8 @@ export function processState(who: ProcessIdentity): ProcessState {
   const boot = currentBoot();
   if (who.boot !== undefined && boot !== undefined && who.boot !== boot) return 'gone';
   const stat = pid === process.pid ? readStat('self') : readStat(pid);
-  if (stat === undefined) return 'gone';
+  // Not in /proc: ended, unless /proc hides other users' processes (hidepid) and kill(pid, 0) still finds it.
+  if (stat === undefined) return killZero(pid) ? 'running' : 'gone';
   if (stat === null) {
     // No /proc: only kill(pid, 0) can tell, and not a reused id from the writer.
     if (pid === process.pid) return who.start === undefined ? 'running' : 'same';
