@@ -212,14 +212,31 @@ export function validityWindow(
 export async function signAndRecord(
   ca: LoadedCa,
   leaves: PreparedLeaf[],
-  opts: {
-    force: boolean;
-    /** The caller holds the store lock already (renew signs and revokes under one lock). */
-    lockHeld?: boolean;
-  },
+  opts: { force: boolean },
 ): Promise<IssuedCertificate[]> {
-  const { store } = ca;
-  const dir = store.paths.dir;
+  const targets = checkLeafNames(ca, leaves, opts.force);
+  ca.store.ensureLayout();
+  return ca.store.withLock(async () => {
+    const signed = signLeavesLocked(ca, leaves, targets, opts.force);
+    await ca.store.commit({ files: signed.files, append: signed.records });
+    return signed.issued;
+  });
+}
+
+/** The new files and index records of signed leaves, for the caller to commit (with more, in one transaction). */
+export interface SignedLeaves {
+  files: StoreFile[];
+  records: IndexEntry[];
+  issued: IssuedCertificate[];
+}
+
+/** Names given once each, and (without force) free; the files each name would get. Call before the lock. */
+export function checkLeafNames(
+  ca: LoadedCa,
+  leaves: PreparedLeaf[],
+  force: boolean,
+): { name: string; paths: string[] }[] {
+  const dir = ca.store.paths.dir;
   const names = new Set<string>();
   for (const leaf of leaves) {
     if (names.has(leaf.name))
@@ -232,55 +249,65 @@ export async function signAndRecord(
     leafPaths(dir, leaf.name).chain,
   ];
   const targets = leaves.map((leaf) => ({ name: leaf.name, paths: targetPaths(leaf) }));
-  assertNamesFree(targets, opts.force);
-  store.ensureLayout();
-  const signAll = async () => {
-    // Checked again under the lock: another job may have taken NAME since the first check.
-    assertNamesFree(targets, opts.force);
-    const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
-    const files: StoreFile[] = [];
-    const records: IndexEntry[] = [];
-    const issued: IssuedCertificate[] = [];
-    const intermediatesPem = ca.chainPem
-      .split(/(?=-----BEGIN CERTIFICATE-----)/)
-      .slice(0, -1)
-      .join('');
-    const issuerText = ca.certificate.subject;
-    const replace = opts.force;
-    for (const leaf of leaves) {
-      const serialHex = store.newSerial(taken);
-      const window = validityWindow(ca.certificate, leaf.days);
-      if (window.clamped)
-        leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
-      leaf.warnings.push(...platformWarnings(leaf, window, ca));
-      const der = signCertificateDer(
-        { subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions },
-        { certificate: ca.certificate, key: ca.key },
-      );
-      const pem = derToPem(der, 'CERTIFICATE');
-      const paths = leafPaths(dir, leaf.name);
-      // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
-      const chainPem = pem + intermediatesPem;
-      files.push(
-        ...leaf.extraFiles.map((f) => ({ ...f, replace })),
-        // certs/SERIAL.pem is a hard link to the same bytes: no second copy to write and sync; a later
-        // --force re-issue replaces NAME.crt but not this link.
-        { path: paths.cert, data: pem, replace, links: [store.certPathForSerial(serialHex)] },
-        { path: paths.chain, data: chainPem, replace },
-      );
-      records.push({
-        status: 'V',
-        notAfter: window.notAfter,
-        serialHex,
-        name: leaf.name,
-        subject: nameDerToSlashForm(leaf.subject),
-      });
-      issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
-    }
-    await store.commit({ files, append: records });
-    return issued;
-  };
-  return opts.lockHeld ? signAll() : store.withLock(signAll);
+  assertNamesFree(targets, force);
+  return targets;
+}
+
+/**
+ * Signs prepared leaves with new serials, holding the store lock (`renew --revoke-old` commits them together
+ * with the revocations and the CRL); nothing is written yet.
+ */
+export function signLeavesLocked(
+  ca: LoadedCa,
+  leaves: PreparedLeaf[],
+  targets: { name: string; paths: string[] }[],
+  force: boolean,
+): SignedLeaves {
+  const { store } = ca;
+  const dir = store.paths.dir;
+  // Checked again under the lock: another job may have taken NAME since the first check.
+  assertNamesFree(targets, force);
+  const taken = new Set(store.readIndex().map((e) => e.serialHex.toUpperCase()));
+  const files: StoreFile[] = [];
+  const records: IndexEntry[] = [];
+  const issued: IssuedCertificate[] = [];
+  const intermediatesPem = ca.chainPem
+    .split(/(?=-----BEGIN CERTIFICATE-----)/)
+    .slice(0, -1)
+    .join('');
+  const issuerText = ca.certificate.subject;
+  const replace = force;
+  for (const leaf of leaves) {
+    const serialHex = store.newSerial(taken);
+    const window = validityWindow(ca.certificate, leaf.days);
+    if (window.clamped)
+      leaf.warnings.push(`${leaf.name}: validity shortened to end with the CA on ${window.notAfter.toISOString()}.`);
+    leaf.warnings.push(...platformWarnings(leaf, window, ca));
+    const der = signCertificateDer(
+      { subject: leaf.subject, subjectKey: leaf.subjectKey, serialHex, ...window, extensions: leaf.extensions },
+      { certificate: ca.certificate, key: ca.key },
+    );
+    const pem = derToPem(der, 'CERTIFICATE');
+    const paths = leafPaths(dir, leaf.name);
+    // The chain a server presents: leaf, then any intermediate CAs (the root stays with the client).
+    const chainPem = pem + intermediatesPem;
+    files.push(
+      ...leaf.extraFiles.map((f) => ({ ...f, replace })),
+      // certs/SERIAL.pem is a hard link to the same bytes: no second copy to write and sync; a later
+      // --force re-issue replaces NAME.crt but not this link.
+      { path: paths.cert, data: pem, replace, links: [store.certPathForSerial(serialHex)] },
+      { path: paths.chain, data: chainPem, replace },
+    );
+    records.push({
+      status: 'V',
+      notAfter: window.notAfter,
+      serialHex,
+      name: leaf.name,
+      subject: nameDerToSlashForm(leaf.subject),
+    });
+    issued.push(describeIssued(leaf, der, serialHex, window, issuerText, paths));
+  }
+  return { files, records, issued };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Renewing leaf certificates: NAME is issued again from its current certificate (subject, SANs, extensions,
  * profile), with a new serial and by default the same key. Many certificates (`renew --expiring`) are prepared
- * first, then signed, written and recorded under one store lock, all or nothing, through the same code as
- * issuance (signAndRecord); the old records stay in index.txt, or are revoked as superseded with a fresh CRL.
+ * first, then signed under one store lock through the same code as issuance (signLeavesLocked), and written and
+ * recorded as one transaction, all or nothing; the old records stay in index.txt, or are revoked as superseded
+ * with a fresh CRL in that same transaction.
  */
 import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -27,12 +28,19 @@ import {
 import { readCertificate, type CertInfo } from '../pki/verify-cert.js';
 import { certificateSignedBy } from '../pki/verify-signature.js';
 import type { IndexEntry } from '../store/index-file.js';
-import { writeFileAtomically } from '../store/atomic-write.js';
+import type { StoreFile } from '../store/ca-store.js';
 import { readCertificateDers } from './cert-file.js';
 import { exportPfx, type ExportPfxResult } from './pfx.js';
 import { decodePfx } from '../pki/pkcs12.js';
 import { readInputFile } from '../store/input-file.js';
-import { createCsr, signAndRecord, type IssuedCertificate, type LeafProfile, type PreparedLeaf } from './issue.js';
+import {
+  checkLeafNames,
+  createCsr,
+  signLeavesLocked,
+  type IssuedCertificate,
+  type LeafProfile,
+  type PreparedLeaf,
+} from './issue.js';
 import type { PasswordProvider } from './key-file.js';
 import { checkName, leafPaths } from './leaf-paths.js';
 import type { LoadedCa } from './load-ca.js';
@@ -80,21 +88,24 @@ export async function renewCertificates(ca: LoadedCa, req: RenewRequest): Promis
   for (const name of req.names) prepared.push(await prepareRenewal(ca, name, req, bySerial));
   if (prepared.length === 0) return { renewed: [], revoked: [] };
   const { store } = ca;
+  const leaves = prepared.map((p) => p.leaf);
+  const targets = checkLeafNames(ca, leaves, true);
   store.ensureLayout();
   return store.withLock(async () => {
-    allowRepeatedSubjects(store);
-    const issued = await signAndRecord(
-      ca,
-      prepared.map((p) => p.leaf),
-      { force: true, lockHeld: true },
-    );
-    const renewed = issued.map((c, i) => ({
+    // One transaction: the new certificates and their records, index.txt.attr when it is new, and with
+    // --revoke-old the revocations and the CRL; a crash at any moment leaves all of it or none.
+    const signed = signLeavesLocked(ca, leaves, targets, true);
+    const files = [...signed.files, ...allowRepeatedSubjects(store)];
+    const renewed = signed.issued.map((c, i) => ({
       ...c,
       previousSerial: prepared[i]!.previous.serialHex,
       previousNotAfter: prepared[i]!.previous.notAfter.toISOString(),
       rekeyed: req.rekey,
     }));
-    if (!req.revokeOld) return { renewed, revoked: [] };
+    if (!req.revokeOld) {
+      await store.commit({ files, append: signed.records });
+      return { renewed, revoked: [] };
+    }
     const previous = prepared.map((p) => p.previous);
     const crl = await revokeSerialsLocked(
       ca,
@@ -103,6 +114,7 @@ export async function renewCertificates(ca: LoadedCa, req: RenewRequest): Promis
       'superseded',
       new Date(),
       req.crlDays,
+      { records: signed.records, files },
     );
     return { renewed, revoked: previous.map((c) => c.serialHex), crl };
   });
@@ -197,11 +209,12 @@ async function prepareRenewal(
 
 /**
  * A renewed certificate has the subject of the one before it: `openssl ca` reads such an index only with
- * unique_subject = no in index.txt.attr (the file it writes itself next to the index).
+ * unique_subject = no in index.txt.attr (the file it writes itself next to the index). Committed with the
+ * renewal's index change, never on its own.
  */
-function allowRepeatedSubjects(store: LoadedCa['store']): void {
+function allowRepeatedSubjects(store: LoadedCa['store']): StoreFile[] {
   const attr = `${store.paths.index}.attr`;
-  if (!existsSync(attr)) writeFileAtomically({ path: attr, data: 'unique_subject = no\n' }, { overwrite: false });
+  return existsSync(attr) ? [] : [{ path: attr, data: 'unique_subject = no\n' }];
 }
 
 /** server when the certificate is for TLS servers (serverAuth, or no EKU but host names), else client. */

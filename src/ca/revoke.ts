@@ -12,6 +12,8 @@ import { readCertificate } from '../pki/verify-cert.js';
 import { issuedBy } from './ca-generations.js';
 import type { LoadedCa } from './load-ca.js';
 import { writeCrl, type CrlResult } from './publish-crl.js';
+import type { IndexEntry } from '../store/index-file.js';
+import type { StoreFile } from '../store/ca-store.js';
 
 export const DEFAULT_CRL_DAYS = 30;
 
@@ -151,7 +153,8 @@ export async function revokeCertificate(ca: LoadedCa, req: RevokeRequest): Promi
 
 /**
  * Revokes certificates by serial in the index (adding a record for one that has none) and publishes a fresh
- * CRL, for a caller that holds the store lock: `renew --revoke-old` revokes what it just replaced.
+ * CRL, for a caller that holds the store lock: `renew --revoke-old` revokes what it just replaced. `also`: new
+ * records and files (the renewed certificates) that go into the same transaction as the revocations and CRL.
  */
 export async function revokeSerialsLocked(
   ca: LoadedCa,
@@ -160,9 +163,10 @@ export async function revokeSerialsLocked(
   reason: RevocationReason | undefined,
   revokedAt: Date,
   crlDays: number,
+  also: { records?: IndexEntry[]; files?: StoreFile[] } = {},
 ): Promise<CrlResult> {
   const { store } = ca;
-  const index = store.readIndex();
+  const index = [...store.readIndex(), ...(also.records ?? [])];
   const bySerial = new Map(index.map((e) => [normalizeSerial(e.serialHex), e]));
   certificates.forEach((c, i) => {
     const serialHex = normalizeSerial(c.serialHex);
@@ -189,6 +193,6 @@ export async function revokeSerialsLocked(
       e.status === 'R' ? [{ serialHex: e.serialHex, revokedAt: e.revokedAt ?? revokedAt, reason: e.reason }] : [],
     ),
     crlDays,
-    [store.indexFile(index)],
+    [...(also.files ?? []), store.indexFile(index)],
   );
 }

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { MtlsError } from '../errors.js';
 import { ioError, makeDirectory, writeFileAtomically } from './atomic-write.js';
 import { formatIndexLine, parseIndexText, readRevocations, RevocationList, type IndexEntry } from './index-file.js';
-import { withDirectoryLock } from './lock.js';
+import { removeOrphanReapMarkers, withDirectoryLock } from './lock.js';
 import {
   commitChange,
   commitChangeSync,
@@ -283,6 +283,14 @@ export class CaStore {
         scanTemps: info.tookOverStale || opts.scanTemps === true,
       });
       if (info.tookOverStale) this.lastRecovery.actions.unshift('took over the lock of a process that ended.');
+      // (After a takeover, withDirectoryLock has cleared them already.)
+      if (opts.scanTemps && !info.tookOverStale) {
+        const markers = removeOrphanReapMarkers(this.paths.lock);
+        if (markers.length > 0)
+          this.lastRecovery.actions.push(
+            `removed ${markers.length} claim(s) to take over the lock left by processes that ended.`,
+          );
+      }
       return fn();
     });
   }

@@ -5,7 +5,6 @@
  * Reads mtlskit folders, and `openssl ca` (demoCA) and easy-rsa folders too (read-only).
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { MtlsError, usageError } from '../errors.js';
 import { readDerObjects } from '../pki/pem.js';
@@ -17,7 +16,8 @@ import { certificateSignedBy } from '../pki/verify-signature.js';
 import { listFew } from './atomic-write.js';
 import { CaStore, type StoreFile } from './ca-store.js';
 import { formatIndexTime, parseIndexLine, type IndexEntry } from './index-file.js';
-import { findTempFiles, journalState, processIsAlive } from './journal.js';
+import { findTempFiles, journalState } from './journal.js';
+import { lockOwnerGone } from './lock.js';
 
 export type StoreLayout = 'mtlskit' | 'openssl ca' | 'easy-rsa';
 
@@ -503,21 +503,14 @@ class Examination {
         `${live} temporary file(s) belong to running processes (or another machine) and were left alone.`,
       );
     const lock = join(dir, '.lock');
-    if (existsSync(lock)) {
-      let owner: { pid?: number; host?: string } = {};
-      try {
-        owner = JSON.parse(readFileSync(lock, 'utf8')) as typeof owner;
-      } catch {
-        owner = {};
-      }
-      if (owner.host === hostname() && owner.pid !== undefined && !processIsAlive(owner.pid))
-        this.problem({
-          code: 'LOCK_LEFT',
-          message: `.lock was left by process ${owner.pid}, which ended; the next command takes it over.`,
-          file: lock,
-          repairable: true,
-        });
-    }
+    const owner = lockOwnerGone(lock);
+    if (owner?.gone)
+      this.problem({
+        code: 'LOCK_LEFT',
+        message: `.lock was left by process ${owner.pid}, which ended; the next command takes it over.`,
+        file: lock,
+        repairable: true,
+      });
   }
 }
 

@@ -38,6 +38,7 @@ import {
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { MtlsError } from '../errors.js';
+import { processStartMs, processState, selfIdentity } from './process-identity.js';
 import {
   HOST_TAG,
   ioError,
@@ -99,6 +100,9 @@ interface PlanEntry {
 interface Plan {
   v: 1;
   pid: number;
+  /** The writer's start time and boot (Linux), so that a reused pid is not taken for it. */
+  start?: string;
+  boot?: string;
   host: string;
   started: string;
   entries: PlanEntry[];
@@ -117,7 +121,16 @@ function planChange(dir: string, indexPath: string, change: StoreChange): { plan
     const links = [...(file.replace ? [] : [file.path]), ...(file.links ?? [])].map((p) => rel(dir, resolve(p)));
     return { tmp: rel(dir, tmp), links, ...(file.replace ? { rename: rel(dir, resolve(file.path)) } : {}) };
   });
-  const plan: Plan = { v: 1, pid: process.pid, host: HOST_TAG, started: new Date().toISOString(), entries };
+  const { start, boot } = selfIdentity();
+  const plan: Plan = {
+    v: 1,
+    pid: process.pid,
+    ...(start ? { start } : {}),
+    ...(boot ? { boot } : {}),
+    host: HOST_TAG,
+    started: new Date().toISOString(),
+    entries,
+  };
   if (change.indexText) {
     const size = sizeOf(indexPath);
     // A last line without its line break (damaged from outside) stays a line of its own: doctor names it.
@@ -393,48 +406,23 @@ export interface RecoveryReport {
   actions: string[];
 }
 
-/** Whether a process on this machine is running (a process of another user counts). */
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-let bootTimeMs: number | undefined;
-
 /**
- * When a process started (Linux: /proc), to tell a reused process id from the writer of an old file;
- * undefined where the system does not say.
+ * True when the process that wrote a file (pid on machine `host`, file last changed at `mtimeMs`) has ended.
+ * With the writer's start time recorded (journals; process-identity.ts), a process with that id and another
+ * start time is a later one that was given the same id. Without it (temporary files' names, journals of
+ * older versions), a process with that id that started more than 2 s after the file was last changed is.
+ * A file of another machine, or of a running writer, is never judged ended.
  */
-function processStartMs(pid: number): number | undefined {
-  try {
-    if (bootTimeMs === undefined) {
-      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-      if (!btime) return undefined;
-      bootTimeMs = Number(btime[1]) * 1000;
-    }
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Field 22 (starttime, in clock ticks since boot); fields[0] is field 3. Linux's USER_HZ is 100.
-    return bootTimeMs + (Number(fields[19]) / 100) * 1000;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True when the process that wrote a file (pid on machine `host`, file last changed at `mtimeMs`) has ended:
- * it is not running, or the process with that id started after the file was written (a reused id).
- * A file of another machine, or of a running writer, is never judged dead.
- */
-export function writerIsGone(pid: number, host: string | undefined, mtimeMs: number): boolean {
+export function writerIsGone(
+  pid: number,
+  host: string | undefined,
+  mtimeMs: number,
+  identity: { start?: string; boot?: string } = {},
+): boolean {
   if (host !== undefined && host !== HOST_TAG) return false;
+  const state = processState({ pid, ...identity });
+  if (state !== 'running') return state === 'gone';
   if (pid === process.pid) return false;
-  if (!processIsAlive(pid)) return true;
   const started = processStartMs(pid);
   return started !== undefined && started > mtimeMs + 2000;
 }
@@ -469,7 +457,9 @@ function readJournal(path: string): { state: JournalState; plan?: Plan } | undef
     plan = undefined;
   }
   const committed = plan !== undefined && commitLine === `commit ${digest(planLine)}`;
-  const orphaned = plan ? writerIsGone(plan.pid, plan.host, mtimeMs) : Date.now() - mtimeMs > 60_000;
+  const orphaned = plan
+    ? writerIsGone(plan.pid, plan.host, mtimeMs, { start: plan.start, boot: plan.boot })
+    : Date.now() - mtimeMs > 60_000;
   return {
     plan,
     state: {

@@ -7,6 +7,7 @@ import { CaStore, type StoreChangeRequest } from '../../src/store/ca-store.js';
 import { HOST_TAG } from '../../src/store/atomic-write.js';
 import { crashForTests, SimulatedCrash, type CrashPoint } from '../../src/store/journal.js';
 import type { IndexEntry } from '../../src/store/index-file.js';
+import { bootId, procStat, unrelatedProcess, zombieProcess } from './processes.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let store: CaStore;
@@ -161,5 +162,63 @@ describe('store changes through the journal', () => {
     } finally {
       sleeper.kill();
     }
+  });
+
+  /** An uncommitted journal (with one temporary file) written by `writer`, as a change left by it. */
+  function journalBy(writer: { pid: number; start?: string; boot?: string }): { journal: string; temp: string } {
+    const journal = join(store.paths.dir, '.journal');
+    const temp = join(store.paths.dir, `.a.crt.${writer.pid}@${HOST_TAG}.0badc0de.tmp`);
+    writeFileSync(temp, 'cert a');
+    const entries = [{ tmp: '.a.crt.' + `${writer.pid}@${HOST_TAG}.0badc0de.tmp`, links: ['a.crt'] }];
+    const plan = { v: 1, ...writer, host: HOST_TAG, started: new Date().toISOString(), entries };
+    writeFileSync(journal, JSON.stringify(plan) + '\n');
+    return { journal, temp };
+  }
+
+  it('undoes the journal of an ended process whose pid an unrelated running process has now (a reused pid)', async () => {
+    const other = unrelatedProcess();
+    try {
+      // The writer started 5 s before the process that has its pid now, which started before the journal was written.
+      const start = String(Number(procStat(other.pid).start) - 500);
+      const { journal, temp } = journalBy({ pid: other.pid, start, boot: bootId() });
+      await store.withLock(async () => undefined);
+      expect(existsSync(journal)).toBe(false);
+      expect(existsSync(temp)).toBe(false);
+      expect(store.lastRecovery.actions.join(' ')).toMatch(/undid a change/);
+    } finally {
+      other.stop();
+    }
+  });
+
+  it('undoes the journal of a killed process that its parent has not reaped yet (a zombie)', async () => {
+    const zombie = await zombieProcess();
+    try {
+      expect(procStat(zombie.pid).state).toBe('Z');
+      const { journal } = journalBy({ pid: zombie.pid, start: zombie.start, boot: bootId() });
+      await store.withLock(async () => undefined);
+      expect(existsSync(journal)).toBe(false);
+    } finally {
+      zombie.stop();
+    }
+  });
+
+  it('leaves alone the journal of its running writer named by pid and start time (STORE_BUSY)', async () => {
+    const other = unrelatedProcess();
+    try {
+      const { journal, temp } = journalBy({ pid: other.pid, start: procStat(other.pid).start, boot: bootId() });
+      const err = await store.withLock(async () => 'ran').catch((e) => e);
+      expect(err.code).toBe('STORE_BUSY');
+      expect(existsSync(journal)).toBe(true);
+      expect(existsSync(temp)).toBe(true);
+    } finally {
+      other.stop();
+    }
+  });
+
+  it('records its writer by pid, start time and boot', async () => {
+    crashForTests.at = 'planned';
+    await expect(store.withLock(() => store.commit(batch(NAMES)))).rejects.toBeInstanceOf(SimulatedCrash);
+    const plan = JSON.parse(readFileSync(join(store.paths.dir, '.journal'), 'utf8').split('\n')[0]!);
+    expect(plan).toMatchObject({ pid: process.pid, start: procStat(process.pid).start, boot: bootId() });
   });
 });
