@@ -280,6 +280,14 @@ export function lintCertificate(
       `sets pathLenConstraint without being a CA that may sign certificates (RFC 5280 4.2.1.9); ${fix}.`,
     );
   if (role !== 'leaf' && cert.isCa) {
+    // RFC 5280 6.1.4 (n) only checks a keyUsage that is present, but 4.2.1.3 requires conforming CAs to include
+    // it, and pyca, webpki and `openssl verify -x509_strict` refuse a v3 CA without it (CABF BR 7.1.2.10.7).
+    if (ku === undefined && cert.version === 3 && !f.malformed.includes(OID.keyUsage))
+      add(
+        'BAD_KEY_USAGE',
+        STRICT,
+        `is a CA without keyUsage; RFC 5280 4.2.1.3 requires CA certificates to carry one with keyCertSign, and pyca, rustls and openssl -x509_strict refuse it; ${fix}.`,
+      );
     if (!critical(OID.basicConstraints))
       add(
         'BAD_BASIC_CONSTRAINTS',
