@@ -234,6 +234,17 @@ export function lintCertificate(
       STRICT,
       `marks extendedKeyUsage critical, which the CA/Browser Forum (BR 7.1.2.7.6) forbids; ${fix}.`,
     );
+  // RFC 5280 4.2.1.11 and 4.2.1.14: conforming CAs MUST mark these critical (x509-limbo rfc5280::pc::ica-noncritical-pc).
+  for (const [oid, section] of [
+    [OID.policyConstraints, '4.2.1.11'],
+    [OID.inhibitAnyPolicy, '4.2.1.14'],
+  ] as const)
+    if (has(oid) && !critical(oid))
+      add(
+        'CRITICAL_EXTENSION',
+        STRICT,
+        `does not mark ${extensionName(oid)} critical; RFC 5280 ${section} requires it critical; ${fix}.`,
+      );
 
   // ---- key identifiers (RFC 5280 4.2.1.1, 4.2.1.2; CABF 7.1.2.1.3) ----
   if (!selfSigned && cert.aki === undefined && cert.version === 3)

@@ -718,6 +718,93 @@ function buildCases(): void {
     expect: 'FAILURE',
   });
 
+  // ---- policy extensions that RFC 5280 requires critical (limbo rfc5280::pc::*) ----
+  const pc = (critical: boolean) => ext('2.5.29.36', derSequence(derTlv(0x81, Buffer.from([0]))), critical);
+  const inhibitAny = (critical: boolean) => ext('2.5.29.54', derInteger(5), critical);
+  add({
+    id: 'rfc5280::pc::ica-critical-pc',
+    family: 'policy',
+    untrusted: [int({ extra: [pc(true)] })],
+    leaf: underInt(),
+    expect: 'SUCCESS',
+    differs: {
+      pyca: 'pyca does not process policyConstraints, so a critical one is an extension it cannot handle (RFC 5280 4.2.1.11, 6.1.4 (i) define it; limbo marks such cases has-policy-constraints, which pyca skips)',
+    },
+  });
+  add({
+    id: 'rfc5280::pc::ica-noncritical-pc',
+    family: 'policy',
+    // RFC 5280 4.2.1.11: conforming CAs MUST mark policyConstraints critical.
+    untrusted: [int({ extra: [pc(false)] })],
+    leaf: underInt(),
+    expect: 'FAILURE',
+    code: 'CRITICAL_EXTENSION',
+    differs: {
+      pyca: 'pyca ignores a non-critical policyConstraints; RFC 5280 4.2.1.11 requires it critical (limbo rfc5280::pc::ica-noncritical-pc: FAILURE)',
+      openssl: 'OpenSSL does not check the criticality of policyConstraints (RFC 5280 4.2.1.11: MUST be critical)',
+    },
+  });
+  add({
+    id: 'rfc5280::inhibitanypolicy::ica-noncritical',
+    family: 'policy',
+    // RFC 5280 4.2.1.14: conforming CAs MUST mark inhibitAnyPolicy critical.
+    untrusted: [int({ extra: [inhibitAny(false)] })],
+    leaf: underInt(),
+    expect: 'FAILURE',
+    code: 'CRITICAL_EXTENSION',
+    differs: {
+      pyca: 'pyca does not read inhibitAnyPolicy; RFC 5280 4.2.1.14 requires it critical',
+      openssl: 'OpenSSL does not check the criticality of inhibitAnyPolicy (RFC 5280 4.2.1.14: MUST be critical)',
+    },
+  });
+
+  // ---- basicConstraints in trust anchors, unrelated anchors ----
+  add({
+    id: 'rfc5280::root-missing-basic-constraints',
+    family: 'bc/ku',
+    trusted: [root([], { extensions: [ku([KU.keyCertSign, KU.cRLSign]), ski(rootKey)] })],
+    leaf: leaf(),
+    expect: 'FAILURE',
+    code: 'NOT_A_CA',
+  });
+  add({
+    id: 'rfc5280::root-inconsistent-ca-extensions',
+    family: 'bc/ku',
+    trusted: [root([], { extensions: [bc(false), ku([KU.keyCertSign, KU.cRLSign]), ski(rootKey)] })],
+    leaf: leaf(),
+    expect: 'FAILURE',
+    code: 'NOT_A_CA',
+  });
+  add({
+    id: 'rfc5280::unknown-critical-extension-unrelated-root',
+    family: 'extensions',
+    trusted: [
+      ca(ROOT2, ROOT2, root2Key, root2Key, { extra: [ext('1.3.6.1.4.1.55738.666.1', derNull(), true)] }),
+      root(),
+    ],
+    leaf: leaf(),
+    expect: 'SUCCESS',
+  });
+  add({
+    id: 'pathlen::intermediate-pathlen-may-increase',
+    family: 'pathlen',
+    trusted: [root()],
+    // INT allows one more CA; INT2 claims five, but the smaller bound from INT still holds (6.1.4 (m)).
+    untrusted: [int({ pathLen: 1 }), ca(INT2, INT, int2Key, intKey, { pathLen: 5 })],
+    leaf: leaf({ issuer: INT2, signer: int2Key }),
+    expect: 'SUCCESS',
+  });
+  add({
+    id: 'rfc5280::nc::nc-forbids-othername-noop',
+    family: 'nc',
+    // An excluded otherName subtree, and the chain carries no otherName: nothing to judge (limbo: SUCCESS).
+    trusted: ncRoot(
+      nc([], [derTlv(0xa0, [derOid('1.3.6.1.5.5.7.8.9'), derTlv(0xa0, derTlv(0x0c, Buffer.from('x')))])]),
+    ),
+    leaf: leaf(),
+    expect: 'SUCCESS',
+  });
+
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({
@@ -910,8 +997,8 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 describe('x509-limbo-style cases: mtlskit strict against the expectation, pyca and openssl -x509_strict', () => {
-  it('covers the limbo families with at least 40 chains', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(40);
+  it('covers the limbo families with at least 60 chains', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
     const families = new Set(cases.map((c) => c.family));
     for (const family of [
       'nc',
@@ -923,6 +1010,9 @@ describe('x509-limbo-style cases: mtlskit strict against the expectation, pyca a
       'validity',
       'san',
       'path building',
+      'policy',
+      'bc/ku',
+      'pathological',
     ])
       expect(families.has(family), family).toBe(true);
   });
