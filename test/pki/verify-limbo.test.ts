@@ -623,6 +623,49 @@ function buildCases(): void {
     },
   });
 
+  add({
+    id: 'nc::excluded-dns-case-insensitive',
+    family: 'nc',
+    trusted: ncRoot(nc([], [dns('example.com')])),
+    leaf: leaf({ subject: 'O=Limbo', names: [dns('WWW.EXAMPLE.COM')] }),
+    host: 'www.example.com',
+    expect: 'FAILURE',
+    code: 'NAME_CONSTRAINTS',
+  });
+  add({
+    id: 'nc::excluded-email-in-server-leaf',
+    family: 'nc',
+    // The email constraint does not apply to the DNS name, but it does apply to the email SAN beside it.
+    trusted: ncRoot(nc([], [email('example.com')])),
+    leaf: leaf({ names: [dns('example.com'), email('admin@example.com')] }),
+    expect: 'FAILURE',
+    code: 'NAME_CONSTRAINTS',
+  });
+  add({
+    id: 'nc::excluded-all-ipv4-ipv6-name',
+    family: 'nc',
+    trusted: ncRoot(nc([], [ipGn([0, 0, 0, 0, 0, 0, 0, 0])])),
+    leaf: leaf({ subject: 'O=Limbo', names: [ipGn(v6('2001:db8::1'))] }),
+    host: '2001:db8::1',
+    expect: 'SUCCESS',
+  });
+  add({
+    id: 'pathological::nc-dos',
+    family: 'pathological',
+    // 1025 permitted subtrees x 1025 names: more comparisons than any validator budgets (limbo nc-dos-*: FAILURE).
+    trusted: ncRoot(nc(Array.from({ length: 1025 }, (_, i) => dns(`d${i}.example.com`)))),
+    leaf: leaf({ subject: 'O=Limbo', names: Array.from({ length: 1025 }, (_, i) => dns(`h${i}.d1024.example.com`)) }),
+    host: 'h0.d1024.example.com',
+    expect: 'FAILURE',
+  });
+  add({
+    id: 'rfc5280::eku::ee-eku-empty',
+    family: 'eku',
+    // ExtKeyUsageSyntax is SEQUENCE SIZE (1..MAX) (RFC 5280 4.2.1.12).
+    leaf: leaf({ ekus: [] }),
+    expect: 'FAILURE',
+  });
+
   // ---- name constraints and self-issued certificates, widening, alternate paths (limbo rfc5280::nc::*) ----
   add({
     id: 'rfc5280::nc::permitted-self-issued',
@@ -803,6 +846,29 @@ function buildCases(): void {
     ),
     leaf: leaf(),
     expect: 'SUCCESS',
+  });
+
+  add({
+    id: 'webpki::san::wildcard-host-not-a-host',
+    family: 'san',
+    // A reference identifier is a host name, never a pattern (RFC 9525 6.3): '*.example.com' names no host.
+    leaf: wild(),
+    host: '*.example.com',
+    expect: 'FAILURE',
+    code: 'HOSTNAME_MISMATCH',
+    cli: true,
+    differs: {
+      openssl:
+        "OpenSSL's X509_check_host compares a wildcard host with the wildcard SAN as text; a reference identifier is a host name, never a pattern (RFC 9525 6.3), and Go and pyca refuse it",
+    },
+  });
+  add({
+    id: 'webpki::san::host-empty-label',
+    family: 'san',
+    leaf: wild(),
+    host: 'www..example.com',
+    expect: 'FAILURE',
+    code: 'HOSTNAME_MISMATCH',
   });
 
   // ---- path building ----
