@@ -871,6 +871,35 @@ function buildCases(): void {
     code: 'HOSTNAME_MISMATCH',
   });
 
+  add({
+    id: 'rfc5280::validity::leaf-outlives-issuer',
+    family: 'validity',
+    // RFC 5280 6.1.3 (a)(2) checks each certificate at the validation time; nesting of periods is not required.
+    untrusted: [int({ over: { notAfter: new Date(Date.now() + 30 * DAY) } })],
+    leaf: underInt({ over: { notAfter: new Date(Date.now() + 90 * DAY) } }),
+    expect: 'SUCCESS',
+  });
+  add({
+    id: 'rfc5280::duplicate-extension-root',
+    family: 'extensions',
+    trusted: [root([ski(rootKey)])],
+    leaf: leaf(),
+    expect: 'FAILURE',
+    code: 'DUPLICATE_EXTENSION',
+  });
+  add({
+    id: 'rfc5280::intermediate-as-trust-anchor',
+    family: 'path building',
+    // RFC 5280 6.1.1 (d): the trust anchor is whatever the relying party trusts; the path starts below it.
+    trusted: [int()],
+    leaf: underInt(),
+    expect: 'SUCCESS',
+    differs: {
+      openssl:
+        'OpenSSL wants a self-signed anchor unless given -partial_chain; RFC 5280 6.1.1 (d) takes any trusted certificate as the anchor (pyca and Go agree)',
+    },
+  });
+
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({
