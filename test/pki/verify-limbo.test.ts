@@ -666,6 +666,17 @@ function buildCases(): void {
     expect: 'FAILURE',
   });
 
+  add({
+    id: 'nc::intermediate-hostlike-cn-not-a-dns-name',
+    family: 'nc',
+    // dNSName constraints bind dNSName entries (RFC 5280 4.2.1.10); a CA's CN that looks like a host is no DNS
+    // name (OpenSSL applies its CN fallback to the end-entity only; pyca and Go never).
+    trusted: ncRoot(nc([dns('example.com')])),
+    untrusted: [ca('CN=ca.example.net', ROOT, intKey, rootKey, { pathLen: 0 })],
+    leaf: leaf({ issuer: 'CN=ca.example.net', signer: intKey }),
+    expect: 'SUCCESS',
+  });
+
   // ---- name constraints and self-issued certificates, widening, alternate paths (limbo rfc5280::nc::*) ----
   add({
     id: 'rfc5280::nc::permitted-self-issued',
