@@ -9,7 +9,7 @@
  * expectation only where the case says why (with the section); the note is checked so it cannot go stale.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -37,8 +37,10 @@ import {
   derSequence,
   derTlv,
   readTlv,
+  slice,
 } from '../../src/pki/der.js';
 import { verifyCertificate } from '../../src/pki/verify.js';
+import { isMtlsError } from '../../src/errors.js';
 
 const PYTHON = pycaPython();
 const validatorsPresent = suiteRequiresTool('openssl', 'pyca-verification');
@@ -185,6 +187,20 @@ function leaf(o: LeafOpts = {}): Buffer {
   });
 }
 const underInt = (o: LeafOpts = {}) => leaf({ issuer: INT, signer: intKey, ...o });
+
+/** The certificate with its TBS bytes changed by `mutate` (same length) and signed again with `signer` (P-256). */
+function resigned(cert: Buffer, signer: TestKey, mutate: (tbs: Buffer) => void, unusedBits = 0): Buffer {
+  const [tbsTlv, algTlv] = children(cert, readTlv(cert, 0));
+  const tbs = Buffer.from(slice(cert, tbsTlv!));
+  mutate(tbs);
+  const sig = sign('sha256', tbs, { key: signer.privateKey, dsaEncoding: 'der' });
+  return derSequence(tbs, slice(cert, algTlv!), derTlv(0x03, Buffer.concat([Buffer.from([unusedBits]), sig])));
+}
+const replaceOnce = (buf: Buffer, from: number[], to: number[]) => {
+  const at = buf.indexOf(Buffer.from(from));
+  if (at < 0) throw new Error('mutation target not found');
+  Buffer.from(to).copy(buf, at);
+};
 
 type Ref = 'pyca' | 'openssl';
 interface LimboCase {
@@ -911,6 +927,54 @@ function buildCases(): void {
     },
   });
 
+  // ---- malformed encodings (limbo invalid::*; X.690 DER, RFC 5280 4.1) ----
+  add({
+    id: 'invalid::version-4',
+    family: 'invalid',
+    leaf: resigned(leaf(), rootKey, (tbs) =>
+      replaceOnce(tbs, [0xa0, 0x03, 0x02, 0x01, 0x02], [0xa0, 0x03, 0x02, 0x01, 0x03]),
+    ),
+    expect: 'FAILURE',
+    code: 'BAD_VERSION',
+    differs: {
+      openssl: 'OpenSSL reads a version beyond v3 as v3; RFC 5280 4.1.2.1 knows v1 to v3 only (pyca refuses)',
+    },
+  });
+  add({
+    id: 'invalid::critical-boolean-not-der',
+    family: 'invalid',
+    // DER encodes TRUE as 0xff only (X.690 11.1).
+    leaf: resigned(leaf(), rootKey, (tbs) => replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x01])),
+    expect: 'FAILURE',
+    code: 'MALFORMED_EXTENSION',
+    differs: { openssl: 'OpenSSL reads BER booleans; RFC 5280 4.1 requires DER, and pyca refuses it' },
+  });
+  add({
+    id: 'invalid::critical-false-encoded',
+    family: 'invalid',
+    // critical BOOLEAN DEFAULT FALSE: DER leaves a default value out (X.690 11.5).
+    leaf: resigned(leaf(), rootKey, (tbs) => replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x00])),
+    expect: 'FAILURE',
+    code: 'MALFORMED_EXTENSION',
+    differs: { openssl: 'OpenSSL accepts an encoded DEFAULT; RFC 5280 4.1 requires DER (X.690 11.5)' },
+  });
+  add({
+    id: 'invalid::signature-unused-bits',
+    family: 'invalid',
+    leaf: resigned(leaf(), rootKey, () => undefined, 1),
+    expect: 'FAILURE',
+    code: 'BAD_SIGNATURE',
+    differs: {
+      pyca: 'pyca ignores the unused-bits octet of signatureValue; a signature with unused bits is not the octet string RSA/ECDSA produce (RFC 5280 4.1.1.3, RFC 3279 2.2), and OpenSSL refuses it',
+    },
+  });
+  add({
+    id: 'invalid::resigned-control',
+    family: 'invalid',
+    leaf: resigned(leaf(), rootKey, () => undefined),
+    expect: 'SUCCESS',
+  });
+
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({
@@ -1003,6 +1067,7 @@ async function opensslAccepts(c: LimboCase): Promise<boolean> {
 }
 
 async function mtlskitCore(c: LimboCase): Promise<Verdict['mtlskit']> {
+  // Input that cannot be read at all is refused with an error (the CLI's exit 2), which counts as a refusal here.
   const r = await verifyCertificate({
     chain: [{ der: c.leaf, source: 'leaf' }],
     trusted: c.trusted.map((der, i) => ({ der, source: `trusted-${i}` })),
@@ -1011,7 +1076,8 @@ async function mtlskitCore(c: LimboCase): Promise<Verdict['mtlskit']> {
     at: new Date(NOW * 1000),
     purpose: c.purpose ?? 'server',
     ...(c.purpose === 'client' ? {} : { host: hostOf(c) }),
-  });
+  }).catch((e: unknown) => ({ thrown: isMtlsError(e) ? e.code : String(e) }));
+  if ('thrown' in r) return { ok: false, codes: [`error ${r.thrown}`] };
   return { ok: r.valid, codes: r.problems.map((p) => p.code) };
 }
 
