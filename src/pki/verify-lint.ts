@@ -121,6 +121,9 @@ export function lintCertificate(
   const serial = f.serialBytes;
   if (serial.length > 0 && (serial[0]! & 0x80) !== 0)
     add('BAD_SERIAL', RFC, `has a negative serial number, which RFC 5280 4.1.2.2 forbids; ${fix}.`);
+  else if (serial.length > 1 && serial[0] === 0 && (serial[1]! & 0x80) === 0)
+    // DER INTEGERs are minimal (X.690 8.3.2): OpenSSL and pyca cannot even read such a certificate.
+    add('BAD_SERIAL', ALL, `has a serial number with a redundant leading zero octet, which DER forbids; ${fix}.`);
   else if (serial.every((b) => b === 0))
     add('BAD_SERIAL', STRICT, `has the serial number 0; RFC 5280 4.1.2.2 requires a positive one; ${fix}.`);
   const significant = serial.length - (serial[0] === 0 && serial.length > 1 ? 1 : 0);

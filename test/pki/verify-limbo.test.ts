@@ -975,6 +975,23 @@ function buildCases(): void {
     expect: 'SUCCESS',
   });
 
+  add({
+    id: 'invalid::serial-not-minimal',
+    family: 'invalid',
+    // INTEGER in DER has no redundant leading 0x00 (X.690 8.3.2).
+    leaf: leaf({ over: { serial: Buffer.from([0x00, 0x12, 0x34]) } }),
+    expect: 'FAILURE',
+    code: 'BAD_SERIAL',
+    cli: true,
+  });
+  add({
+    id: 'webpki::san::dns-with-nul',
+    family: 'san',
+    leaf: leaf({ names: [dns('example.com\0.evil.net')] }),
+    host: 'example.com',
+    expect: 'FAILURE',
+  });
+
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({
