@@ -193,7 +193,10 @@ function resigned(cert: Buffer, signer: TestKey, mutate: (tbs: Buffer) => void, 
   const [tbsTlv, algTlv] = children(cert, readTlv(cert, 0));
   const tbs = Buffer.from(slice(cert, tbsTlv!));
   mutate(tbs);
-  const sig = sign('sha256', tbs, { key: signer.privateKey, dsaEncoding: 'der' });
+  // With unused bits, sign again until they are zero (as DER wants them), so only the count is wrong.
+  let sig = sign('sha256', tbs, { key: signer.privateKey, dsaEncoding: 'der' });
+  while ((sig[sig.length - 1]! & ((1 << unusedBits) - 1)) !== 0)
+    sig = sign('sha256', tbs, { key: signer.privateKey, dsaEncoding: 'der' });
   return derSequence(tbs, slice(cert, algTlv!), derTlv(0x03, Buffer.concat([Buffer.from([unusedBits]), sig])));
 }
 const replaceOnce = (buf: Buffer, from: number[], to: number[]) => {
@@ -931,7 +934,7 @@ function buildCases(): void {
   add({
     id: 'invalid::version-4',
     family: 'invalid',
-    leaf: resigned(leaf(), rootKey, (tbs) =>
+    leaf: resigned(leaf({ over: { serial: Buffer.from([0x11, 0x22]) } }), rootKey, (tbs) =>
       replaceOnce(tbs, [0xa0, 0x03, 0x02, 0x01, 0x02], [0xa0, 0x03, 0x02, 0x01, 0x03]),
     ),
     expect: 'FAILURE',
@@ -944,7 +947,9 @@ function buildCases(): void {
     id: 'invalid::critical-boolean-not-der',
     family: 'invalid',
     // DER encodes TRUE as 0xff only (X.690 11.1).
-    leaf: resigned(leaf(), rootKey, (tbs) => replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x01])),
+    leaf: resigned(leaf({ over: { serial: Buffer.from([0x11, 0x22]) } }), rootKey, (tbs) =>
+      replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x01]),
+    ),
     expect: 'FAILURE',
     code: 'MALFORMED_EXTENSION',
     differs: { openssl: 'OpenSSL reads BER booleans; RFC 5280 4.1 requires DER, and pyca refuses it' },
@@ -953,7 +958,9 @@ function buildCases(): void {
     id: 'invalid::critical-false-encoded',
     family: 'invalid',
     // critical BOOLEAN DEFAULT FALSE: DER leaves a default value out (X.690 11.5).
-    leaf: resigned(leaf(), rootKey, (tbs) => replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x00])),
+    leaf: resigned(leaf({ over: { serial: Buffer.from([0x11, 0x22]) } }), rootKey, (tbs) =>
+      replaceOnce(tbs, [0x01, 0x01, 0xff], [0x01, 0x01, 0x00]),
+    ),
     expect: 'FAILURE',
     code: 'MALFORMED_EXTENSION',
     differs: { openssl: 'OpenSSL accepts an encoded DEFAULT; RFC 5280 4.1 requires DER (X.690 11.5)' },
@@ -961,7 +968,7 @@ function buildCases(): void {
   add({
     id: 'invalid::signature-unused-bits',
     family: 'invalid',
-    leaf: resigned(leaf(), rootKey, () => undefined, 1),
+    leaf: resigned(leaf({ over: { serial: Buffer.from([0x11, 0x22]) } }), rootKey, () => undefined, 1),
     expect: 'FAILURE',
     code: 'BAD_SIGNATURE',
     differs: {
@@ -971,7 +978,7 @@ function buildCases(): void {
   add({
     id: 'invalid::resigned-control',
     family: 'invalid',
-    leaf: resigned(leaf(), rootKey, () => undefined),
+    leaf: resigned(leaf({ over: { serial: Buffer.from([0x11, 0x22]) } }), rootKey, () => undefined),
     expect: 'SUCCESS',
   });
 
