@@ -96,8 +96,9 @@ export interface CertForm {
   critical: Map<string, boolean>;
   /** Extensions whose value does not parse as its syntax. */
   malformed: string[];
-  /** Extensions whose critical field is not DER: TRUE other than 0xff, or FALSE written out (X.690 11.1, 11.5). */
-  nonDerCritical: string[];
+  /** Extensions with a BOOLEAN that is not DER (the critical flag, basicConstraints cA): TRUE other than 0xff, or
+   * the default FALSE written out (X.690 11.1, 11.5). */
+  nonDerBoolean: string[];
   subjectEmpty: boolean;
   issuerEmpty: boolean;
   /** DER tags of notBefore and notAfter (0x17 UTCTime, 0x18 GeneralizedTime). */
@@ -307,7 +308,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     extensionOids: [],
     critical: new Map(),
     malformed: [],
-    nonDerCritical: [],
+    nonDerBoolean: [],
     subjectEmpty: readTlv(subjectDer, 0).length === 0,
     issuerEmpty: readTlv(issuerDer, 0).length === 0,
     notBeforeTag: notBeforeTlv!.tag,
@@ -360,7 +361,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
       const [oidTlv, flag, value] = children(der, ext);
       const bool = flag && value && flag.tag === 0x01 ? content(der, flag) : undefined;
       if (oidTlv?.tag === 0x06 && bool && !(bool.length === 1 && bool[0] === 0xff))
-        form.nonDerCritical.push(decodeOid(content(der, oidTlv)));
+        form.nonDerBoolean.push(decodeOid(content(der, oidTlv)));
     }
   for (const ext of extensions ? readExtensionList(der, readTlv(der, extensions.start, extensions.end)) : []) {
     if (ext.critical) info.criticalExtensions.push(ext.type);
@@ -386,7 +387,8 @@ function readExtension(info: CertInfo, ext: CertExtension): void {
   };
   switch (ext.type) {
     case '2.5.29.19': {
-      sequence();
+      const cA = children(value, sequence())[0];
+      if (cA?.tag === 0x01 && !(cA.length === 1 && value[cA.end - 1] === 0xff)) form.nonDerBoolean.push(ext.type);
       const bc = readBasicConstraints(ext);
       info.hasBasicConstraints = true;
       info.isCa = bc.ca;

@@ -106,11 +106,11 @@ export function lintCertificate(
       ALL,
       `carries the ${dupes.map(extensionName).join(', ')} extension more than once, which RFC 5280 4.2 forbids; ${fix}.`,
     );
-  for (const oid of new Set(f.nonDerCritical))
+  for (const oid of new Set(f.nonDerBoolean))
     add(
       'MALFORMED_EXTENSION',
       STRICT,
-      `encodes the critical flag of its ${extensionName(oid)} extension in a form DER does not allow (TRUE must be 0xff, FALSE left out; X.690 11.1, 11.5), which pyca and rustls refuse; ${fix}.`,
+      `encodes a BOOLEAN of its ${extensionName(oid)} extension (the critical flag or cA) in a form DER does not allow (TRUE must be 0xff, a default FALSE left out; X.690 11.1, 11.5), which pyca and rustls refuse; ${fix}.`,
     );
   for (const oid of f.malformed)
     add(

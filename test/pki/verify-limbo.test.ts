@@ -999,6 +999,26 @@ function buildCases(): void {
     expect: 'FAILURE',
   });
 
+  add({
+    id: 'invalid::bc-ca-false-encoded',
+    family: 'invalid',
+    // BasicConstraints cA BOOLEAN DEFAULT FALSE written out (X.690 11.5).
+    leaf: leaf({
+      over: {
+        extensions: [
+          ext(OID.bc, derSequence(derBoolean(false))),
+          ku([KU.digitalSignature]),
+          eku([EKU.server]),
+          san([dns('example.com')]),
+          ski(leafKey),
+          aki(rootKey),
+        ],
+      },
+    }),
+    expect: 'FAILURE',
+    code: 'MALFORMED_EXTENSION',
+    differs: { openssl: 'OpenSSL reads BER defaults; RFC 5280 4.1 requires DER (X.690 11.5), and pyca refuses it' },
+  });
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({
