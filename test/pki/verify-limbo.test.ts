@@ -696,6 +696,25 @@ function buildCases(): void {
     expect: 'SUCCESS',
   });
 
+  add({
+    id: 'nc::uri-san-outside-permitted-uri',
+    family: 'nc',
+    trusted: ncRoot(nc([uri('.example.com')])),
+    leaf: leaf({ names: [dns('example.com'), uri('https://evil.net/')] }),
+    expect: 'FAILURE',
+    code: 'NAME_CONSTRAINTS',
+  });
+  add({
+    id: 'nc::uri-san-inside-permitted-uri',
+    family: 'nc',
+    trusted: ncRoot(nc([uri('.example.com')])),
+    leaf: leaf({ names: [dns('example.com'), uri('https://api.example.com/x')] }),
+    expect: 'SUCCESS',
+    differs: {
+      pyca: 'pyca does not implement uniformResourceIdentifier constraints and refuses a URI name under one; RFC 5280 4.2.1.10 defines them (a host below .example.com is within)',
+    },
+  });
+
   // ---- name constraints and self-issued certificates, widening, alternate paths (limbo rfc5280::nc::*) ----
   add({
     id: 'rfc5280::nc::permitted-self-issued',
