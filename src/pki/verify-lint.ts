@@ -378,8 +378,9 @@ export function lintCertificate(
   }
   if (role === 'leaf' && purpose === 'server' && cert.san && f.badSanNames.length === 0) {
     // CABF BR 7.1.4.3: a CN is a copy of a SAN entry: IP addresses in their canonical text, domain names
-    // character for character in ASCII (P-labels, never Unicode). A CN naming some other host is tolerated, as
-    // browsers ignore the CN; one that spells a SAN differently, or an address or IDN no SAN carries, is not.
+    // character for character in ASCII (P-labels, never Unicode). A CN that names a host no SAN carries is refused
+    // too (x509-limbo webpki::cn::not-in-san; browsers, Go and pyca ignore the CN and accept it); a CN that is no
+    // host name at all ('My Server') is left alone.
     const names = new Set([...cert.san.dns, ...cert.san.ip.map((b) => ipText(b))]);
     const lower = new Set([...names].map((n) => n.toLowerCase()));
     const looksLikeIp = (cn: string) => /^[0-9.]+$/.test(cn) || /^0x[0-9a-f]+$/i.test(cn) || cn.includes(':');
@@ -389,6 +390,7 @@ export function lintCertificate(
         (/[^\x20-\x7e]/.test(cn) ||
           looksLikeIp(cn) ||
           lower.has(cn.toLowerCase()) ||
+          /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(cn) ||
           cn
             .toLowerCase()
             .split('.')

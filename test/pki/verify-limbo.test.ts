@@ -242,7 +242,7 @@ function buildCases(): void {
     id: 'nc::permitted-dns-subdomain',
     family: 'nc',
     trusted: ncRoot(nc([dns('example.com')])),
-    leaf: leaf({ names: [dns('www.example.com')] }),
+    leaf: leaf({ subject: 'O=Limbo', names: [dns('www.example.com')] }),
     host: 'www.example.com',
     expect: 'SUCCESS',
   });
@@ -259,7 +259,7 @@ function buildCases(): void {
     id: 'nc::permitted-dns-case-insensitive',
     family: 'nc',
     trusted: ncRoot(nc([dns('EXAMPLE.com')])),
-    leaf: leaf({ names: [dns('www.example.com')] }),
+    leaf: leaf({ subject: 'O=Limbo', names: [dns('www.example.com')] }),
     host: 'www.example.com',
     expect: 'SUCCESS',
   });
@@ -373,7 +373,7 @@ function buildCases(): void {
     family: 'nc',
     trusted: [root()],
     untrusted: [int({ pathLen: 1, extra: [nc([dns('example.com')])] }), ca(INT2, INT, int2Key, intKey, { pathLen: 0 })],
-    leaf: leaf({ issuer: INT2, signer: int2Key, names: [dns('api.example.com')] }),
+    leaf: leaf({ subject: 'O=Limbo', issuer: INT2, signer: int2Key, names: [dns('api.example.com')] }),
     host: 'api.example.com',
     expect: 'SUCCESS',
   });
@@ -618,7 +618,9 @@ function buildCases(): void {
     family: 'nc',
     trusted: ncRoot(nc([dns('example.com')])),
     // DNS constraints apply to dNSName entries (RFC 5280 4.2.1.10); with a SAN the CN names nothing (RFC 9525 6.3).
-    leaf: leaf({ subject: 'CN=evil.example.net', names: [dns('example.com')] }),
+    // A client certificate, so that the CABF rule on server CNs (BR 7.1.4.3) stays out of it.
+    leaf: leaf({ subject: 'CN=evil.example.net', names: [dns('example.com')], ekus: [EKU.client] }),
+    purpose: 'client',
     expect: 'SUCCESS',
   });
   add({
@@ -1038,6 +1040,27 @@ function buildCases(): void {
     code: 'MALFORMED_EXTENSION',
     differs: { openssl: 'OpenSSL reads BER defaults; RFC 5280 4.1 requires DER (X.690 11.5), and pyca refuses it' },
   });
+  add({
+    id: 'webpki::cn::not-in-san',
+    family: 'san',
+    // CABF BR 7.1.4.3: the CN, when present, is one of the SAN values (limbo: FAILURE).
+    leaf: leaf({ subject: 'CN=other.example.com', names: [dns('example.com')] }),
+    expect: 'FAILURE',
+    code: 'BAD_NAME',
+    differs: {
+      pyca: 'pyca ignores the CN when matching (RFC 9525 6.3) and does not check it against the SAN (CABF BR 7.1.4.3)',
+      openssl:
+        'OpenSSL ignores the CN when a DNS SAN is present and does not check it against the SAN (CABF BR 7.1.4.3)',
+    },
+  });
+  add({
+    id: 'webpki::cn::not-a-host-name',
+    family: 'san',
+    // A CN that names no host ('Web Frontend') claims nothing a SAN could contradict.
+    leaf: leaf({ subject: 'CN=Web Frontend', names: [dns('example.com')] }),
+    expect: 'SUCCESS',
+  });
+
   // ---- path building ----
   const crossBad = ca(INT, ROOT2, intKey, root2Key, { pathLen: 0 });
   add({

@@ -635,7 +635,8 @@ const cases: Case[] = [
     ca: 'root.crt',
     host: 'cn.example.test',
     valid: false,
-    codes: ['HOSTNAME_MISMATCH'],
+    // The CN names a host no SAN carries, which CABF BR 7.1.4.3 forbids as well (strict: BAD_NAME).
+    codes: ['BAD_NAME', 'HOSTNAME_MISMATCH'],
     opensslDiffers:
       'openssl falls back to the CN when there is no DNS SAN; mtlskit uses the CN only for certificates with no subjectAltName at all',
   },
