@@ -96,6 +96,9 @@ export interface CertForm {
   critical: Map<string, boolean>;
   /** Extensions whose value does not parse as its syntax. */
   malformed: string[];
+  /** Extensions with a BOOLEAN that is not DER (the critical flag, basicConstraints cA): TRUE other than 0xff, or
+   * the default FALSE written out (X.690 11.1, 11.5). */
+  nonDerBoolean: string[];
   subjectEmpty: boolean;
   issuerEmpty: boolean;
   /** DER tags of notBefore and notAfter (0x17 UTCTime, 0x18 GeneralizedTime). */
@@ -305,6 +308,7 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     extensionOids: [],
     critical: new Map(),
     malformed: [],
+    nonDerBoolean: [],
     subjectEmpty: readTlv(subjectDer, 0).length === 0,
     issuerEmpty: readTlv(issuerDer, 0).length === 0,
     notBeforeTag: notBeforeTlv!.tag,
@@ -325,7 +329,9 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     tbs: Buffer.from(slice(der, tbsTlv)),
     signatureOid: decodeOid(content(der, algParts[0]!)),
     signatureParams: algParts[1] ? Buffer.from(slice(der, algParts[1])) : undefined,
-    signature: Buffer.from(content(der, sigTlv).subarray(1)),
+    // A signature BIT STRING with unused bits is not a whole RSA/ECDSA/EdDSA signature (RFC 5280 4.1.1.3): an empty
+    // value, which no key verifies (OpenSSL refuses it the same way).
+    signature: content(der, sigTlv)[0] === 0 ? Buffer.from(content(der, sigTlv).subarray(1)) : Buffer.alloc(0),
     spki,
     serialHex: integerHex(content(der, fields[offset]!)),
     issuerDer,
@@ -350,6 +356,13 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     if (type === 'CN') info.commonNames.push(value);
   }
   const extensions = fields.find((f) => f.tag === 0xa3);
+  if (extensions)
+    for (const ext of children(der, readTlv(der, extensions.start, extensions.end))) {
+      const [oidTlv, flag, value] = children(der, ext);
+      const bool = flag && value && flag.tag === 0x01 ? content(der, flag) : undefined;
+      if (oidTlv?.tag === 0x06 && bool && !(bool.length === 1 && bool[0] === 0xff))
+        form.nonDerBoolean.push(decodeOid(content(der, oidTlv)));
+    }
   for (const ext of extensions ? readExtensionList(der, readTlv(der, extensions.start, extensions.end)) : []) {
     if (ext.critical) info.criticalExtensions.push(ext.type);
     form.extensionOids.push(ext.type);
@@ -374,7 +387,8 @@ function readExtension(info: CertInfo, ext: CertExtension): void {
   };
   switch (ext.type) {
     case '2.5.29.19': {
-      sequence();
+      const cA = children(value, sequence())[0];
+      if (cA?.tag === 0x01 && !(cA.length === 1 && value[cA.end - 1] === 0xff)) form.nonDerBoolean.push(ext.type);
       const bc = readBasicConstraints(ext);
       info.hasBasicConstraints = true;
       info.isCa = bc.ca;

@@ -106,6 +106,12 @@ export function lintCertificate(
       ALL,
       `carries the ${dupes.map(extensionName).join(', ')} extension more than once, which RFC 5280 4.2 forbids; ${fix}.`,
     );
+  for (const oid of new Set(f.nonDerBoolean))
+    add(
+      'MALFORMED_EXTENSION',
+      STRICT,
+      `encodes a BOOLEAN of its ${extensionName(oid)} extension (the critical flag or cA) in a form DER does not allow (TRUE must be 0xff, a default FALSE left out; X.690 11.1, 11.5), which pyca and rustls refuse; ${fix}.`,
+    );
   for (const oid of f.malformed)
     add(
       'MALFORMED_EXTENSION',
@@ -115,6 +121,9 @@ export function lintCertificate(
   const serial = f.serialBytes;
   if (serial.length > 0 && (serial[0]! & 0x80) !== 0)
     add('BAD_SERIAL', RFC, `has a negative serial number, which RFC 5280 4.1.2.2 forbids; ${fix}.`);
+  else if (serial.length > 1 && serial[0] === 0 && (serial[1]! & 0x80) === 0)
+    // DER INTEGERs are minimal (X.690 8.3.2): OpenSSL and pyca cannot even read such a certificate.
+    add('BAD_SERIAL', ALL, `has a serial number with a redundant leading zero octet, which DER forbids; ${fix}.`);
   else if (serial.every((b) => b === 0))
     add('BAD_SERIAL', STRICT, `has the serial number 0; RFC 5280 4.1.2.2 requires a positive one; ${fix}.`);
   const significant = serial.length - (serial[0] === 0 && serial.length > 1 ? 1 : 0);
@@ -234,6 +243,17 @@ export function lintCertificate(
       STRICT,
       `marks extendedKeyUsage critical, which the CA/Browser Forum (BR 7.1.2.7.6) forbids; ${fix}.`,
     );
+  // RFC 5280 4.2.1.11 and 4.2.1.14: conforming CAs MUST mark these critical (x509-limbo rfc5280::pc::ica-noncritical-pc).
+  for (const [oid, section] of [
+    [OID.policyConstraints, '4.2.1.11'],
+    [OID.inhibitAnyPolicy, '4.2.1.14'],
+  ] as const)
+    if (has(oid) && !critical(oid))
+      add(
+        'CRITICAL_EXTENSION',
+        STRICT,
+        `does not mark ${extensionName(oid)} critical; RFC 5280 ${section} requires it critical; ${fix}.`,
+      );
 
   // ---- key identifiers (RFC 5280 4.2.1.1, 4.2.1.2; CABF 7.1.2.1.3) ----
   if (!selfSigned && cert.aki === undefined && cert.version === 3)
@@ -280,6 +300,14 @@ export function lintCertificate(
       `sets pathLenConstraint without being a CA that may sign certificates (RFC 5280 4.2.1.9); ${fix}.`,
     );
   if (role !== 'leaf' && cert.isCa) {
+    // RFC 5280 6.1.4 (n) only checks a keyUsage that is present, but 4.2.1.3 requires conforming CAs to include
+    // it, and pyca, webpki and `openssl verify -x509_strict` refuse a v3 CA without it (CABF BR 7.1.2.10.7).
+    if (ku === undefined && cert.version === 3 && !f.malformed.includes(OID.keyUsage))
+      add(
+        'BAD_KEY_USAGE',
+        STRICT,
+        `is a CA without keyUsage; RFC 5280 4.2.1.3 requires CA certificates to carry one with keyCertSign, and pyca, rustls and openssl -x509_strict refuse it; ${fix}.`,
+      );
     if (!critical(OID.basicConstraints))
       add(
         'BAD_BASIC_CONSTRAINTS',
@@ -350,8 +378,9 @@ export function lintCertificate(
   }
   if (role === 'leaf' && purpose === 'server' && cert.san && f.badSanNames.length === 0) {
     // CABF BR 7.1.4.3: a CN is a copy of a SAN entry: IP addresses in their canonical text, domain names
-    // character for character in ASCII (P-labels, never Unicode). A CN naming some other host is tolerated, as
-    // browsers ignore the CN; one that spells a SAN differently, or an address or IDN no SAN carries, is not.
+    // character for character in ASCII (P-labels, never Unicode). A CN that names a host no SAN carries is refused
+    // too (x509-limbo webpki::cn::not-in-san; browsers, Go and pyca ignore the CN and accept it); a CN that is no
+    // host name at all ('My Server') is left alone.
     const names = new Set([...cert.san.dns, ...cert.san.ip.map((b) => ipText(b))]);
     const lower = new Set([...names].map((n) => n.toLowerCase()));
     const looksLikeIp = (cn: string) => /^[0-9.]+$/.test(cn) || /^0x[0-9a-f]+$/i.test(cn) || cn.includes(':');
@@ -361,6 +390,7 @@ export function lintCertificate(
         (/[^\x20-\x7e]/.test(cn) ||
           looksLikeIp(cn) ||
           lower.has(cn.toLowerCase()) ||
+          /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(cn) ||
           cn
             .toLowerCase()
             .split('.')

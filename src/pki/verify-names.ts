@@ -8,6 +8,9 @@ export { canonicalName } from './name-text.js';
 export function hostMatchesDnsName(host: string, pattern: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   const p = pattern.toLowerCase().replace(/\.$/, '');
+  // The host is a name, never a pattern: '*.example.com' matches neither '*.example.com' nor 'www.example.com' (RFC
+  // 9525 6.3; Go and pyca refuse such a host).
+  if (h.includes('*')) return false;
   if (!p.startsWith('*.')) return h === p;
   const suffix = p.slice(2);
   // A wildcard needs at least two labels after it (no *.com) and never covers more than one label.

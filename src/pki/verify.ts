@@ -644,7 +644,7 @@ function checkNameConstraints(all: CertInfo[], addFor: AddFor): void {
           `${label(cert)} has a subjectAltName of a form (tag [${unjudged[0]! & 0x1f}]) that ${ca.source} ('${ca.subject}') constrains and no validator can judge, so RFC 5280 4.2.1.10 requires refusing it; issue it without that name.`,
         );
       const names = namesOf(cert);
-      const violation = firstViolation(names, nc, cert);
+      const violation = firstViolation(names, nc, cert, j === 0);
       if (violation)
         addFor(
           ALL,
@@ -676,12 +676,14 @@ function firstViolation(
   names: GeneralNames,
   nc: NonNullable<CertInfo['nameConstraints']>,
   cert: CertInfo,
+  endEntity: boolean,
 ): string | undefined {
-  // Without DNS or IP SANs, a host-name-like CN is checked as a DNS name (as OpenSSL does).
+  // Without DNS or IP SANs, the end-entity's host-name-like CN is checked as a DNS name (as OpenSSL does, for the
+  // end-entity only: a CA's CN names no host, and RFC 5280 4.2.1.10 binds dNSName constraints to dNSName entries).
   const dnsNames =
     names.dns.length > 0
       ? names.dns
-      : names.ip.length === 0 && !cert.san
+      : endEntity && names.ip.length === 0 && !cert.san
         ? cert.commonNames.filter((cn) => /^[a-z0-9*-]+(\.[a-z0-9-]+)+$/i.test(cn))
         : [];
   const { permitted: p, excluded: x } = nc;

@@ -146,7 +146,7 @@ beforeAll(() => {
   issue('pol-int', 'root', '/O=Matrix/CN=Policy CA', [
     ...SUB_CA(),
     'certificatePolicies = 1.2.3.4',
-    'policyConstraints = requireExplicitPolicy:0',
+    'policyConstraints = critical, requireExplicitPolicy:0',
   ]);
   issue('pol-good', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.4']);
   issue('pol-other', 'pol-int', '/O=Matrix/CN=api.example.com', [...LEAF_SERVER, 'certificatePolicies = 1.2.3.99']);

@@ -527,11 +527,13 @@ function buildCases(): void {
     code: 'BAD_NAME',
   });
   add({
-    id: 'cn-other-host-tolerated',
+    // CABF BR 7.1.4.3 (x509-limbo webpki::cn::not-in-san: FAILURE); openssl, pyca and certtool ignore the CN.
+    id: 'cn-other-host',
     family: 'names',
     leaf: leaf({}, leafExtensions({ san: san([dns('foo.bar.example.com')]) })),
     host: 'foo.bar.example.com',
-    accept: true,
+    accept: false,
+    code: 'BAD_NAME',
   });
   add({
     id: 'wildcard-two-labels',

@@ -312,15 +312,15 @@ beforeAll(() => {
     ...CA_EXT,
     'certificatePolicies = 1.2.3.1',
     'policyMappings = 1.2.3.1:1.2.3.2',
-    'policyConstraints = requireExplicitPolicy:0',
+    'policyConstraints = critical, requireExplicitPolicy:0',
   ]);
   issue('pol-mapped', 'pol-map', '/O=Vfy/CN=mapped', [...LEAF_EXT, 'certificatePolicies = 1.2.3.2']);
   issue('pol-unmapped', 'pol-map', '/O=Vfy/CN=unmapped', [...LEAF_EXT, 'certificatePolicies = 1.2.3.1']);
   issue('pol-inhibit', 'root', '/O=Vfy/CN=Inhibit CA', [
     ...CA_EXT,
     'certificatePolicies = 2.5.29.32.0',
-    'inhibitAnyPolicy = 0',
-    'policyConstraints = requireExplicitPolicy:0',
+    'inhibitAnyPolicy = critical, 0',
+    'policyConstraints = critical, requireExplicitPolicy:0',
   ]);
   issue('pol-any', 'pol-inhibit', '/O=Vfy/CN=any', [...LEAF_EXT, 'certificatePolicies = 2.5.29.32.0']);
 
@@ -635,7 +635,8 @@ const cases: Case[] = [
     ca: 'root.crt',
     host: 'cn.example.test',
     valid: false,
-    codes: ['HOSTNAME_MISMATCH'],
+    // The CN names a host no SAN carries, which CABF BR 7.1.4.3 forbids as well (strict: BAD_NAME).
+    codes: ['BAD_NAME', 'HOSTNAME_MISMATCH'],
     opensslDiffers:
       'openssl falls back to the CN when there is no DNS SAN; mtlskit uses the CN only for certificates with no subjectAltName at all',
   },
