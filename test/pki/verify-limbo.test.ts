@@ -12,9 +12,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { BIN, tempDir } from '../helpers/run.js';
-import { pycaPython, suiteRequiresTool } from '../helpers/tools.js';
+import { tempDir } from '../helpers/run.js';
+import { suiteRequiresTool } from '../helpers/tools.js';
+import { mtlskitCliVerdict, opensslStrictAccepts, pycaVerdicts, type ChainCheck } from '../helpers/validators.js';
 import {
   DAY,
   buildCert,
@@ -42,7 +42,6 @@ import {
 import { verifyCertificate } from '../../src/pki/verify.js';
 import { isMtlsError } from '../../src/errors.js';
 
-const PYTHON = pycaPython();
 const validatorsPresent = suiteRequiresTool('openssl', 'pyca-verification');
 const tmp = tempDir('mtlskit-limbo-');
 const f = (n: string) => join(tmp.dir, n);
@@ -1114,7 +1113,6 @@ interface Verdict {
   openssl: boolean;
 }
 const verdicts = new Map<string, Verdict>();
-const isIp = (h: string) => /^[\d.]+$|:/.test(h);
 const hostOf = (c: LimboCase) => c.host ?? 'example.com';
 
 function files(c: LimboCase) {
@@ -1129,27 +1127,10 @@ function files(c: LimboCase) {
   };
 }
 
-function run(cmd: string, args: string[]): Promise<{ status: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } },
-      (err, stdout) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout }),
-    );
-  });
-}
-
-async function opensslAccepts(c: LimboCase): Promise<boolean> {
+/** The case as the independent validators and the CLI see it. */
+function check(c: LimboCase): ChainCheck {
   const p = files(c);
-  const host = hostOf(c);
-  const args = ['verify', '-x509_strict', '-CAfile', p.ca, '-attime', String(NOW)];
-  if (p.untrusted) args.push('-untrusted', p.untrusted);
-  args.push('-purpose', c.purpose === 'client' ? 'sslclient' : 'sslserver');
-  if (c.purpose !== 'client') args.push(isIp(host) ? '-verify_ip' : '-verify_hostname', host);
-  args.push(p.leaf);
-  const r = await run('openssl', args);
-  return r.status === 0 && /: OK\s*$/.test(r.stdout);
+  return { ca: p.ca, leaf: p.leaf, untrusted: p.untrusted, purpose: c.purpose ?? 'server', host: hostOf(c), at: NOW };
 }
 
 async function mtlskitCore(c: LimboCase): Promise<Verdict['mtlskit']> {
@@ -1167,55 +1148,20 @@ async function mtlskitCore(c: LimboCase): Promise<Verdict['mtlskit']> {
   return { ok: r.valid, codes: r.problems.map((p) => p.code) };
 }
 
-async function mtlskitCli(c: LimboCase): Promise<NonNullable<Verdict['cli']>> {
-  const p = files(c);
-  const args = [BIN, 'verify', p.leaf, '--ca', p.ca, '--at', `@${NOW}`, '--json', '--purpose', c.purpose ?? 'server'];
-  if (p.untrusted) args.push('--untrusted', p.untrusted);
-  if (c.purpose !== 'client') args.push('--host', hostOf(c));
-  const r = await run(process.execPath, args);
-  const json = JSON.parse(r.stdout || '{}') as { problems?: { code: string }[] };
-  return { ok: r.status === 0, status: r.status, codes: (json.problems ?? []).map((x) => x.code) };
-}
-
-const PYCA_SCRIPT = `
-import json, sys, datetime, ipaddress
-from cryptography import x509
-from cryptography.x509 import DNSName, IPAddress
-from cryptography.x509.verification import PolicyBuilder, Store
-out = {}
-for c in json.load(open(sys.argv[1])):
-    try:
-        trusted = [x509.load_pem_x509_certificate(p.encode()) for p in c['trusted']]
-        untrusted = [x509.load_pem_x509_certificate(p.encode()) for p in c['untrusted']]
-        leaf = x509.load_pem_x509_certificate(c['leaf'].encode())
-        builder = PolicyBuilder().store(Store(trusted)).time(datetime.datetime.fromtimestamp(c['time'], datetime.timezone.utc))
-        if c['purpose'] == 'client':
-            builder.build_client_verifier().verify(leaf, untrusted)
-        else:
-            name = IPAddress(ipaddress.ip_address(c['host'])) if c['ip'] else DNSName(c['host'])
-            builder.build_server_verifier(name).verify(leaf, untrusted)
-        out[c['id']] = [True, '']
-    except Exception as e:
-        out[c['id']] = [False, type(e).__name__ + ': ' + str(e)]
-json.dump(out, sys.stdout)
-`;
-
-async function runPyca(): Promise<Map<string, [boolean, string]>> {
-  const input = cases.map((c) => ({
-    id: c.id,
-    trusted: c.trusted.map(pem),
-    untrusted: (c.untrusted ?? []).map(pem),
-    leaf: pem(c.leaf),
-    purpose: c.purpose ?? 'server',
-    host: hostOf(c),
-    ip: isIp(hostOf(c)),
-    time: NOW,
-  }));
-  writeFileSync(f('pyca-cases.json'), JSON.stringify(input));
-  writeFileSync(f('pyca-verify.py'), PYCA_SCRIPT);
-  const r = await run(PYTHON, [f('pyca-verify.py'), f('pyca-cases.json')]);
-  if (r.status !== 0) throw new Error(`pyca verifier failed (exit ${r.status})`);
-  return new Map(Object.entries(JSON.parse(r.stdout) as Record<string, [boolean, string]>));
+/** All cases in one python process, off the worker's event loop. */
+function runPyca(): Promise<Map<string, [boolean, string]>> {
+  return pycaVerdicts(
+    cases.map((c) => ({
+      id: c.id,
+      trusted: c.trusted.map(pem),
+      untrusted: (c.untrusted ?? []).map(pem),
+      leaf: pem(c.leaf),
+      purpose: c.purpose ?? 'server',
+      host: hostOf(c),
+      at: NOW,
+    })),
+    tmp.dir,
+  );
 }
 
 buildCases();
@@ -1230,8 +1176,8 @@ beforeAll(async () => {
       const [ok, why] = pyca.get(c.id) ?? [false, 'no answer'];
       verdicts.set(c.id, {
         mtlskit: await mtlskitCore(c),
-        ...(c.cli ? { cli: await mtlskitCli(c) } : {}),
-        openssl: await opensslAccepts(c),
+        ...(c.cli ? { cli: await mtlskitCliVerdict(check(c)) } : {}),
+        openssl: await opensslStrictAccepts(check(c)),
         pyca: ok,
         pycaWhy: why,
       });

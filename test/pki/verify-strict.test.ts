@@ -15,9 +15,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFile, spawnSync } from 'node:child_process';
-import { BIN, openssl, tempDir } from '../helpers/run.js';
-import { pycaPython, suiteRequiresTool } from '../helpers/tools.js';
+import { spawnSync } from 'node:child_process';
+import { openssl, tempDir } from '../helpers/run.js';
+import { suiteRequiresTool } from '../helpers/tools.js';
 import {
   ALG,
   DAY,
@@ -43,10 +43,14 @@ import {
   derTlv,
   readTlv,
 } from '../../src/pki/der.js';
+import {
+  mtlskitCliVerdict,
+  opensslStrictAccepts,
+  pycaVerdicts,
+  runQuietly,
+  type ChainCheck,
+} from '../helpers/validators.js';
 
-// pyca's x509.verification needs cryptography >= 42; Debian 12's python3-cryptography is 38, so the python that
-// has it (pyenv here) is preferred.
-const PYTHON = pycaPython();
 /** Every case asks all three validators: without one of them the matrix is skipped, naming it and its install line. */
 const validatorsPresent = suiteRequiresTool('openssl', 'pyca-verification', 'certtool');
 const tmp = tempDir('mtlskit-strict-');
@@ -952,28 +956,17 @@ function files(c: MatrixCase) {
   };
 }
 
-/** Runs a command without blocking the test worker; resolves with its exit status and output. */
-function run(cmd: string, args: string[]): Promise<{ status: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } },
-      (err, stdout) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout }),
-    );
-  });
-}
-
-async function opensslAccepts(c: MatrixCase): Promise<boolean> {
+/** The case as the independent validators and the CLI see it. */
+function check(c: MatrixCase): ChainCheck {
   const p = files(c);
-  const { host, ip } = hostArgs(c);
-  const args = ['verify', '-x509_strict', '-CAfile', p.ca, '-attime', String(NOW)];
-  if (p.untrusted) args.push('-untrusted', p.untrusted);
-  args.push('-purpose', c.purpose === 'client' ? 'sslclient' : 'sslserver');
-  if (c.purpose !== 'client') args.push(ip ? '-verify_ip' : '-verify_hostname', host);
-  args.push(p.leaf);
-  const r = await run('openssl', args);
-  return r.status === 0 && /: OK\s*$/.test(r.stdout);
+  return {
+    ca: p.ca,
+    leaf: p.leaf,
+    untrusted: p.untrusted,
+    purpose: c.purpose ?? 'server',
+    host: hostArgs(c).host,
+    at: NOW,
+  };
 }
 
 async function certtoolAccepts(c: MatrixCase): Promise<boolean> {
@@ -983,60 +976,24 @@ async function certtoolAccepts(c: MatrixCase): Promise<boolean> {
   args.push('--verify-purpose', c.purpose === 'client' ? EKU.client : EKU.server);
   // certtool has no IP-address check; IP cases rely on the other validators for the host.
   if (c.purpose !== 'client' && !ip) args.push('--verify-hostname', host);
-  const r = await run('certtool', args);
+  const r = await runQuietly('certtool', args);
   return r.status === 0 && /Chain verification output: Verified/.test(r.stdout);
 }
 
-async function mtlskitVerdict(c: MatrixCase): Promise<Verdicts['mtlskit']> {
-  const p = files(c);
-  const { host } = hostArgs(c);
-  const args = [BIN, 'verify', p.leaf, '--ca', p.ca, '--at', `@${NOW}`, '--json', '--purpose', c.purpose ?? 'server'];
-  if (p.untrusted) args.push('--untrusted', p.untrusted);
-  if (c.purpose !== 'client') args.push('--host', host);
-  const r = await run(process.execPath, args);
-  const json = JSON.parse(r.stdout || '{}') as { problems?: { code: string }[] };
-  return { ok: r.status === 0, codes: (json.problems ?? []).map((x) => x.code), status: r.status };
-}
-
-const PYCA_SCRIPT = `
-import json, sys, datetime, ipaddress
-from cryptography import x509
-from cryptography.x509 import DNSName, IPAddress
-from cryptography.x509.verification import PolicyBuilder, Store
-out = {}
-for c in json.load(open(sys.argv[1])):
-    try:
-        trusted = [x509.load_pem_x509_certificate(p.encode()) for p in c['trusted']]
-        untrusted = [x509.load_pem_x509_certificate(p.encode()) for p in c['untrusted']]
-        leaf = x509.load_pem_x509_certificate(c['leaf'].encode())
-        builder = PolicyBuilder().store(Store(trusted)).time(datetime.datetime.fromtimestamp(c['time'], datetime.timezone.utc))
-        if c['purpose'] == 'client':
-            builder.build_client_verifier().verify(leaf, untrusted)
-        else:
-            name = IPAddress(ipaddress.ip_address(c['host'])) if c['ip'] else DNSName(c['host'])
-            builder.build_server_verifier(name).verify(leaf, untrusted)
-        out[c['id']] = [True, '']
-    except Exception as e:
-        out[c['id']] = [False, type(e).__name__ + ': ' + str(e)]
-json.dump(out, sys.stdout)
-`;
-
 /** All cases in one python process, off the worker's event loop. */
-async function runPyca(): Promise<Map<string, [boolean, string]>> {
-  const input = cases.map((c) => ({
-    id: c.id,
-    trusted: c.trusted.map(pem),
-    untrusted: (c.untrusted ?? []).map(pem),
-    leaf: pem(c.leaf),
-    purpose: c.purpose ?? 'server',
-    ...hostArgs(c),
-    time: NOW,
-  }));
-  writeFileSync(f('pyca-cases.json'), JSON.stringify(input));
-  writeFileSync(f('pyca-verify.py'), PYCA_SCRIPT);
-  const r = await run(PYTHON, [f('pyca-verify.py'), f('pyca-cases.json')]);
-  if (r.status !== 0) throw new Error(`pyca verifier failed (exit ${r.status})`);
-  return new Map(Object.entries(JSON.parse(r.stdout) as Record<string, [boolean, string]>));
+function runPyca(): Promise<Map<string, [boolean, string]>> {
+  return pycaVerdicts(
+    cases.map((c) => ({
+      id: c.id,
+      trusted: c.trusted.map(pem),
+      untrusted: (c.untrusted ?? []).map(pem),
+      leaf: pem(c.leaf),
+      purpose: c.purpose ?? 'server',
+      host: hostArgs(c).host,
+      at: NOW,
+    })),
+    tmp.dir,
+  );
 }
 
 // Built at collection time: one test per case, named by its id. Slow keys first, without blocking the worker.
@@ -1057,7 +1014,11 @@ beforeAll(async () => {
   const queue = [...cases];
   const worker = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const [ours, o, g] = [await mtlskitVerdict(c), await opensslAccepts(c), await certtoolAccepts(c)];
+      const [ours, o, g] = [
+        await mtlskitCliVerdict(check(c)),
+        await opensslStrictAccepts(check(c)),
+        await certtoolAccepts(c),
+      ];
       const [ok, why] = pyca.get(c.id) ?? [false, 'no answer'];
       verdicts.set(c.id, { mtlskit: ours, openssl: o, certtool: g, pyca: ok, pycaWhy: why });
     }
