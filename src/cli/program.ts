@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, type CommanderError } from 'commander';
 import { EXIT_CODES } from '../errors.js';
-import { outputQueued } from './stdio.js';
+import { outputQueued, writeErr, writeOut } from './stdio.js';
 
 /** Adds commands to the program: one group or all of them. */
 export type RegisterCommands = (program: Command) => void;
@@ -25,6 +25,8 @@ export function buildProgram(register: RegisterCommands): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
+    // Help and usage errors go through stdio.ts too: a reader that closes the pipe early ends the run quietly.
+    .configureOutput({ writeOut, writeErr })
     // Usage errors (unknown flag, missing argument) exit 2, as documented; help and version exit 0.
     .exitOverride((err: CommanderError) => {
       const quiet =
