@@ -17,7 +17,7 @@ import { listFew } from './atomic-write.js';
 import { CaStore, type StoreFile } from './ca-store.js';
 import { formatIndexTime, parseIndexLine, type IndexEntry } from './index-file.js';
 import { findTempFiles, journalState } from './journal.js';
-import { lockOwnerGone } from './lock.js';
+import { findOrphanReapMarkers, lockOwnerGone } from './lock.js';
 
 export type StoreLayout = 'mtlskit' | 'openssl ca' | 'easy-rsa';
 
@@ -509,6 +509,14 @@ class Examination {
         code: 'LOCK_LEFT',
         message: `.lock was left by process ${owner.pid}, which ended; the next command takes it over.`,
         file: lock,
+        repairable: true,
+      });
+    const claims = findOrphanReapMarkers(lock);
+    if (claims.length > 0)
+      this.problem({
+        code: 'LOCK_CLAIM_LEFT',
+        message: `${claims.length} claim(s) to take over the lock were left by processes that ended: ${listFew(claims.map((p) => this.rel(p)))}; harmless, and 'mtlskit doctor --repair' removes them.`,
+        files: claims,
         repairable: true,
       });
   }

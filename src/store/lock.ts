@@ -126,11 +126,8 @@ function safeRemove(path: string): void {
   }
 }
 
-/**
- * Removes the removal claims (`.lock-reap.*`) left by waiters that were killed while taking over a lock; they
- * are harmless, and cleared after the next takeover or by doctor --repair. Call holding the lock.
- */
-export function removeOrphanReapMarkers(lockPath: string): string[] {
+/** The removal claims (`.lock-reap.*`) whose writers have ended: waiters killed while taking over a lock. */
+export function findOrphanReapMarkers(lockPath: string): string[] {
   const dir = dirname(lockPath);
   const prefix = reapPrefix(lockPath);
   let names: string[];
@@ -139,16 +136,22 @@ export function removeOrphanReapMarkers(lockPath: string): string[] {
   } catch {
     return [];
   }
-  const removed: string[] = [];
-  for (const n of names) {
-    const path = join(dir, n);
-    const m = readWithStat(path);
-    if (m && writerState(m.text, Date.now() - m.mtimeMs) === 'gone') {
-      safeRemove(path);
-      removed.push(path);
-    }
-  }
-  return removed;
+  return names
+    .map((n) => join(dir, n))
+    .filter((path) => {
+      const m = readWithStat(path);
+      return m !== undefined && writerState(m.text, Date.now() - m.mtimeMs) === 'gone';
+    });
+}
+
+/**
+ * Removes the orphaned removal claims; they are harmless, and cleared after the next takeover or by
+ * doctor --repair. Call holding the lock.
+ */
+export function removeOrphanReapMarkers(lockPath: string): string[] {
+  const orphans = findOrphanReapMarkers(lockPath);
+  orphans.forEach(safeRemove);
+  return orphans;
 }
 
 export interface LockInfo {

@@ -13,6 +13,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir, tool } from '../helpers/run.js';
 import { newKeyArgs, opensslOk } from '../helpers/openssl.js';
@@ -127,15 +128,20 @@ describe('mtlskit doctor', () => {
     chmodSync(join(dir, 'alpha.key'), 0o644);
     writeFileSync(join(dir, '.alpha.crt.4194999@00000000.0badc0de.tmp'), 'another machine');
     writeFileSync(join(dir, '.delta.key.4194999.0badc0de.tmp'), 'old-style leftover');
+    // a waiter killed while taking over the lock left its claim (no pid reaches 4194999)
+    const claim = join(dir, '.lock-reap.0123456789abcdef.1');
+    writeFileSync(claim, JSON.stringify({ pid: 4194999, host: hostname(), since: new Date().toISOString() }));
     const crlBefore = readFileSync(join(dir, 'crl.pem'));
     mtlskitOk(['revoke', 'gamma', '--dir', dir]);
     writeFileSync(join(dir, 'crl.pem'), crlBefore);
     const r = mtlskit(['doctor', '--dir', dir, '--json']);
     expect(r.status).toBe(1);
     const codes = JSON.parse(r.stdout).problems.map((p: { code: string }) => p.code);
-    expect(codes.sort()).toEqual(['CRL_STALE', 'KEY_MODE', 'TEMP_LEFT']);
+    expect(codes.sort()).toEqual(['CRL_STALE', 'KEY_MODE', 'LOCK_CLAIM_LEFT', 'TEMP_LEFT']);
     const fixed = mtlskit(['doctor', '--dir', dir, '--repair']);
     expect(fixed.stdout).toContain('removed 1 temporary file(s) left by ended processes');
+    expect(fixed.stdout).toContain('removed 1 claim(s) to take over the lock left by processes that ended');
+    expect(existsSync(claim)).toBe(false);
     expect(fixed.stdout).toContain('made alpha.key readable by its owner only (0600)');
     // A stale CRL needs a new signature: doctor says how, it does not sign.
     expect(fixed.status).toBe(1);
