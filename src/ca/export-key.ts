@@ -9,7 +9,7 @@ import { nameDerToText } from '../pki/name-text.js';
 import { writeFilesAtomically } from '../store/atomic-write.js';
 import { readCertificateDers } from './cert-file.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
-import { checkName, leafPaths } from './leaf-paths.js';
+import { checkName, issuedLeafPaths, leafPaths } from './leaf-paths.js';
 
 export interface ExportKeyRequest {
   dir: string;
@@ -70,13 +70,7 @@ export interface ExportCertRequest {
 export async function exportCert(
   req: ExportCertRequest,
 ): Promise<{ file: string; encoding: 'PEM' | 'DER'; subject: string }> {
-  checkName(req.name);
-  const paths = leafPaths(req.dir, req.name);
-  if (!existsSync(paths.cert))
-    throw new MtlsError(
-      'NOT_FOUND',
-      `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`,
-    );
+  const paths = issuedLeafPaths(req.dir, req.name);
   const [cert] = readCertificateDers(paths.cert);
   const file = req.out ?? join(req.dir, `${req.name}.${req.der ? 'der' : 'pem'}`);
   const data = req.der ? cert!.der : Buffer.from(derToPem(cert!.der, 'CERTIFICATE'), 'latin1');

@@ -1,6 +1,7 @@
 /** Where a leaf's files live in the PKI folder, and which names may be used for them. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { badInput } from '../errors.js';
+import { MtlsError, badInput } from '../errors.js';
 
 export function leafPaths(dir: string, name: string) {
   return {
@@ -18,4 +19,16 @@ export function checkName(name: string): string {
     );
   }
   return name;
+}
+
+/** The files of leaf NAME for a command that reads its certificate: refused when the name is bad or NAME.crt missing. */
+export function issuedLeafPaths(dir: string, name: string): ReturnType<typeof leafPaths> {
+  checkName(name);
+  const paths = leafPaths(dir, name);
+  if (!existsSync(paths.cert))
+    throw new MtlsError(
+      'NOT_FOUND',
+      `${paths.cert} does not exist; issue it first (mtlskit client issue ${name}) or pass the right NAME and --dir.`,
+    );
+  return paths;
 }

@@ -12,7 +12,7 @@ import { makeDirectory, writeFilesAtomically } from '../store/atomic-write.js';
 import { caPaths } from '../store/ca-store.js';
 import { readInputFile } from '../store/input-file.js';
 import { certificateFieldsOf, readCertificateDers } from './cert-file.js';
-import { checkName, leafPaths } from './leaf-paths.js';
+import { checkName, issuedLeafPaths } from './leaf-paths.js';
 import { chainFor } from './pfx.js';
 
 export interface ExportP7bRequest {
@@ -35,14 +35,7 @@ export async function exportP7b(req: ExportP7bRequest): Promise<ExportP7bResult>
   let certs: Buffer[];
   let stem: string;
   if (req.name !== undefined) {
-    checkName(req.name);
-    const paths = leafPaths(req.dir, req.name);
-    if (!existsSync(paths.cert)) {
-      throw new MtlsError(
-        'NOT_FOUND',
-        `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`,
-      );
-    }
+    const paths = issuedLeafPaths(req.dir, req.name);
     const leaf = readCertificateDers(paths.cert)[0]!.der;
     certs = [leaf, ...(req.includeChain ? chainFor(req.dir, req.name, leaf) : [])];
     stem = req.name;

@@ -23,7 +23,7 @@ import { CaStore } from '../store/ca-store.js';
 import { caChainFileFor } from './ca-generations.js';
 import { readKeyFile, type PasswordProvider } from './key-file.js';
 import { certificateFieldsOf, readCertificateDers } from './cert-file.js';
-import { checkName, leafPaths } from './leaf-paths.js';
+import { checkName, issuedLeafPaths, leafPaths } from './leaf-paths.js';
 
 export interface ExportPfxRequest {
   dir: string;
@@ -72,14 +72,7 @@ export function chainFor(dir: string, name: string, leafDer: Buffer): Buffer[] {
 }
 
 export async function exportPfx(req: ExportPfxRequest): Promise<ExportPfxResult> {
-  checkName(req.name);
-  const paths = leafPaths(req.dir, req.name);
-  if (!existsSync(paths.cert)) {
-    throw new MtlsError(
-      'NOT_FOUND',
-      `${paths.cert} does not exist; issue it first (mtlskit client issue ${req.name}) or pass the right NAME and --dir.`,
-    );
-  }
+  const paths = issuedLeafPaths(req.dir, req.name);
   const out = req.out ?? join(req.dir, `${req.name}.pfx`);
   const [leaf] = readCertificateDers(paths.cert);
   const key = await readKeyFile(paths.key, paths.key, req.keyPassword);
