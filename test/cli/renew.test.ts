@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtlskit, mtlskitOk, openssl, tempDir } from '../helpers/run.js';
+import { opensslVerify } from '../helpers/openssl.js';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => (tmp = tempDir()));
@@ -116,17 +117,7 @@ describe('renew NAME', () => {
     mtlskitOk(['renew', 'partner', '--dir', dir]);
     expect(serialOf(join(dir, 'partner.crt'))).not.toBe(old);
     expect(x509(join(dir, 'partner.crt'), '-pubkey')).toBe(pubkeyOfKey(join(theirs, 'partner.key')).trim());
-    expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-purpose',
-        'sslclient',
-        '-CAfile',
-        join(dir, 'ca.crt'),
-        join(dir, 'partner.crt'),
-      ]).status,
-    ).toBe(0);
+    expect(opensslVerify(join(dir, 'ca.crt'), join(dir, 'partner.crt'), { purpose: 'sslclient' }).status).toBe(0);
   });
 
   it('unknown NAME: exit 2; revoked NAME: exit 5; --days past the CA: shortened with a warning', () => {
@@ -182,17 +173,7 @@ describe('renew --expiring', () => {
     expect(serialOf(join(dir, 'soon1.crt'))).not.toBe(old.soon1);
     expect(serialOf(join(dir, 'later.crt'))).toBe(old.later);
     for (const n of ['soon1', 'soon2'])
-      expect(
-        openssl([
-          'verify',
-          '-x509_strict',
-          '-purpose',
-          'sslclient',
-          '-CAfile',
-          join(dir, 'ca.crt'),
-          join(dir, `${n}.crt`),
-        ]).status,
-      ).toBe(0);
+      expect(opensslVerify(join(dir, 'ca.crt'), join(dir, `${n}.crt`), { purpose: 'sslclient' }).status).toBe(0);
     // The old records stay, but the newest of each name counts: nothing is left to renew.
     const again = JSON.parse(mtlskitOk(['renew', '--expiring', '30', '--dir', dir, '--json']).stdout);
     expect(again.renewed).toEqual([]);
@@ -249,18 +230,10 @@ describe('ca renew', () => {
     expect(ski()).toBe(old.ski);
     expect(ski()).toContain('Subject Key Identifier');
     expect(serialOf(ca)).not.toBe(old.serial);
-    const v = openssl(['verify', '-x509_strict', '-CAfile', ca, join(root, 'before.crt')]);
+    const v = opensslVerify(ca, join(root, 'before.crt'));
     expect(v.stdout + v.stderr).toContain('before.crt: OK');
     // The intermediate it signed before still chains to the renewed root.
-    const chain = openssl([
-      'verify',
-      '-x509_strict',
-      '-CAfile',
-      ca,
-      '-untrusted',
-      join(sub, 'ca-chain.crt'),
-      join(sub, 'subleaf.crt'),
-    ]);
+    const chain = opensslVerify(ca, join(sub, 'subleaf.crt'), { untrusted: join(sub, 'ca-chain.crt') });
     expect(chain.stdout + chain.stderr).toContain('subleaf.crt: OK');
   });
 
@@ -275,27 +248,11 @@ describe('ca renew', () => {
     const newSerial = serialOf(join(sub, 'ca.crt'));
     expect(newSerial).not.toBe(oldSerial);
     expect(indexLines(root).at(-1)).toContain(`\t${newSerial}\tsub\t`);
-    const v = openssl([
-      'verify',
-      '-x509_strict',
-      '-CAfile',
-      join(root, 'ca.crt'),
-      '-untrusted',
-      join(sub, 'ca-chain.crt'),
-      join(sub, 'subleaf.crt'),
-    ]);
+    const v = opensslVerify(join(root, 'ca.crt'), join(sub, 'subleaf.crt'), { untrusted: join(sub, 'ca-chain.crt') });
     expect(v.stdout + v.stderr).toContain('subleaf.crt: OK');
     mtlskitOk(['client', 'issue', 'after', '--dir', sub, '--key-type', 'ec:P-256']);
     expect(
-      openssl([
-        'verify',
-        '-x509_strict',
-        '-CAfile',
-        join(root, 'ca.crt'),
-        '-untrusted',
-        join(sub, 'ca-chain.crt'),
-        join(sub, 'after.crt'),
-      ]).status,
+      opensslVerify(join(root, 'ca.crt'), join(sub, 'after.crt'), { untrusted: join(sub, 'ca-chain.crt') }).status,
     ).toBe(0);
   });
 });
