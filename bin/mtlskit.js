@@ -182,8 +182,8 @@ function cacheFor(meta, bundle) {
   if (cacheDisabled()) return undefined;
   try {
     const dir = cacheDir();
-    if (!meta || !dir) return undefined;
-    const st = fs.statSync(bundle.file);
+    const st = bundle.stat;
+    if (!meta || !dir || !st) return undefined;
     const prefix = `${meta.version}-node${process.versions.node}-${process.arch}-${String(meta.sha256).slice(0, 16)}-`;
     const file = path.join(dir, `${prefix}${bundle.name}.v8cache`);
     const key = `${prefix}${bundle.name}-${st.size}-${Math.trunc(st.mtimeMs)}`;
@@ -193,14 +193,19 @@ function cacheFor(meta, bundle) {
   }
 }
 
-/** The bundle for this command line: its command group's, or the whole CLI's (`help`, an unknown command). */
+/**
+ * The bundle for this command line: its command group's, or the whole CLI's (`help`, an unknown command); its
+ * stat (size and time) also keys the code cache.
+ */
 function bundleFor(meta) {
   const group = Array.isArray(meta?.groups) && meta.groups.includes(args[0]) ? args[0] : undefined;
   if (group) {
     const file = path.join(BUNDLE_DIR, `group-${group}.cjs`);
-    if (fs.existsSync(file)) return { name: group, file };
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat) return { name: group, file, stat };
   }
-  return { name: 'other', file: path.join(BUNDLE_DIR, 'mtlskit.cjs') };
+  const file = path.join(BUNDLE_DIR, 'mtlskit.cjs');
+  return { name: 'other', file, stat: fs.statSync(file, { throwIfNoEntry: false }) };
 }
 
 /**
