@@ -19,6 +19,8 @@ export interface CertExtension {
   critical: boolean;
   value: ArrayBuffer;
   rawData: ArrayBuffer;
+  /** Read from DER: the critical flag is present but not DER (TRUE other than 0xff, or FALSE written out). */
+  criticalNotDer?: boolean;
 }
 
 function arrayBufferOf(bytes: Buffer): ArrayBuffer {
@@ -48,10 +50,12 @@ export function readExtensionList(buf: Buffer, list: Tlv): CertExtension[] {
     ) {
       throw new Error('a malformed extension');
     }
-    const critical = third !== undefined && content(buf, second!)[0] !== 0;
+    const flag = third !== undefined ? content(buf, second!) : undefined;
+    const critical = flag !== undefined && flag[0] !== 0;
     return {
       type: decodeOid(content(buf, oidTlv)),
       critical,
+      criticalNotDer: flag !== undefined && !(flag.length === 1 && flag[0] === 0xff),
       value: arrayBufferOf(content(buf, valueTlv)),
       rawData: arrayBufferOf(slice(buf, ext)),
     };

@@ -356,14 +356,8 @@ function readCertificateUnchecked(der: Buffer, source: string): CertInfo {
     if (type === 'CN') info.commonNames.push(value);
   }
   const extensions = fields.find((f) => f.tag === 0xa3);
-  if (extensions)
-    for (const ext of children(der, readTlv(der, extensions.start, extensions.end))) {
-      const [oidTlv, flag, value] = children(der, ext);
-      const bool = flag && value && flag.tag === 0x01 ? content(der, flag) : undefined;
-      if (oidTlv?.tag === 0x06 && bool && !(bool.length === 1 && bool[0] === 0xff))
-        form.nonDerBoolean.push(decodeOid(content(der, oidTlv)));
-    }
   for (const ext of extensions ? readExtensionList(der, readTlv(der, extensions.start, extensions.end)) : []) {
+    if (ext.criticalNotDer) form.nonDerBoolean.push(ext.type);
     if (ext.critical) info.criticalExtensions.push(ext.type);
     form.extensionOids.push(ext.type);
     form.critical.set(ext.type, ext.critical);
