@@ -126,7 +126,7 @@ function expectDoctorClean(dir: string): void {
 }
 
 describe('kill -9 during client issue --batch', () => {
-  it('at 20 points spread over the run and over its commit (found by timing a full run), the next command finds all or none, recorded, and nothing left over', async () => {
+  it('at 24 points spread over the run, its staging and its commit, the next command finds all or none, recorded, and nothing left over', async () => {
     const names = Array.from({ length: 100 }, (_, i) => `k${i}`);
     const file = join(tmp.dir, 'kill.csv');
     batchFile(file, names);
@@ -148,10 +148,12 @@ describe('kill -9 during client issue --batch', () => {
     expect(seen.length).toBeGreaterThan(0);
     const [j0, j1] = [Math.min(...seen), Math.max(...seen)];
 
-    // Ten kills spread over the whole run, from its start; ten spread over the commit, from the moment this
-    // run's journal appears (start-up takes longer or shorter with the machine's load than in the first run).
+    // Ten kills spread over the whole run, from its start; four while it stages its files, from the moment this
+    // run's first temporary file appears; ten spread over the commit, from the moment its journal appears. The
+    // last two follow each run's own progress: under load a run can take several times as long as the first one.
     const points = [
       ...Array.from({ length: 10 }, (_, i) => ({ from: 'start' as const, at: ((i + 0.5) / 10) * total })),
+      ...[0, 2, 5, 10].map((at) => ({ from: 'staging' as const, at })),
       ...Array.from({ length: 10 }, (_, i) => ({ from: 'journal' as const, at: ((i + 0.5) / 10) * (j1 - j0) })),
     ];
     const outcomes: { at: string; killed: boolean; leftover: boolean; result: 'all' | 'none' }[] = [];
@@ -161,12 +163,13 @@ describe('kill -9 during client issue --batch', () => {
       const r = start(issueArgs(dir, file));
       const kill = () => setTimeout(() => r.child.kill('SIGKILL'), at);
       let timer = from === 'start' ? kill() : undefined;
+      const sign = (f: string) => (from === 'journal' ? f === '.journal' : f.endsWith('.tmp'));
       const journalWatch =
-        from === 'journal'
-          ? watch(dir, (_type, f) => {
-              if (f === '.journal' && !timer) timer = kill();
-            })
-          : undefined;
+        from === 'start'
+          ? undefined
+          : watch(dir, (_type, f) => {
+              if (f && sign(f) && !timer) timer = kill();
+            });
       const e = await r.done;
       clearTimeout(timer);
       journalWatch?.close();
